@@ -1,0 +1,11 @@
+"""Settings for the test suite: fast hashing, and the database/Redis the environment names."""
+
+from config.settings.base import *  # noqa: F403
+
+# Hashing with the default PBKDF2 costs ~100 ms a user; tests create many.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests check templates and redirects, not the hashed file names of collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
