@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class RecommendationsConfig(AppConfig):
     name = "recommendations"
     verbose_name = "Recommendations"
+
+    def ready(self) -> None:
+        # Strategies register themselves when their module is imported.
+        from recommendations import popular  # noqa: F401

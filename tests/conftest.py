@@ -1,12 +1,17 @@
-"""Shared fixtures and the rules for tests that need real services.
+"""Shared fixtures, and the rules for tests that need real services.
 
-A test marked `postgres` (or using the `redis_url` fixture) is skipped on a
-developer's SQLite run but fails in CI (CI=true), where the services must be there.
+A test marked `postgres`, or using the `redis`, `celery_worker` or browser
+fixtures, is skipped on a developer's plain run but fails in CI (CI=true),
+where every real service must be there.
 """
 
+import email
 import os
+import socket
+from email.message import Message
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from tests.factories import UserFactory
@@ -25,6 +30,20 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://…")
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache, so cached rankings never leak between tests."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def shopper(db):
     return UserFactory()
@@ -33,3 +52,67 @@ def shopper(db):
 @pytest.fixture
 def staff_user(db):
     return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def redis(settings):
+    """A client of the real Redis named by REDIS_URL."""
+    import redis as redis_client
+
+    if not settings.REDIS_URL:
+        skip_or_fail("needs Redis: set REDIS_URL=redis://…")
+    client = redis_client.Redis.from_url(settings.REDIS_URL)
+    try:
+        client.ping()
+    except redis_client.RedisError as error:
+        skip_or_fail(f"Redis at {settings.REDIS_URL} does not answer: {error}")
+    return client
+
+
+@pytest.fixture
+def celery_worker(redis, transactional_db):
+    """A real Celery worker consuming the Redis broker, in a thread of this process.
+
+    Tasks see the test database through their own connection, hence the
+    transactional database. The queue is purged first so no message from an
+    earlier run is consumed.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    app.control.purge()
+    with start_worker(
+        app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"
+    ) as worker:
+        yield worker
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.recipients: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content))
+        self.recipients.extend(envelope.rcpt_tos)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on a local port; Django sends mail to it. Yields its Inbox."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = controller.hostname
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield inbox
+    controller.stop()

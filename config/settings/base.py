@@ -15,10 +15,11 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 
 
-def redis_url_with_db(url: str, db: int) -> str:
-    """The same Redis server as `url`, on database number `db`."""
+def redis_url_next_db(url: str) -> str:
+    """The same Redis server as `url`, on the database number after its own."""
     parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{db}"))
+    db = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{db + 1}"))
 
 
 SECRET_KEY = env("SECRET_KEY", default="django-insecure-local-only-do-not-use-in-production")
@@ -105,17 +106,20 @@ STORAGES = {
 # tasks inline, so the demo needs no service at all.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    # The broker and the cache get different DB numbers so that flushing one
-    # (a cache clear) never drops queued tasks.
+    # The cache gets the DB number after the broker's, so that clearing the
+    # cache never drops queued tasks.
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": env("CACHE_REDIS_URL", default=redis_url_with_db(REDIS_URL, 1)),
+            "LOCATION": env("CACHE_REDIS_URL", default=redis_url_next_db(REDIS_URL)),
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="passerelle"),
             "TIMEOUT": 300,
         }
     }
-    CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=redis_url_with_db(REDIS_URL, 0))
+    CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+    # Results are only kept for callers that wait on them (tests, benchmarks).
+    CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
+    CELERY_RESULT_EXPIRES = 3600
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -162,3 +166,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Recommendations
+RECOMMENDATION_STRATEGY = env("RECOMMENDATION_STRATEGY", default="popular")
+RECOMMENDATION_POPULAR_WINDOW_DAYS = env.int("RECOMMENDATION_POPULAR_WINDOW_DAYS", default=30)
+# How stale the shared popularity ranking may be; sold-out offers are filtered anyway.
+RECOMMENDATION_POPULAR_CACHE_SECONDS = env.int("RECOMMENDATION_POPULAR_CACHE_SECONDS", default=300)

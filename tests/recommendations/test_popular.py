@@ -1,0 +1,130 @@
+import json
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from marketplace.models import Booking
+from recommendations.strategies import UnknownStrategyError, recommendations_for_user
+from tests.factories import BookingFactory, DigitalOfferFactory, OfferFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def book(offer, times: int, **fields) -> None:
+    for _ in range(times):
+        BookingFactory(offer=offer, **fields)
+
+
+def test_popular_ranks_offers_by_recent_live_bookings():
+    first, second, third = OfferFactory(), OfferFactory(), DigitalOfferFactory()
+    book(second, 3)
+    book(first, 5)
+    book(third, 1)
+
+    recommendations = recommendations_for_user(user=UserFactory(), limit=5, strategy="popular")
+
+    assert [r.offer for r in recommendations] == [first, second, third]
+    assert [r.score for r in recommendations] == [5.0, 3.0, 1.0]
+    assert recommendations[0].reason == "popular this month (5 bookings)"
+
+
+def test_popular_ignores_cancelled_and_old_bookings():
+    recent, old = OfferFactory(), OfferFactory()
+    book(recent, 2)
+    book(recent, 5, status=Booking.Status.CANCELLED)
+    book(old, 4, created_at=timezone.now() - timedelta(days=31))
+
+    recommendations = recommendations_for_user(user=None, limit=5, strategy="popular")
+
+    assert [(r.offer, r.score) for r in recommendations] == [(recent, 2.0)]
+
+
+def test_popular_never_recommends_what_the_user_already_booked():
+    shopper = UserFactory()
+    booked, other = OfferFactory(), OfferFactory()
+    book(booked, 4)
+    book(other, 1)
+    BookingFactory(user=shopper, offer=booked)
+
+    recommendations = recommendations_for_user(user=shopper, limit=5, strategy="popular")
+
+    assert [r.offer for r in recommendations] == [other]
+
+
+def test_popular_leaves_out_offers_that_cannot_be_booked():
+    past = OfferFactory(starts_at=timezone.now() - timedelta(days=1))
+    inactive = OfferFactory(is_active=False)
+    sold_out = OfferFactory(stock=2)
+    bookable = OfferFactory()
+    for offer in (past, inactive, bookable):
+        book(offer, 2)
+    book(sold_out, 2)
+    sold_out.booked_quantity = 2
+    sold_out.save(update_fields=["booked_quantity"])
+
+    recommendations = recommendations_for_user(user=None, limit=5, strategy="popular")
+
+    assert [r.offer for r in recommendations] == [bookable]
+
+
+def test_popular_breaks_ties_by_offer_id_and_respects_the_limit():
+    offers = [OfferFactory() for _ in range(4)]
+    for offer in offers:
+        book(offer, 2)
+
+    recommendations = recommendations_for_user(user=None, limit=3, strategy="popular")
+
+    assert [r.offer for r in recommendations] == offers[:3]
+
+
+def test_an_unknown_strategy_is_refused_with_the_known_names():
+    with pytest.raises(UnknownStrategyError, match="popular"):
+        recommendations_for_user(user=None, limit=5, strategy="astrology")
+
+
+def test_recommend_command_prints_json_with_the_documented_fields():
+    offer = OfferFactory(title="Jazz à Vienne")
+    book(offer, 2)
+    user = UserFactory()
+    out = StringIO()
+
+    call_command("recommend", "--user-id", user.pk, "--json", stdout=out)
+
+    rows = json.loads(out.getvalue())
+    assert rows == [
+        {
+            "offer_id": offer.pk,
+            "title": "Jazz à Vienne",
+            "category": "live-music",
+            "score": 2.0,
+            "reason": "popular this month (2 bookings)",
+            "distance_km": None,
+        }
+    ]
+
+
+def test_recommend_command_prints_a_readable_table():
+    book(OfferFactory(title="Orchestre national"), 1)
+    out = StringIO()
+
+    call_command("recommend", "--user-id", UserFactory().pk, "--limit", "1", stdout=out)
+
+    assert "1. [live-music] Orchestre national" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--user-id", "424242"], "No user with id 424242"),
+        (["--strategy", "astrology"], "Unknown strategy 'astrology'"),
+    ],
+)
+def test_recommend_command_refuses_bad_input_with_one_line(arguments, message):
+    user = UserFactory()
+    arguments = arguments if "--user-id" in arguments else ["--user-id", user.pk, *arguments]
+
+    with pytest.raises(CommandError, match=message):
+        call_command("recommend", *arguments)
