@@ -28,3 +28,12 @@ def booking_list_for_user(*, user: User) -> QuerySet[Booking]:
         .select_related("offer", "offer__category", "offer__venue")
         .order_by("-created_at")
     )
+
+
+def booking_live_for_offer(*, user: User, offer_id: int) -> Booking | None:
+    """The shopper's confirmed or used booking of an offer, if any (at most one can exist)."""
+    return (
+        Booking.objects.filter(user=user, offer_id=offer_id)
+        .exclude(status=Booking.Status.CANCELLED)
+        .first()
+    )
