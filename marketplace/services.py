@@ -41,6 +41,16 @@ def user_register(
     )
 
 
+def user_newsletter_consent_set(*, user: User, consent: bool) -> bool:
+    """Give or withdraw newsletter consent; returns whether it changed (repeats are no-ops)."""
+    changed = User.objects.filter(pk=user.pk).exclude(newsletter_consent=consent)
+    consent_at = timezone.now() if consent else None
+    if not changed.update(newsletter_consent=consent, newsletter_consent_at=consent_at):
+        return False
+    user.newsletter_consent, user.newsletter_consent_at = consent, consent_at
+    return True
+
+
 @transaction.atomic
 def booking_create(*, user: User, offer_id: int, quantity: int = 1) -> Booking:
     """Book `quantity` places; the offer row stays locked until commit so stock never oversells."""
@@ -111,18 +121,62 @@ def offers_set_active(*, offer_ids: list[int], is_active: bool) -> int:
     )
 
 
-def offer_duplicate(*, offer: Offer, starts_at) -> Offer:
-    """A copy of `offer` moved to `starts_at` (same duration), full stock, no bookings."""
+def offer_copy_build(*, offer: Offer, starts_at) -> Offer:
+    """An unsaved copy of `offer` moved to `starts_at` (same duration), full stock, no bookings."""
     shift: timedelta | None = starts_at - offer.starts_at if offer.starts_at else None
-    return Offer.objects.create(
+    return Offer(
         title=offer.title,
         description=offer.description,
-        category=offer.category,
-        venue=offer.venue,
+        category_id=offer.category_id,
+        venue_id=offer.venue_id,
         url=offer.url,
         price=offer.price,
         starts_at=starts_at,
         ends_at=offer.ends_at + shift if offer.ends_at and shift is not None else None,
         stock=offer.stock,
         is_active=offer.is_active,
+    )
+
+
+def offer_duplicate(*, offer: Offer, starts_at) -> Offer:
+    """A copy of `offer` moved to `starts_at` (same duration), full stock, no bookings."""
+    copy = offer_copy_build(offer=offer, starts_at=starts_at)
+    copy.save()
+    return copy
+
+
+# Enough for a weekly event over a whole year; more is a typo, not a season.
+OFFERS_DUPLICATE_MAX_COPIES = 52
+
+
+@transaction.atomic
+def offers_duplicate(*, offer_ids: list[int], shift: timedelta, copies: int = 1) -> list[Offer]:
+    """Copy dated offers `copies` times, each copy `shift` later than the previous one.
+
+    All or nothing: an undated offer (it has no date to move), a shift that is
+    not forward, or a copy that would start in the past refuses the whole batch
+    with a ValidationError naming the culprit.
+    """
+    if shift <= timedelta(0):
+        raise ValidationError("Copies must move forward in time.")
+    if not 1 <= copies <= OFFERS_DUPLICATE_MAX_COPIES:
+        raise ValidationError(f"Make between 1 and {OFFERS_DUPLICATE_MAX_COPIES} copies.")
+    offers = list(Offer.objects.filter(pk__in=offer_ids).order_by("starts_at", "pk"))
+    undated = [offer.title for offer in offers if offer.starts_at is None]
+    if undated:
+        raise ValidationError(
+            f"{len(undated)} selected offer(s) have no date to move, e.g. “{undated[0]}”."
+        )
+    now = timezone.now()
+    # Offers are sorted by start, so the first one's first copy is the earliest new date.
+    if offers and offers[0].starts_at + shift <= now:
+        first = offers[0]
+        raise ValidationError(
+            f"The copy of “{first.title}” would start on "
+            f"{timezone.localtime(first.starts_at + shift):%Y-%m-%d %H:%M}, in the past."
+        )
+    return Offer.objects.bulk_create(
+        offer_copy_build(offer=offer, starts_at=offer.starts_at + shift * number)
+        for offer in offers
+        for number in range(1, copies + 1)
     )

@@ -1,0 +1,101 @@
+"""Sidebar filters of the staff admin that Django's field filters cannot express."""
+
+from django.contrib import admin
+from django.db.models import Q, QuerySet
+
+# Postcodes start with their département's number; Corsica (20) splits in two
+# and overseas départements use three digits (971 Guadeloupe … 976 Mayotte).
+DEPARTEMENT_CODES = (
+    [f"{number:02d}" for number in range(1, 20)]
+    + ["2A", "2B"]
+    + [f"{number:02d}" for number in range(21, 96)]
+    + [str(number) for number in range(971, 977)]
+)
+
+
+def departement_postcode_q(*, code: str, field: str) -> Q:
+    """Rows whose postcode `field` lies in département `code`."""
+    if code == "2A":  # Corse-du-Sud: 200xx and 201xx
+        return Q(**{f"{field}__startswith": "200"}) | Q(**{f"{field}__startswith": "201"})
+    if code == "2B":  # Haute-Corse: 202xx to 206xx
+        return Q(**{f"{field}__startswith": "20"}) & ~departement_postcode_q(code="2A", field=field)
+    return Q(**{f"{field}__startswith": code})
+
+
+class DepartementFilter(admin.SimpleListFilter):
+    """Filters by département (from the postcode): cities are thousands, départements ~100."""
+
+    title = "département"
+    parameter_name = "departement"
+    postcode_field = "postcode"
+
+    def lookups(self, request, model_admin):
+        return [(code, code) for code in DEPARTEMENT_CODES]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() in DEPARTEMENT_CODES:
+            wanted = departement_postcode_q(code=self.value(), field=self.postcode_field)
+            return queryset.filter(wanted)
+        return queryset
+
+
+class VenueDepartementFilter(DepartementFilter):
+    title = "venue département"
+    postcode_field = "venue__postcode"
+
+
+class HomeDepartementFilter(DepartementFilter):
+    title = "home département"
+    postcode_field = "home_postcode"
+
+
+class OfferTimingFilter(admin.SimpleListFilter):
+    """Upcoming (not over yet, undated included) versus past offers, as the catalogue says."""
+
+    title = "dates"
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [("upcoming", "Upcoming or ongoing"), ("past", "Past")]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() == "upcoming":
+            return queryset.not_past()
+        if self.value() == "past":
+            return queryset.past()
+        return queryset
+
+
+class OfferFormatFilter(admin.SimpleListFilter):
+    """Digital offers (no venue) versus offers at a venue."""
+
+    title = "format"
+    parameter_name = "format"
+
+    def lookups(self, request, model_admin):
+        return [("digital", "Digital"), ("venue", "At a venue")]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() == "digital":
+            return queryset.filter(venue__isnull=True)
+        if self.value() == "venue":
+            return queryset.filter(venue__isnull=False)
+        return queryset
+
+
+class HasCoordinatesFilter(admin.SimpleListFilter):
+    """Venues that can be placed on a map (and so ranked by distance) versus those that cannot."""
+
+    title = "coordinates"
+    parameter_name = "located"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Located"), ("no", "Missing")]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        located = Q(latitude__isnull=False, longitude__isnull=False)
+        if self.value() == "yes":
+            return queryset.filter(located)
+        if self.value() == "no":
+            return queryset.exclude(located)
+        return queryset
