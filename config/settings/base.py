@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "waffle",
+    "django_celery_beat",
     "marketplace",
     "recommendations",
     "newsletter",
@@ -138,6 +139,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # Redis redelivers an unacknowledged message after this delay; countdowns and
 # the longest task must stay below it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Periodic tasks live in the database, editable in the admin; a settings-based
+# schedule would overwrite those edits at every beat start.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 EMAIL_HOST = env("EMAIL_HOST", default="")
 if EMAIL_HOST:
@@ -172,3 +176,17 @@ RECOMMENDATION_STRATEGY = env("RECOMMENDATION_STRATEGY", default="popular")
 RECOMMENDATION_POPULAR_WINDOW_DAYS = env.int("RECOMMENDATION_POPULAR_WINDOW_DAYS", default=30)
 # How stale the shared popularity ranking may be; sold-out offers are filtered anyway.
 RECOMMENDATION_POPULAR_CACHE_SECONDS = env.int("RECOMMENDATION_POPULAR_CACHE_SECONDS", default=300)
+
+# Newsletter (ADRs 0005, 0006)
+# Absolute links in emails (unsubscribe, click tracking) start with this.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+NEWSLETTER_CHUNK_SIZE = env.int("NEWSLETTER_CHUNK_SIZE", default=200)
+# A chunk's claim on its sends; past it, a crashed worker's sends are taken again.
+# Must exceed the longest chunk (chunk size x per-message time).
+NEWSLETTER_SEND_LEASE_SECONDS = env.int("NEWSLETTER_SEND_LEASE_SECONDS", default=900)
+# A sending campaign not dispatched for this long is resumed by the periodic sweep.
+NEWSLETTER_RESUME_AFTER_SECONDS = env.int("NEWSLETTER_RESUME_AFTER_SECONDS", default=1800)
+# RFC 8058 links must keep working a while after sending; 60 days covers late readers.
+NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS = env.int("NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS", default=60)
+# Older click links still land on the offer, but the click is no longer recorded.
+NEWSLETTER_CLICK_MAX_AGE_DAYS = env.int("NEWSLETTER_CLICK_MAX_AGE_DAYS", default=90)

@@ -1,0 +1,45 @@
+"""Writing the daily metrics: compute one date from the bookings and replace its stored rows."""
+
+from dataclasses import asdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+
+from marketplace.models import Category
+from metrics.computations import CategoryDay, active_user_counts, category_bookings_for_day
+from metrics.models import DailyCategoryMetrics, DailyMetrics
+
+
+@transaction.atomic
+def metrics_compute_for_day(*, day: date) -> DailyMetrics:
+    """Compute every metric of `day` and store it, replacing what was stored for that date.
+
+    Running it twice for a date leaves the same rows as running it once. The
+    day row is written first and stays locked until commit, so two concurrent
+    runs for the same date take turns instead of mixing their category rows.
+    """
+    per_category = {row.category_id: row for row in category_bookings_for_day(day=day)}
+    values = {
+        **asdict(active_user_counts(day=day)),
+        "bookings": sum(row.bookings for row in per_category.values()),
+        "revenue": sum((row.revenue for row in per_category.values()), Decimal("0")),
+    }
+    daily, _ = DailyMetrics.objects.update_or_create(date=day, defaults=values)
+    DailyCategoryMetrics.objects.filter(date=day).delete()
+    no_booking = CategoryDay(category_id=0, bookings=0, revenue=Decimal("0"))
+    DailyCategoryMetrics.objects.bulk_create(
+        DailyCategoryMetrics(
+            date=day,
+            category_id=category_id,
+            bookings=per_category.get(category_id, no_booking).bookings,
+            revenue=per_category.get(category_id, no_booking).revenue,
+        )
+        for category_id in Category.objects.values_list("pk", flat=True)
+    )
+    return daily
+
+
+def metrics_days_ending(*, end: date, days: int) -> list[date]:
+    """The `days` dates ending on `end`, oldest first: what a backfill computes."""
+    return [end - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
