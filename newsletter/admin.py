@@ -1,0 +1,146 @@
+"""Newsletter admin: campaigns with their progress; sends, clicks and unsubscribes read-only."""
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
+
+from newsletter.models import Campaign, Click, Send, Unsubscription
+from newsletter.selectors import campaign_attributed_booking_count, campaign_send_counts
+from newsletter.services import newsletter_is_paused
+from newsletter.tasks import campaign_dispatch_task
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = [
+        "subject",
+        "planned_at",
+        "week",
+        "strategy",
+        "status",
+        "sends_total",
+        "sends_sent",
+        "sends_pending",
+        "sends_failed",
+    ]
+    list_filter = ["status", "strategy"]
+    search_fields = ["subject", "week"]
+    date_hierarchy = "planned_at"
+    fields = [
+        "subject",
+        "planned_at",
+        "strategy",
+        "week",
+        "status",
+        "progress",
+        "created_at",
+        "started_at",
+        "dispatched_at",
+        "finished_at",
+    ]
+    readonly_fields = [
+        "week",
+        "status",
+        "progress",
+        "created_at",
+        "started_at",
+        "dispatched_at",
+        "finished_at",
+    ]
+    actions = ["start_sending"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
+        by_status = {
+            f"sends_{status}_count": Count("sends", filter=Q(sends__status=status))
+            for status in (Send.Status.SENT, Send.Status.PENDING, Send.Status.FAILED)
+        }
+        return super().get_queryset(request).annotate(sends_total_count=Count("sends"), **by_status)
+
+    @admin.display(description="sends", ordering="sends_total_count")
+    def sends_total(self, campaign: Campaign) -> int:
+        return campaign.sends_total_count
+
+    @admin.display(description="sent", ordering="sends_sent_count")
+    def sends_sent(self, campaign: Campaign) -> int:
+        return campaign.sends_sent_count
+
+    @admin.display(description="pending", ordering="sends_pending_count")
+    def sends_pending(self, campaign: Campaign) -> int:
+        return campaign.sends_pending_count
+
+    @admin.display(description="failed", ordering="sends_failed_count")
+    def sends_failed(self, campaign: Campaign) -> int:
+        return campaign.sends_failed_count
+
+    @admin.display(description="progress")
+    def progress(self, campaign: Campaign) -> str:
+        if campaign.pk is None:
+            return "-"
+        counts = ", ".join(
+            f"{count} {status}" for status, count in campaign_send_counts(campaign=campaign).items()
+        )
+        bookings = campaign_attributed_booking_count(campaign=campaign)
+        paused = (
+            " Sending is paused by the newsletter_paused switch." if newsletter_is_paused() else ""
+        )
+        return f"{counts}; {bookings} attributed booking(s).{paused}"
+
+    @admin.action(description="Start or resume sending the selected campaigns")
+    def start_sending(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        campaign_ids = list(
+            queryset.exclude(status=Campaign.Status.SENT).values_list("pk", flat=True)
+        )
+        for campaign_id in campaign_ids:
+            transaction.on_commit(
+                lambda campaign_id=campaign_id: campaign_dispatch_task.delay(campaign_id)
+            )
+        level = messages.WARNING if newsletter_is_paused() else messages.SUCCESS
+        note = (
+            " (the newsletter_paused switch is on: nothing is sent until it is off)"
+            if level == messages.WARNING
+            else ""
+        )
+        self.message_user(
+            request, f"{len(campaign_ids)} campaign(s) queued for sending{note}.", level
+        )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Delivery records are history: they are read, never written, from the admin."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Send)
+class SendAdmin(ReadOnlyAdmin):
+    list_display = ["campaign", "user", "status", "sent_at", "attempts", "error"]
+    list_filter = ["status", "campaign"]
+    list_select_related = ["campaign", "user"]
+    search_fields = ["user__email"]
+    show_full_result_count = False
+
+
+@admin.register(Click)
+class ClickAdmin(ReadOnlyAdmin):
+    list_display = ["clicked_at", "campaign", "user", "offer"]
+    list_filter = ["campaign"]
+    list_select_related = ["campaign", "user", "offer"]
+    search_fields = ["user__email", "offer__title"]
+    date_hierarchy = "clicked_at"
+
+
+@admin.register(Unsubscription)
+class UnsubscriptionAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "campaign", "method"]
+    list_filter = ["method", "campaign"]
+    list_select_related = ["campaign", "user"]
+    search_fields = ["user__email"]
+    date_hierarchy = "created_at"

@@ -1,0 +1,91 @@
+"""One recipient's newsletter message: offer cards, tracked links, RFC 8058 headers."""
+
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from newsletter.models import Campaign, Send
+from newsletter.tokens import click_token_make, unsubscribe_token_make
+from recommendations.strategies import Recommendation
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def unsubscribe_url(*, send_id: int) -> str:
+    token = unsubscribe_token_make(send_id=send_id)
+    return absolute_url(reverse("newsletter:unsubscribe", args=[token]))
+
+
+def click_url(*, send_id: int, offer_id: int) -> str:
+    token = click_token_make(send_id=send_id, offer_id=offer_id)
+    return absolute_url(reverse("newsletter:click", args=[token]))
+
+
+def price_label(price: Decimal) -> str:
+    return "Free" if price == 0 else f"€{price:.2f}"
+
+
+def offer_card(*, send_id: int, recommendation: Recommendation) -> dict:
+    """What a card shows; no image, so it reads the same with images blocked."""
+    offer = recommendation.offer
+    venue = offer.venue
+    return {
+        "title": offer.title,
+        "category": offer.category.name,
+        "starts_at": offer.starts_at,
+        "place": f"{venue.name}, {venue.city}" if venue else "Online",
+        "distance_km": recommendation.distance_km,
+        "price": price_label(offer.price),
+        "reason": recommendation.reason,
+        "url": click_url(send_id=send_id, offer_id=offer.pk),
+    }
+
+
+def site_domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "passerelle.local"
+
+
+def message_id_for(*, send: Send) -> str:
+    """The same Message-ID on every attempt of a send, so that mailboxes which
+    deduplicate by Message-ID fold a redelivery after a crash into one email."""
+    return f"<newsletter.{send.campaign_id}.{send.pk}@{site_domain()}>"
+
+
+def newsletter_message_build(
+    *,
+    campaign: Campaign,
+    send: Send,
+    recommendations: list[Recommendation],
+    connection: BaseEmailBackend | None = None,
+) -> EmailMultiAlternatives:
+    unsubscribe = unsubscribe_url(send_id=send.pk)
+    context = {
+        "campaign": campaign,
+        "cards": [offer_card(send_id=send.pk, recommendation=r) for r in recommendations],
+        "unsubscribe_url": unsubscribe,
+        "site_url": settings.SITE_URL,
+    }
+    message = EmailMultiAlternatives(
+        subject=campaign.subject,
+        body=render_to_string("newsletter/email/newsletter.txt", context),
+        to=[send.user.email],
+        connection=connection,
+        headers={
+            "Message-ID": message_id_for(send=send),
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            # RFC 8058: mail clients may POST to the link to unsubscribe in one click.
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "List-Id": f"Passerelle picks <newsletter.{site_domain()}>",
+        },
+    )
+    message.attach_alternative(
+        render_to_string("newsletter/email/newsletter.html", context), "text/html"
+    )
+    return message

@@ -1,0 +1,123 @@
+"""Reads of the newsletter: recipients, campaign progress, and the funnel (sent → clicked → booked).
+
+A booking is attributed to the newsletter when its shopper clicked a link to
+that same offer in a newsletter during the 7 days before booking (ADR 0005):
+clicking one offer and booking another is not counted, so the figure measures
+what the email recommended rather than what the shopper would have done anyway.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from marketplace.models import Booking, User
+from newsletter.models import Campaign, Click, Send, Unsubscription
+
+ATTRIBUTION_WINDOW = timedelta(days=7)
+
+
+def newsletter_recipients() -> QuerySet[User]:
+    """Who may receive a newsletter now: active accounts that consented and did not withdraw."""
+    return User.objects.filter(is_active=True, newsletter_consent=True)
+
+
+def day_bounds(*, day: date) -> tuple[datetime, datetime]:
+    """The start of `day` and of the next one, in the site's time zone."""
+    zone = timezone.get_default_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return start, end
+
+
+def attributing_clicks() -> QuerySet[Click]:
+    """Clicks that attribute the outer booking (an `Exists` subquery) to a newsletter."""
+    return Click.objects.filter(
+        user=OuterRef("user"),
+        offer=OuterRef("offer"),
+        clicked_at__lte=OuterRef("created_at"),
+        clicked_at__gte=OuterRef("created_at") - ATTRIBUTION_WINDOW,
+    )
+
+
+def attributed_bookings() -> QuerySet[Booking]:
+    """Live bookings within 7 days after the same user clicked the same offer in a newsletter."""
+    return Booking.objects.exclude(status=Booking.Status.CANCELLED).filter(
+        Exists(attributing_clicks())
+    )
+
+
+def newsletter_funnel_for_day(*, day: date) -> dict[str, int]:
+    """Messages sent, clicks, attributed bookings and unsubscribes of one local day."""
+    start, end = day_bounds(day=day)
+    return {
+        "sent": Send.objects.filter(
+            status=Send.Status.SENT, sent_at__gte=start, sent_at__lt=end
+        ).count(),
+        "clicked": Click.objects.filter(clicked_at__gte=start, clicked_at__lt=end).count(),
+        "booked": attributed_bookings().filter(created_at__gte=start, created_at__lt=end).count(),
+        "unsubscribed": Unsubscription.objects.filter(
+            created_at__gte=start, created_at__lt=end
+        ).count(),
+    }
+
+
+def campaign_send_counts(*, campaign: Campaign) -> dict[str, int]:
+    """How many sends of the campaign are in each status (every status present, zero if none)."""
+    counts = dict(
+        campaign.sends.values_list("status")
+        .annotate(count=Count("pk"))
+        .values_list("status", "count")
+    )
+    return {status: counts.get(status, 0) for status in Send.Status.values}
+
+
+def campaign_attributed_booking_count(*, campaign: Campaign) -> int:
+    """Live bookings attributed to a click of this campaign (same user and offer, 7 days)."""
+    return (
+        Booking.objects.exclude(status=Booking.Status.CANCELLED)
+        .filter(Exists(attributing_clicks().filter(campaign=campaign)))
+        .count()
+    )
+
+
+def send_ranges_to_deliver(*, campaign: Campaign, chunk_size: int) -> list[tuple[int, int]]:
+    """(first id, last id) of chunks covering the sends still to deliver.
+
+    Pending sends and claims whose lease expired (their worker died) are to
+    deliver; a chunk task only takes those, so overlapping dispatches are harmless.
+    """
+    ids = list(
+        campaign.sends.filter(claimable_condition(now=timezone.now()))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return [
+        (ids[index], ids[min(index + chunk_size, len(ids)) - 1])
+        for index in range(0, len(ids), chunk_size)
+    ]
+
+
+def claimable_condition(*, now: datetime) -> Q:
+    return Q(status=Send.Status.PENDING) | Q(status=Send.Status.SENDING, claimed_until__lt=now)
+
+
+def campaign_has_sends_to_deliver(*, campaign_id: int) -> bool:
+    """Whether any send is pending or claimed (a campaign is done when none is)."""
+    return Send.objects.filter(
+        campaign_id=campaign_id, status__in=[Send.Status.PENDING, Send.Status.SENDING]
+    ).exists()
+
+
+def campaigns_stalled(*, dispatched_before: datetime) -> QuerySet[Campaign]:
+    """Sending campaigns with work left whose last dispatch is older than `dispatched_before`."""
+    return Campaign.objects.filter(
+        Q(dispatched_at__lt=dispatched_before) | Q(dispatched_at__isnull=True),
+        status=Campaign.Status.SENDING,
+    ).filter(
+        Exists(
+            Send.objects.filter(campaign=OuterRef("pk")).filter(
+                claimable_condition(now=timezone.now())
+            )
+        )
+    )

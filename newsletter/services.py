@@ -1,0 +1,307 @@
+"""Writes of the newsletter: starting campaigns, sending chunks, clicks and unsubscribes.
+
+Delivery is at-least-once (ADR 0006): a chunk claims its sends with a lease,
+mails them one by one over a single SMTP connection and marks each one sent
+right after the server accepted it. Only a worker killed between the server's
+"250 OK" and that mark can cause a duplicate (one message per crashed chunk,
+with the same Message-ID); nothing can cause a skip.
+"""
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import waffle
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from marketplace.models import Offer
+from marketplace.services import user_newsletter_consent_set
+from newsletter.emails import newsletter_message_build
+from newsletter.models import Campaign, Click, Send, Unsubscription
+from newsletter.selectors import (
+    campaign_has_sends_to_deliver,
+    campaigns_stalled,
+    claimable_condition,
+    newsletter_recipients,
+    send_ranges_to_deliver,
+)
+from newsletter.tokens import InvalidLink, click_token_read, unsubscribe_token_read
+from recommendations.strategies import Recommendation, recommendations_for_user, strategy_names
+
+logger = logging.getLogger(__name__)
+
+PAUSE_SWITCH = "newsletter_paused"
+OFFERS_PER_EMAIL = 5
+MATERIALISE_BATCH = 2000
+
+
+class DeliveryError(Exception):
+    """A transient SMTP failure; the chunk's unsent sends are pending again, ready for a retry."""
+
+
+@dataclass
+class ChunkResult:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    paused: bool = False
+
+
+def newsletter_is_paused() -> bool:
+    return waffle.switch_is_active(PAUSE_SWITCH)
+
+
+def campaign_create(
+    *,
+    subject: str,
+    planned_at: datetime,
+    strategy: str | None = None,
+    week: str | None = None,
+) -> Campaign:
+    strategy = strategy or settings.RECOMMENDATION_STRATEGY
+    if strategy not in strategy_names():
+        raise ValidationError({"strategy": f"Unknown strategy {strategy!r}."})
+    return Campaign.objects.create(
+        subject=subject, planned_at=planned_at, strategy=strategy, week=week
+    )
+
+
+def iso_week_label(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def campaign_get_or_create_for_week(*, day: date) -> Campaign:
+    """The one weekly campaign of `day`'s ISO week, created on first call (safe under races)."""
+    monday = day - timedelta(days=day.weekday())
+    campaign, _ = Campaign.objects.get_or_create(
+        week=iso_week_label(day),
+        defaults={
+            "subject": f"Your 5 picks for the week of {monday.day} {monday:%B}",
+            "planned_at": timezone.now(),
+            "strategy": settings.RECOMMENDATION_STRATEGY,
+        },
+    )
+    return campaign
+
+
+def campaign_recipients_materialise(*, campaign: Campaign) -> int:
+    """One pending send per consenting recipient; existing pairs are kept as they are."""
+    user_ids = newsletter_recipients().order_by("pk").values_list("pk", flat=True)
+    batch: list[Send] = []
+    for user_id in user_ids.iterator(chunk_size=MATERIALISE_BATCH):
+        batch.append(Send(campaign=campaign, user_id=user_id))
+        if len(batch) == MATERIALISE_BATCH:
+            Send.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    Send.objects.bulk_create(batch, ignore_conflicts=True)
+    return campaign.sends.count()
+
+
+@transaction.atomic
+def campaign_start(*, campaign_id: int) -> list[tuple[int, int]]:
+    """Start or resume a campaign; returns the (first, last) send id ranges to deliver.
+
+    A draft gets its recipients now (later consenters wait for the next
+    campaign). A sent campaign, or any campaign while the kill switch is on,
+    yields nothing to deliver.
+    """
+    campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+    if campaign.status == Campaign.Status.SENT:
+        return []
+    now = timezone.now()
+    if campaign.status == Campaign.Status.DRAFT:
+        campaign_recipients_materialise(campaign=campaign)
+        campaign.status, campaign.started_at = Campaign.Status.SENDING, now
+    if newsletter_is_paused():
+        campaign.save(update_fields=["status", "started_at"])
+        return []
+    campaign.dispatched_at = now
+    campaign.save(update_fields=["status", "started_at", "dispatched_at"])
+    ranges = send_ranges_to_deliver(campaign=campaign, chunk_size=settings.NEWSLETTER_CHUNK_SIZE)
+    if not ranges:
+        campaign_finish_if_done(campaign_id=campaign.pk)
+    return ranges
+
+
+def campaign_finish_if_done(*, campaign_id: int) -> bool:
+    """Mark the campaign sent once no send is pending or claimed; True if this call did."""
+    if campaign_has_sends_to_deliver(campaign_id=campaign_id):
+        return False
+    finished = Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING).update(
+        status=Campaign.Status.SENT, finished_at=timezone.now()
+    )
+    return finished == 1
+
+
+def sends_claim(*, campaign: Campaign, first_send_id: int, last_send_id: int) -> list[Send]:
+    """Take the deliverable sends of a range for this worker, under a lease.
+
+    SKIP LOCKED lets two chunks that overlap (a resume while the first
+    dispatch still runs) split the rows instead of waiting on each other.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Send.objects.select_for_update(skip_locked=True)
+            .filter(campaign=campaign, pk__gte=first_send_id, pk__lte=last_send_id)
+            .filter(claimable_condition(now=now))
+            .values_list("pk", flat=True)
+        )
+        Send.objects.filter(pk__in=ids).update(
+            status=Send.Status.SENDING,
+            claimed_until=now + timedelta(seconds=settings.NEWSLETTER_SEND_LEASE_SECONDS),
+            attempts=F("attempts") + 1,
+        )
+    return list(Send.objects.filter(pk__in=ids).select_related("user").order_by("pk"))
+
+
+def sends_finish(*, send_ids: list[int], status: str, error: str = "") -> None:
+    if send_ids:
+        Send.objects.filter(pk__in=send_ids).update(status=status, claimed_until=None, error=error)
+
+
+def send_mark_sent(*, send: Send, offer_ids: list[int]) -> None:
+    Send.objects.filter(pk=send.pk).update(
+        status=Send.Status.SENT,
+        sent_at=timezone.now(),
+        offer_ids=offer_ids,
+        claimed_until=None,
+        error="",
+    )
+
+
+def smtp_error_is_permanent(error: Exception) -> bool:
+    """A refusal of this one message (5xx recipient or content); others are worth retrying."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
+
+
+def campaign_send_chunk(*, campaign_id: int, first_send_id: int, last_send_id: int) -> ChunkResult:
+    """Deliver the claimable sends of one id range over one SMTP connection.
+
+    Raises DeliveryError on a transient SMTP failure, after putting the
+    unsent sends back to pending: a retry then mails only those.
+    """
+    if newsletter_is_paused():
+        return ChunkResult(paused=True)
+    campaign = Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING).first()
+    if campaign is None:
+        # A late redelivery for a finished or deleted campaign has nothing left to do.
+        return ChunkResult()
+    sends = sends_claim(campaign=campaign, first_send_id=first_send_id, last_send_id=last_send_id)
+    result = ChunkResult()
+    withdrawn = [send.pk for send in sends if not send.user.newsletter_consent]
+    sends_finish(send_ids=withdrawn, status=Send.Status.SKIPPED, error="Consent withdrawn.")
+    empty: list[int] = []
+    to_mail: list[tuple[Send, list[Recommendation]]] = []
+    for send in sends:
+        if send.user.newsletter_consent:
+            recommendations = recommendations_for_user(
+                user=send.user, limit=OFFERS_PER_EMAIL, strategy=campaign.strategy
+            )
+            if recommendations:
+                to_mail.append((send, recommendations))
+            else:
+                empty.append(send.pk)
+    sends_finish(send_ids=empty, status=Send.Status.SKIPPED, error="No offer to recommend.")
+    result.skipped = len(withdrawn) + len(empty)
+    if to_mail:
+        sends_deliver(campaign=campaign, to_mail=to_mail, result=result)
+    campaign_finish_if_done(campaign_id=campaign.pk)
+    return result
+
+
+def sends_deliver(
+    *, campaign: Campaign, to_mail: list[tuple[Send, list[Recommendation]]], result: ChunkResult
+) -> None:
+    done = 0
+    try:
+        with get_connection() as connection:
+            for send, recommendations in to_mail:
+                message = newsletter_message_build(
+                    campaign=campaign,
+                    send=send,
+                    recommendations=recommendations,
+                    connection=connection,
+                )
+                try:
+                    connection.send_messages([message])
+                except smtplib.SMTPException as error:
+                    if not smtp_error_is_permanent(error):
+                        raise
+                    sends_finish(send_ids=[send.pk], status=Send.Status.FAILED, error=str(error))
+                    result.failed += 1
+                else:
+                    # One write per message, right after the server's acceptance:
+                    # a crash can then repeat at most this one message.
+                    send_mark_sent(send=send, offer_ids=[r.offer.pk for r in recommendations])
+                    result.sent += 1
+                done += 1
+    except (smtplib.SMTPException, OSError) as error:
+        unsent = [send.pk for send, _ in to_mail[done:]]
+        Send.objects.filter(pk__in=unsent, status=Send.Status.SENDING).update(
+            status=Send.Status.PENDING, claimed_until=None, error=str(error)[:500]
+        )
+        logger.warning(
+            "Campaign %s: SMTP failure, %s sends back to pending: %s",
+            campaign.pk,
+            len(unsent),
+            error,
+        )
+        raise DeliveryError(f"SMTP failure: {error}") from error
+
+
+def campaigns_to_resume() -> list[int]:
+    """Ids of sending campaigns left with work and not dispatched for a while."""
+    before = timezone.now() - timedelta(seconds=settings.NEWSLETTER_RESUME_AFTER_SECONDS)
+    return list(campaigns_stalled(dispatched_before=before).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def newsletter_unsubscribe(*, token: str, method: str) -> Send:
+    """Withdraw the consent of the token's recipient; repeating it changes nothing.
+
+    Raises InvalidLink for a forged or expired token, before any change.
+    """
+    send_id = unsubscribe_token_read(token=token)
+    send = Send.objects.select_related("user").filter(pk=send_id).first()
+    if send is None:
+        raise InvalidLink("This unsubscribe link is not valid any more.")
+    if user_newsletter_consent_set(user=send.user, consent=False):
+        Unsubscription.objects.create(
+            user=send.user,
+            send=send,
+            campaign_id=send.campaign_id,
+            method=method,
+            created_at=timezone.now(),
+        )
+    return send
+
+
+def click_record(*, token: str) -> int:
+    """Record a newsletter click and return the offer id to land on.
+
+    An authentic link past its age lands on the offer without a record (its
+    attribution window is long over). Raises InvalidLink for a forged token.
+    """
+    target = click_token_read(token=token)
+    if target.expired:
+        return target.offer_id
+    send = Send.objects.filter(pk=target.send_id).values("campaign_id", "user_id").first()
+    if send is not None and Offer.objects.filter(pk=target.offer_id).exists():
+        Click.objects.create(
+            send_id=target.send_id,
+            campaign_id=send["campaign_id"],
+            user_id=send["user_id"],
+            offer_id=target.offer_id,
+            clicked_at=timezone.now(),
+        )
+    return target.offer_id

@@ -1,0 +1,63 @@
+"""Signed tokens of newsletter links: unsubscribe (per send) and click (per send and offer).
+
+Each purpose has its own salt, so a click token can never pass for an
+unsubscribe token. Tokens carry ids only; the signature makes them unforgeable
+and the timestamp lets them expire.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+
+UNSUBSCRIBE_SALT = "newsletter.unsubscribe"
+CLICK_SALT = "newsletter.click"
+
+
+class InvalidLink(Exception):
+    """A forged, damaged or expired link; the message is meant for the reader."""
+
+
+@dataclass(frozen=True)
+class ClickTarget:
+    send_id: int
+    offer_id: int
+    expired: bool
+
+
+def unsubscribe_token_make(*, send_id: int) -> str:
+    return signing.TimestampSigner(salt=UNSUBSCRIBE_SALT).sign(str(send_id))
+
+
+def unsubscribe_token_read(*, token: str) -> int:
+    """The send id of a valid unsubscribe token; raises InvalidLink otherwise."""
+    max_age = timedelta(days=settings.NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS)
+    try:
+        value = signing.TimestampSigner(salt=UNSUBSCRIBE_SALT).unsign(token, max_age=max_age)
+    except signing.SignatureExpired:
+        raise InvalidLink(
+            "This unsubscribe link has expired. Use the link of a more recent newsletter."
+        ) from None
+    except signing.BadSignature:
+        raise InvalidLink("This unsubscribe link is not valid.") from None
+    return int(value)
+
+
+def click_token_make(*, send_id: int, offer_id: int) -> str:
+    return signing.TimestampSigner(salt=CLICK_SALT).sign(f"{send_id}-{offer_id}")
+
+
+def click_token_read(*, token: str) -> ClickTarget:
+    """Where a click link leads; an authentic old link is flagged expired, a forged one raises."""
+    signer = signing.TimestampSigner(salt=CLICK_SALT)
+    try:
+        value = signer.unsign(token)
+    except signing.BadSignature:
+        raise InvalidLink("This link is not valid.") from None
+    send_id, offer_id = (int(part) for part in value.split("-"))
+    try:
+        signer.unsign(token, max_age=timedelta(days=settings.NEWSLETTER_CLICK_MAX_AGE_DAYS))
+    except signing.SignatureExpired:
+        return ClickTarget(send_id=send_id, offer_id=offer_id, expired=True)
+    return ClickTarget(send_id=send_id, offer_id=offer_id, expired=False)
