@@ -117,4 +117,8 @@ class BookingForm(forms.Form):
         max_value=PLACES_PER_BOOKING_MAX,
         initial=1,
         help_text=f"Up to {PLACES_PER_BOOKING_MAX} places per booking.",
+        error_messages={
+            "min_value": "Book at least one place.",
+            "max_value": f"At most {PLACES_PER_BOOKING_MAX} places per booking.",
+        },
     )

@@ -297,7 +297,7 @@ def test_booking_with_a_bad_quantity_is_a_form_error(client, shopper):
     response = client.post(book_url(offer), {"quantity": "0"})
 
     assert response.status_code == 200
-    assert response.context["booking_form"].errors["quantity"]
+    assert response.context["booking_form"].errors["quantity"] == ["Book at least one place."]
     assert 'aria-invalid="true"' in response.content.decode()
     assert not Booking.objects.exists()
 
