@@ -1,0 +1,51 @@
+"""Compute and store the daily metrics of one date, or of the N days ending on it."""
+
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from tqdm import tqdm
+
+from metrics.services import metrics_compute_for_day, metrics_days_ending
+
+
+class Command(BaseCommand):
+    help = (
+        "Compute the metrics of --date (default today), or with --backfill-days N of the "
+        "N days ending on it. Recomputing a date replaces its stored metrics."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--date", help="YYYY-MM-DD, in the site's time zone (default today)")
+        parser.add_argument(
+            "--backfill-days", default="1", help="how many days ending on --date (default 1)"
+        )
+
+    def handle(self, *args, **options) -> None:
+        today = timezone.localdate()
+        end = parse_date(options["date"]) if options["date"] else today
+        if end > today:
+            raise CommandError(f"{end.isoformat()} is in the future; metrics need a past date.")
+        days = parse_day_count(options["backfill_days"])
+        for day in tqdm(metrics_days_ending(end=end, days=days), desc="metrics", unit="day"):
+            metrics_compute_for_day(day=day)
+        self.stdout.write(f"Computed the metrics of {days} day(s) ending on {end.isoformat()}.")
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"Invalid --date {text!r}: expected a date as YYYY-MM-DD.") from None
+
+
+def parse_day_count(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise CommandError(
+            f"Invalid --backfill-days {text!r}: expected a whole number of days ≥ 1."
+        )
+    return days

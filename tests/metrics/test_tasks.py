@@ -1,0 +1,66 @@
+"""The nightly task, through a real Celery worker, and its schedule in django-celery-beat."""
+
+import importlib
+
+import pytest
+from django.apps import apps as installed_apps
+from django_celery_beat.models import PeriodicTask
+
+from config.celery import app
+from metrics.models import DailyCategoryMetrics, DailyMetrics
+from metrics.tasks import metrics_compute_day
+from tests.metrics.scenario import OCT_31, build_scenario
+
+schedule_migration = importlib.import_module("metrics.migrations.0002_nightly_periodic_task")
+
+
+# The worker needs a transactional database, which is flushed between tests;
+# serialized rollback brings back the categories and schedule of the data migrations.
+def test_worker_computes_and_stores_the_metrics_of_the_given_date(
+    celery_worker, django_db_serialized_rollback
+):
+    build_scenario()
+
+    result = metrics_compute_day.delay(OCT_31.isoformat())
+
+    assert result.get(timeout=30) == "2026-10-31"
+    daily = DailyMetrics.objects.get(date=OCT_31)
+    assert (daily.bookings, daily.month_active_users, daily.month_multi_category_users) == (7, 7, 3)
+    assert DailyCategoryMetrics.objects.filter(date=OCT_31).count() == 12
+
+
+def test_worker_run_twice_keeps_one_set_of_rows(celery_worker, django_db_serialized_rollback):
+    build_scenario()
+
+    metrics_compute_day.delay(OCT_31.isoformat()).get(timeout=30)
+    metrics_compute_day.delay(OCT_31.isoformat()).get(timeout=30)
+
+    assert DailyMetrics.objects.filter(date=OCT_31).count() == 1
+    assert DailyCategoryMetrics.objects.filter(date=OCT_31).count() == 12
+
+
+@pytest.mark.django_db
+def test_nightly_periodic_task_exists_after_migrations_and_names_a_registered_task():
+    periodic = PeriodicTask.objects.select_related("crontab").get(name=schedule_migration.TASK_NAME)
+
+    assert periodic.enabled
+    assert periodic.task == metrics_compute_day.name
+    assert periodic.task in app.tasks
+    assert (periodic.crontab.hour, periodic.crontab.minute) == ("1", "30")
+    assert str(periodic.crontab.timezone) == "Europe/Paris"
+
+
+@pytest.mark.django_db
+def test_rerunning_the_schedule_migration_keeps_admin_edits():
+    periodic = PeriodicTask.objects.get(name=schedule_migration.TASK_NAME)
+    periodic.enabled = False
+    periodic.crontab.hour = "4"
+    periodic.crontab.save()
+    periodic.save()
+
+    schedule_migration.create_periodic_task(installed_apps, None)
+
+    assert PeriodicTask.objects.filter(name=schedule_migration.TASK_NAME).count() == 1
+    periodic.refresh_from_db()
+    assert not periodic.enabled
+    assert periodic.crontab.hour == "4"
