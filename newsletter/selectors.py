@@ -6,6 +6,7 @@ clicking one offer and booking another is not counted, so the figure measures
 what the email recommended rather than what the shopper would have done anyway.
 """
 
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -13,8 +14,10 @@ from django.utils import timezone
 
 from marketplace.models import Booking, User
 from newsletter.models import Campaign, Click, Send, Unsubscription
+from recommendations.strategies import Recommendation, recommendations_for_user
 
 ATTRIBUTION_WINDOW = timedelta(days=7)
+OFFERS_PER_EMAIL = 5
 
 
 def newsletter_recipients() -> QuerySet[User]:
@@ -121,3 +124,24 @@ def campaigns_stalled(*, dispatched_before: datetime) -> QuerySet[Campaign]:
             )
         )
     )
+
+
+def newsletter_preview(*, campaign: Campaign | None) -> Iterator[tuple[User, list[Recommendation]]]:
+    """Who would get what if `campaign` (or a new one) were sent now; reads only.
+
+    A draft or new campaign goes to every current recipient; a started one
+    only to the recipients of its sends still to deliver.
+    """
+    strategy = campaign.strategy if campaign else None
+    if campaign is None or campaign.status == Campaign.Status.DRAFT:
+        users = newsletter_recipients()
+    else:
+        users = newsletter_recipients().filter(
+            Exists(
+                campaign.sends.filter(user=OuterRef("pk")).filter(
+                    claimable_condition(now=timezone.now())
+                )
+            )
+        )
+    for user in users.order_by("pk").iterator(chunk_size=1000):
+        yield user, recommendations_for_user(user=user, limit=OFFERS_PER_EMAIL, strategy=strategy)

@@ -25,6 +25,7 @@ from marketplace.services import user_newsletter_consent_set
 from newsletter.emails import newsletter_message_build
 from newsletter.models import Campaign, Click, Send, Unsubscription
 from newsletter.selectors import (
+    OFFERS_PER_EMAIL,
     campaign_has_sends_to_deliver,
     campaigns_stalled,
     claimable_condition,
@@ -37,7 +38,6 @@ from recommendations.strategies import Recommendation, recommendations_for_user,
 logger = logging.getLogger(__name__)
 
 PAUSE_SWITCH = "newsletter_paused"
-OFFERS_PER_EMAIL = 5
 MATERIALISE_BATCH = 2000
 
 

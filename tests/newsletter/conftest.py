@@ -1,0 +1,49 @@
+"""Fixtures of the newsletter tests: consenting shoppers, popular offers, reading received mail."""
+
+from email.message import Message
+
+import pytest
+from django.utils import timezone
+
+from newsletter.models import Campaign
+from newsletter.services import campaign_create
+from tests.factories import BookingFactory, OfferFactory, UserFactory
+
+
+def consenting_user(**fields):
+    return UserFactory(newsletter_consent=True, newsletter_consent_at=timezone.now(), **fields)
+
+
+@pytest.fixture
+def popular_offers(db):
+    """Six bookable offers, the first most booked; the booking shoppers do not consent."""
+    offers = [OfferFactory(title=f"Offer {rank}") for rank in range(6)]
+    for rank, offer in enumerate(offers):
+        for _ in range(6 - rank):
+            BookingFactory(offer=offer)
+    return offers
+
+
+@pytest.fixture
+def campaign(db) -> Campaign:
+    return campaign_create(subject="Your picks", planned_at=timezone.now(), strategy="popular")
+
+
+def text_part(message: Message) -> str:
+    """The plain-text alternative of a received newsletter."""
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            return part.get_payload(decode=True).decode()
+    raise AssertionError("no text/plain part")
+
+
+def html_part(message: Message) -> str:
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            return part.get_payload(decode=True).decode()
+    raise AssertionError("no text/html part")
+
+
+def header(message: Message, name: str) -> str:
+    """A header's value unfolded (long headers arrive folded over several lines, RFC 5322)."""
+    return " ".join(str(message[name]).split())

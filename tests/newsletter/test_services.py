@@ -1,0 +1,280 @@
+"""The newsletter's services, called directly, delivering to a real local SMTP server."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from waffle.testutils import override_switch
+
+from newsletter.models import Campaign, Send
+from newsletter.selectors import send_ranges_to_deliver
+from newsletter.services import (
+    DeliveryError,
+    campaign_get_or_create_for_week,
+    campaign_send_chunk,
+    campaign_start,
+    campaigns_to_resume,
+    sends_claim,
+)
+from tests.factories import BookingFactory, UserFactory
+from tests.newsletter.conftest import consenting_user, header, html_part, text_part
+
+pytestmark = pytest.mark.django_db
+
+
+def send_all(campaign: Campaign) -> None:
+    """Start or resume the campaign and deliver every chunk here, as the manual command does."""
+    for first, last in campaign_start(campaign_id=campaign.pk):
+        campaign_send_chunk(campaign_id=campaign.pk, first_send_id=first, last_send_id=last)
+
+
+def refuse_data(inbox, *, attempts: set[int], reply: str = "451 4.3.0 Try again later") -> None:
+    """Make the SMTP server refuse the DATA of the given attempt numbers (1-based)."""
+    accept = inbox.handle_DATA
+    seen = {"count": 0}
+
+    async def handle_DATA(server, session, envelope):
+        seen["count"] += 1
+        if seen["count"] in attempts:
+            return reply
+        return await accept(server, session, envelope)
+
+    inbox.handle_DATA = handle_DATA
+
+
+def test_a_campaign_mails_each_consenting_user_once_with_their_own_offers(
+    smtp_server, popular_offers, campaign, settings
+):
+    settings.NEWSLETTER_CHUNK_SIZE = 2
+    users = [consenting_user() for _ in range(5)]
+    # Personalisation: a shopper never gets an offer they already booked.
+    BookingFactory(user=users[0], offer=popular_offers[0])
+    UserFactory(newsletter_consent=False)
+
+    send_all(campaign)
+
+    assert sorted(smtp_server.recipients) == sorted(user.email for user in users)
+    by_recipient = {message["To"]: message for message in smtp_server.messages}
+    first = text_part(by_recipient[users[0].email])
+    assert "Offer 0" not in first
+    assert [title in first for title in ("Offer 1", "Offer 5")] == [True, True]
+    other = text_part(by_recipient[users[1].email])
+    assert other.index("Offer 0") < other.index("Offer 1") < other.index("Offer 4")
+    assert "Offer 5" not in other
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SENT
+    assert Send.objects.get(campaign=campaign, user=users[1]).offer_ids == [
+        offer.pk for offer in popular_offers[:5]
+    ]
+
+
+def test_the_message_has_one_click_unsubscribe_headers_and_tracked_cards(
+    smtp_server, popular_offers, campaign, settings
+):
+    settings.SITE_URL = "https://passerelle.example"
+    user = consenting_user()
+
+    send_all(campaign)
+
+    (message,) = smtp_server.messages
+    send = Send.objects.get(user=user)
+    assert message["Subject"] == "Your picks"
+    assert header(message, "List-Unsubscribe").startswith(
+        "<https://passerelle.example/newsletter/unsubscribe/"
+    )
+    assert header(message, "List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"
+    assert (
+        header(message, "Message-ID") == f"<newsletter.{campaign.pk}.{send.pk}@passerelle.example>"
+    )
+    html, text = html_part(message), text_part(message)
+    unsubscribe_link = header(message, "List-Unsubscribe").strip("<>")
+    assert unsubscribe_link in html and unsubscribe_link in text
+    assert html.count("https://passerelle.example/newsletter/c/") == 10  # title + button x 5
+    assert "<img" not in html
+    offer = popular_offers[0]
+    assert f"{offer.venue.name}, {offer.venue.city}" in text
+    assert "€15.00" in text
+    assert "Popular this month (6 bookings)" in text
+
+
+def test_a_digital_free_offer_reads_online_and_free(smtp_server, campaign, db):
+    from tests.factories import DigitalOfferFactory
+
+    offer = DigitalOfferFactory(title="Film", price=0)
+    BookingFactory(offer=offer)
+    consenting_user()
+
+    send_all(campaign)
+
+    text = text_part(smtp_server.messages[0])
+    assert "Film" in text and "Online" in text and "Free" in text and "Any time" in text
+
+
+def test_running_a_sent_campaign_again_mails_nobody(smtp_server, popular_offers, campaign):
+    consenting_user()
+    consenting_user()
+    send_all(campaign)
+    assert len(smtp_server.messages) == 2
+
+    send_all(campaign)
+    for first, last in [(0, 10**9)]:
+        campaign_send_chunk(campaign_id=campaign.pk, first_send_id=first, last_send_id=last)
+
+    assert len(smtp_server.messages) == 2
+
+
+def test_users_without_consent_or_who_withdrew_it_get_nothing(
+    smtp_server, popular_offers, campaign
+):
+    stays, leaves = consenting_user(), consenting_user()
+    UserFactory(newsletter_consent=False)
+    ranges = campaign_start(campaign_id=campaign.pk)
+    assert campaign.sends.count() == 2
+    # Unsubscribed between the start of the campaign and its chunk.
+    leaves.newsletter_consent, leaves.newsletter_consent_at = False, None
+    leaves.save(update_fields=["newsletter_consent", "newsletter_consent_at"])
+
+    for first, last in ranges:
+        campaign_send_chunk(campaign_id=campaign.pk, first_send_id=first, last_send_id=last)
+
+    assert smtp_server.recipients == [stays.email]
+    assert Send.objects.get(user=leaves).status == Send.Status.SKIPPED
+
+
+def test_a_recipient_without_any_recommendation_is_skipped_not_mailed_empty(
+    smtp_server, popular_offers, campaign
+):
+    has_booked_everything = consenting_user()
+    for offer in popular_offers:
+        BookingFactory(user=has_booked_everything, offer=offer)
+
+    send_all(campaign)
+
+    assert smtp_server.messages == []
+    send = Send.objects.get(user=has_booked_everything)
+    assert (send.status, send.error) == (Send.Status.SKIPPED, "No offer to recommend.")
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SENT
+
+
+@override_switch("newsletter_paused", active=True)
+def test_the_kill_switch_sends_nothing_and_leaves_sends_pending(
+    smtp_server, popular_offers, campaign
+):
+    consenting_user()
+
+    assert campaign_start(campaign_id=campaign.pk) == []
+    result = campaign_send_chunk(campaign_id=campaign.pk, first_send_id=0, last_send_id=10**9)
+
+    assert result.paused
+    assert smtp_server.messages == []
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SENDING
+    assert campaign.sends.get().status == Send.Status.PENDING
+
+
+def test_sending_resumes_when_the_kill_switch_is_turned_off(smtp_server, popular_offers, campaign):
+    users = [consenting_user() for _ in range(3)]
+    with override_switch("newsletter_paused", active=True):
+        send_all(campaign)
+    assert smtp_server.messages == []
+
+    with override_switch("newsletter_paused", active=False):
+        send_all(campaign)
+
+    assert sorted(smtp_server.recipients) == sorted(user.email for user in users)
+
+
+def test_a_transient_smtp_failure_puts_unsent_sends_back_and_a_retry_sends_only_them(
+    smtp_server, popular_offers, campaign
+):
+    users = [consenting_user() for _ in range(5)]
+    refuse_data(smtp_server, attempts={3})
+    (chunk,) = campaign_start(campaign_id=campaign.pk)
+
+    with pytest.raises(DeliveryError):
+        campaign_send_chunk(campaign_id=campaign.pk, first_send_id=chunk[0], last_send_id=chunk[1])
+
+    assert len(smtp_server.messages) == 2
+    assert campaign.sends.filter(status=Send.Status.PENDING).count() == 3
+    campaign_send_chunk(campaign_id=campaign.pk, first_send_id=chunk[0], last_send_id=chunk[1])
+    assert sorted(smtp_server.recipients) == sorted(user.email for user in users)
+
+
+def test_a_refused_recipient_is_marked_failed_and_the_others_are_sent(
+    smtp_server, popular_offers, campaign
+):
+    good, bad = consenting_user(), consenting_user(email="gone@example.org")
+
+    async def handle_RCPT(server, session, envelope, address, rcpt_options):
+        if address == bad.email:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    smtp_server.handle_RCPT = handle_RCPT
+
+    send_all(campaign)
+
+    assert smtp_server.recipients == [good.email]
+    failed = Send.objects.get(user=bad)
+    assert failed.status == Send.Status.FAILED and "No such mailbox" in failed.error
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SENT
+
+
+def test_sends_claimed_by_a_crashed_worker_are_taken_again_once_the_lease_expires(
+    smtp_server, popular_offers, campaign
+):
+    users = [consenting_user() for _ in range(4)]
+    ((first, last),) = campaign_start(campaign_id=campaign.pk)
+    # A worker claims the chunk, then dies before mailing anything.
+    claimed = sends_claim(campaign=campaign, first_send_id=first, last_send_id=last)
+    assert len(claimed) == 4
+    assert send_ranges_to_deliver(campaign=campaign, chunk_size=10) == []
+    campaign_send_chunk(campaign_id=campaign.pk, first_send_id=first, last_send_id=last)
+    assert smtp_server.messages == []  # the lease still holds
+
+    Send.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
+    send_all(campaign)
+
+    assert sorted(smtp_server.recipients) == sorted(user.email for user in users)
+    assert Send.objects.filter(attempts=2).count() == 4
+
+
+def test_a_stalled_campaign_is_found_for_the_sweep_and_a_fresh_or_sent_one_is_not(
+    popular_offers, campaign, settings
+):
+    consenting_user()
+    campaign_start(campaign_id=campaign.pk)
+    assert campaigns_to_resume() == []
+
+    Campaign.objects.filter(pk=campaign.pk).update(
+        dispatched_at=timezone.now()
+        - timedelta(seconds=settings.NEWSLETTER_RESUME_AFTER_SECONDS + 1)
+    )
+    assert campaigns_to_resume() == [campaign.pk]
+
+    campaign.sends.update(status=Send.Status.SKIPPED)
+    assert campaigns_to_resume() == []
+
+
+def test_the_weekly_campaign_is_created_once_per_iso_week(db):
+    thursday = timezone.localdate().replace(year=2026, month=11, day=26)
+
+    first = campaign_get_or_create_for_week(day=thursday)
+    again = campaign_get_or_create_for_week(day=thursday + timedelta(days=3))
+    next_week = campaign_get_or_create_for_week(day=thursday + timedelta(days=4))
+
+    assert first == again
+    assert first.week == "2026-W48" and next_week.week == "2026-W49"
+    assert first.subject == "Your 5 picks for the week of 23 November"
+
+
+def test_an_empty_campaign_is_sent_at_once(campaign):
+    assert campaign_start(campaign_id=campaign.pk) == []
+
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SENT
+    assert mail.outbox == []
