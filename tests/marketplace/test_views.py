@@ -403,6 +403,24 @@ def test_login_with_email_and_password(client):
     assert int(client.session[SESSION_KEY]) == user.pk
 
 
+def test_login_page_keeps_the_page_to_return_to(client):
+    UserFactory(email="lea@example.org")
+    offer = OfferFactory()
+
+    form = client.get(LOGIN, {"next": detail_url(offer)}).content.decode()
+    response = client.post(
+        LOGIN,
+        {
+            "username": "lea@example.org",
+            "password": "correct horse battery",
+            "next": detail_url(offer),
+        },
+    )
+
+    assert f'<input type="hidden" name="next" value="{detail_url(offer)}">' in form
+    assert response.url == detail_url(offer)
+
+
 def test_login_with_a_wrong_password_shows_an_error(client):
     UserFactory(email="lea@example.org")
 
