@@ -1,0 +1,112 @@
+"""The send_newsletter command, and the schedule and kill switch created by the data migration."""
+
+import importlib
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django_celery_beat.models import PeriodicTask
+from waffle.models import Switch
+from waffle.testutils import override_switch
+
+from config.celery import app as celery_app
+from newsletter.models import Campaign, Send
+from newsletter.services import campaign_start
+from tests.factories import UserFactory
+from tests.newsletter.conftest import consenting_user, text_part
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("send_newsletter", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_dry_run_prints_who_would_get_what_and_sends_and_writes_nothing(
+    smtp_server, popular_offers
+):
+    user = consenting_user()
+    UserFactory(newsletter_consent=False, email="no@example.org")
+
+    output = run("--dry-run")
+
+    assert f"{user.email}: #{popular_offers[0].pk} Offer 0;" in output
+    assert "no@example.org" not in output
+    assert "Dry run: 1 would be mailed, 0 skipped; nothing sent." in output
+    assert smtp_server.messages == []
+    assert not Campaign.objects.exists() and not Send.objects.exists()
+
+
+def test_the_command_sends_this_weeks_campaign_once(smtp_server, popular_offers):
+    users = [consenting_user() for _ in range(3)]
+
+    output = run()
+
+    campaign = Campaign.objects.get()
+    assert f"Campaign {campaign.pk}: 3 sent, 0 skipped, 0 failed; status sent." in output
+    assert sorted(smtp_server.recipients) == sorted(user.email for user in users)
+    assert "Offer 0" in text_part(smtp_server.messages[0])
+
+    assert "already sent; nothing to do" in run()
+    assert "already sent; nothing to do" in run("--campaign", str(campaign.pk))
+    assert len(smtp_server.messages) == 3
+
+
+def test_a_dry_run_of_a_started_campaign_lists_only_the_recipients_left(
+    smtp_server, popular_offers, campaign
+):
+    done, left = consenting_user(), consenting_user()
+    with override_switch("newsletter_paused", active=True):
+        run("--dry-run")  # the preview works while paused
+        campaign_start(campaign_id=campaign.pk)
+    Send.objects.filter(user=done).update(status="sent", sent_at=campaign.planned_at)
+
+    output = run("--dry-run", "--campaign", str(campaign.pk))
+
+    assert left.email in output and done.email not in output
+
+
+@override_switch("newsletter_paused", active=True)
+def test_the_command_refuses_to_send_while_the_kill_switch_is_on(smtp_server, popular_offers):
+    consenting_user()
+
+    with pytest.raises(CommandError, match="paused"):
+        run()
+
+    assert smtp_server.messages == [] and not Campaign.objects.exists()
+
+
+def test_an_unknown_campaign_is_a_readable_error():
+    with pytest.raises(CommandError, match="No campaign with id 999"):
+        run("--campaign", "999")
+
+
+def test_the_weekly_schedule_and_the_sweep_are_in_the_database_with_registered_tasks():
+    weekly = PeriodicTask.objects.get(name="newsletter: weekly campaign")
+    sweep = PeriodicTask.objects.get(name="newsletter: resume stalled campaigns")
+
+    crontab = weekly.crontab
+    assert (crontab.minute, crontab.hour, crontab.day_of_week) == ("0", "9", "4")
+    assert str(crontab.timezone) == "Europe/Paris"
+    assert (sweep.interval.every, sweep.interval.period) == (10, "minutes")
+    celery_app.loader.import_default_modules()
+    assert {weekly.task, sweep.task} <= set(celery_app.tasks)
+    assert Switch.objects.get(name="newsletter_paused").active is False
+
+
+def test_the_schedule_migration_is_idempotent_and_keeps_admin_edits():
+    migration = importlib.import_module("newsletter.migrations.0002_schedule_and_kill_switch")
+    weekly = PeriodicTask.objects.get(name="newsletter: weekly campaign")
+    weekly.enabled = False
+    weekly.save(update_fields=["enabled"])
+    Switch.objects.filter(name="newsletter_paused").update(active=True)
+    count = PeriodicTask.objects.count()
+
+    migration.create_schedule_and_switch(apps, None)
+
+    assert PeriodicTask.objects.count() == count
+    assert PeriodicTask.objects.get(name="newsletter: weekly campaign").enabled is False
+    assert Switch.objects.get(name="newsletter_paused").active is True
