@@ -32,7 +32,10 @@ def popular_offer_ranking(*, window_days: int | None = None) -> list[tuple[int, 
     return ranking
 
 
-def compute_popular_offer_ranking(*, window_days: int) -> list[tuple[int, int]]:
+def compute_popular_offer_ranking(
+    *, window_days: int, size: int | None = RANKING_SIZE
+) -> list[tuple[int, int]]:
+    """The ranking uncached; `size=None` counts every booked offer (the geo strategy's index)."""
     since = timezone.now() - timedelta(days=window_days)
     recent_live = Q(bookings__created_at__gte=since) & ~Q(bookings__status=Booking.Status.CANCELLED)
     rows = (
@@ -40,6 +43,6 @@ def compute_popular_offer_ranking(*, window_days: int) -> list[tuple[int, int]]:
         .annotate(recent_bookings=Count("bookings", filter=recent_live))
         .filter(recent_bookings__gt=0)
         .order_by("-recent_bookings", "pk")
-        .values_list("pk", "recent_bookings")[:RANKING_SIZE]
+        .values_list("pk", "recent_bookings")[:size]
     )
     return list(rows)

@@ -190,3 +190,57 @@ NEWSLETTER_RESUME_AFTER_SECONDS = env.int("NEWSLETTER_RESUME_AFTER_SECONDS", def
 NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS = env.int("NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS", default=60)
 # Older click links still land on the offer, but the click is no longer recorded.
 NEWSLETTER_CLICK_MAX_AGE_DAYS = env.int("NEWSLETTER_CLICK_MAX_AGE_DAYS", default=90)
+
+# Geocoding of homes and venues (ADR 0011). "offline" reads the shipped postcode
+# base (commune precision, no network); "ban" (api-adresse.data.gouv.fr) and
+# "nominatim" call those services through geopy.
+GEOCODER_BACKEND = env("GEOCODER_BACKEND", default="offline")
+# Empty: the service's public domain. Set for a self-hosted BAN or Nominatim.
+GEOCODER_DOMAIN = env("GEOCODER_DOMAIN", default="")
+GEOCODER_SCHEME = env("GEOCODER_SCHEME", default="https")
+# Nominatim's usage policy requires an agent naming the application.
+GEOCODER_USER_AGENT = env("GEOCODER_USER_AGENT", default="passerelle-geocoding")
+GEOCODER_TIMEOUT = env.float("GEOCODER_TIMEOUT", default=5.0)
+# Retries of timeouts, 5xx and 429, waiting BACKOFF, then twice as long each time.
+GEOCODER_MAX_RETRIES = env.int("GEOCODER_MAX_RETRIES", default=3)
+GEOCODER_BACKOFF_SECONDS = env.float("GEOCODER_BACKOFF_SECONDS", default=1.0)
+
+# Distance service (ADR 0010): "great-circle" (free, computed here) or "osrm", an
+# OSRM-compatible `table` endpoint giving road distances, standing for a paid API.
+DISTANCE_PROVIDER = env("DISTANCE_PROVIDER", default="great-circle")
+DISTANCE_OSRM_URL = env("DISTANCE_OSRM_URL", default="http://127.0.0.1:5000")
+DISTANCE_OSRM_PROFILE = env("DISTANCE_OSRM_PROFILE", default="driving")
+DISTANCE_OSRM_TIMEOUT = env.float("DISTANCE_OSRM_TIMEOUT", default=2.0)
+# OSRM refuses tables larger than its --max-table-size (100 by default).
+DISTANCE_OSRM_MAX_DESTINATIONS = env.int("DISTANCE_OSRM_MAX_DESTINATIONS", default=100)
+# What one provider request costs, for the dashboard's estimate (0 for great-circle).
+DISTANCE_PROVIDER_COST_PER_CALL = env.float("DISTANCE_PROVIDER_COST_PER_CALL", default=0.0)
+# Venues do not move and roads rarely change: a week keeps the paid calls rare.
+DISTANCE_CACHE_SECONDS = env.int("DISTANCE_CACHE_SECONDS", default=7 * 24 * 3600)
+# Origins are snapped to a grid of this step (0.01° ≈ 1.1 km north-south, 0.75 km
+# east-west in France) so neighbours share cache entries (ADR 0010).
+DISTANCE_CACHE_CELL_DEGREES = env.float("DISTANCE_CACHE_CELL_DEGREES", default=0.01)
+
+# Geo strategy (ADR 0009): how far people travel for each category, in km.
+# A JSON object in the environment replaces the whole mapping.
+RECOMMENDATION_GEO_RADIUS_KM = env.json(
+    "RECOMMENDATION_GEO_RADIUS_KM",
+    default={
+        "cinema": 15,
+        "books": 15,
+        "art-practice": 20,
+        "games": 20,
+        "instruments": 25,
+        "conferences": 30,
+        "shows": 40,
+        "museums-heritage": 50,
+        "live-music": 60,
+    },
+)
+RECOMMENDATION_GEO_DEFAULT_RADIUS_KM = env.float("RECOMMENDATION_GEO_DEFAULT_RADIUS_KM", default=30)
+# People travel further for a festival whatever its category.
+RECOMMENDATION_GEO_FESTIVAL_RADIUS_KM = env.float(
+    "RECOMMENDATION_GEO_FESTIVAL_RADIUS_KM", default=150
+)
+# A digital offer weighs like an event at a third of its radius (score factor 0.5).
+RECOMMENDATION_GEO_DIGITAL_WEIGHT = env.float("RECOMMENDATION_GEO_DIGITAL_WEIGHT", default=0.5)

@@ -1,0 +1,195 @@
+"""Distances from a home to venues through the configured provider, behind a shared cache.
+
+Entries are keyed by the provider, a coarse cell of the origin and the venue
+(ADR 0010): everyone whose home falls in the same ~1 km cell shares them, and
+the distance is measured from the cell's centre so that an entry never depends
+on who asked first. Lookups and writes are batched (`get_many`/`set_many`).
+Counters of hits, misses and provider calls live in the same cache, so every
+web and worker process adds to one set. When the cache (Redis) is down the
+provider answers every request and a warning is logged; when the provider is
+down, great-circle distances stand in (uncached) and a warning is logged.
+"""
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache as default_cache
+from redis.exceptions import RedisError
+
+from marketplace.geocoding import coordinates_validate
+from recommendations.distance.providers import (
+    DistanceProvider,
+    DistanceProviderError,
+    GreatCircleProvider,
+    coordinates_array_validate,
+    provider_from_settings,
+)
+
+logger = logging.getLogger(__name__)
+
+# What a cache backend raises when its server is unreachable (Redis, or a socket error).
+CACHE_ERRORS = (RedisError, OSError)
+COUNTERS = ("hits", "misses", "provider_calls", "provider_errors")
+COUNTER_KEY_PREFIX = "distance-stats:"
+
+
+@dataclass(frozen=True)
+class OriginCell:
+    """A square of `step` degrees of latitude and longitude; its centre stands for its homes."""
+
+    row: int
+    column: int
+    step: float
+
+    @classmethod
+    def containing(cls, *, latitude: float, longitude: float, step: float) -> "OriginCell":
+        return cls(row=round(latitude / step), column=round(longitude / step), step=step)
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.row * self.step, self.column * self.step)
+
+    @property
+    def key(self) -> str:
+        return f"{self.step:g}:{self.row}:{self.column}"
+
+
+def counters_add(*, cache=default_cache, **amounts: int) -> None:
+    """Add to the shared counters; a cache outage loses the counts, never the request."""
+    try:
+        for name, amount in amounts.items():
+            if not amount:
+                continue
+            key = COUNTER_KEY_PREFIX + name
+            # add() is a no-op when the counter exists; incr() is atomic in Redis.
+            cache.add(key, 0, timeout=None)
+            cache.incr(key, amount)
+    except (*CACHE_ERRORS, ValueError) as error:
+        logger.debug("Distance counters not updated: %s", error)
+
+
+def counters_read(*, cache=default_cache) -> dict[str, int]:
+    try:
+        stored = cache.get_many([COUNTER_KEY_PREFIX + name for name in COUNTERS])
+    except CACHE_ERRORS as error:
+        logger.warning("Distance counters unreadable, the cache is unavailable: %s", error)
+        stored = {}
+    return {name: int(stored.get(COUNTER_KEY_PREFIX + name, 0)) for name in COUNTERS}
+
+
+def counters_reset(*, cache=default_cache) -> None:
+    cache.delete_many([COUNTER_KEY_PREFIX + name for name in COUNTERS])
+
+
+class DistanceService:
+    def __init__(
+        self,
+        *,
+        provider: DistanceProvider,
+        cell_degrees: float,
+        timeout: int,
+        cache=default_cache,
+    ) -> None:
+        if not 0 < cell_degrees <= 1:
+            raise ValueError(f"The cache cell must be within (0, 1] degree, got {cell_degrees}.")
+        self.provider = provider
+        self.cell_degrees = cell_degrees
+        self.timeout = timeout
+        self.cache = cache
+        self.fallback = GreatCircleProvider()
+
+    def origin_cell(self, *, latitude: float, longitude: float) -> OriginCell:
+        """The cell of a validated origin; raises InvalidCoordinatesError for a bad one."""
+        latitude, longitude = coordinates_validate(latitude=latitude, longitude=longitude)
+        return OriginCell.containing(latitude=latitude, longitude=longitude, step=self.cell_degrees)
+
+    def venue_distances_km(
+        self,
+        *,
+        cell: OriginCell,
+        venue_ids: Sequence[int],
+        latitudes: np.ndarray,
+        longitudes: np.ndarray,
+    ) -> np.ndarray:
+        """Distances in km from the centre of `cell` to each venue, cached per (cell, venue)."""
+        latitudes = np.asarray(latitudes, dtype=float)
+        longitudes = np.asarray(longitudes, dtype=float)
+        if not len(venue_ids) == len(latitudes) == len(longitudes):
+            raise ValueError("venue_ids, latitudes and longitudes must have the same length.")
+        coordinates_array_validate(latitudes=latitudes, longitudes=longitudes)
+        prefix = f"distance:{self.provider.key}:{cell.key}:"
+        keys = [f"{prefix}{venue_id}" for venue_id in venue_ids]
+        cached, cache_up = self.cache_get_many(keys)
+        distances = np.array([cached.get(key, math.nan) for key in keys], dtype=float)
+        missing = np.flatnonzero(np.isnan(distances))
+        calls = errors = 0
+        if len(missing):
+            computed, calls, errors = self.provider_distances(
+                origin=cell.centre, latitudes=latitudes[missing], longitudes=longitudes[missing]
+            )
+            distances[missing] = computed
+            # Stand-in distances of a failed provider are not worth keeping for a week.
+            if cache_up and not errors:
+                self.cache_set_many(
+                    {keys[index]: float(computed[rank]) for rank, index in enumerate(missing)}
+                )
+        counters_add(
+            cache=self.cache,
+            hits=len(keys) - len(missing),
+            misses=len(missing),
+            provider_calls=calls,
+            provider_errors=errors,
+        )
+        return distances
+
+    def provider_distances(
+        self, *, origin: tuple[float, float], latitudes: np.ndarray, longitudes: np.ndarray
+    ) -> tuple[np.ndarray, int, int]:
+        """(distances, provider calls made, calls failed), in batches the provider accepts."""
+        size = self.provider.max_destinations
+        parts = []
+        calls = errors = 0
+        for start in range(0, len(latitudes), size):
+            batch = slice(start, start + size)
+            calls += 1
+            destinations = {"latitudes": latitudes[batch], "longitudes": longitudes[batch]}
+            try:
+                parts.append(self.provider.distances_km(origin=origin, **destinations))
+            except DistanceProviderError as error:
+                errors += 1
+                logger.warning("%s; using great-circle distances instead", error)
+                parts.append(self.fallback.distances_km(origin=origin, **destinations))
+        return np.concatenate(parts), calls, errors
+
+    def cache_get_many(self, keys: list[str]) -> tuple[dict, bool]:
+        try:
+            return self.cache.get_many(keys), True
+        except CACHE_ERRORS as error:
+            logger.warning(
+                "Distance cache unavailable, computing %d distances through %s: %s",
+                len(keys),
+                self.provider.key,
+                error,
+            )
+            return {}, False
+
+    def cache_set_many(self, values: dict[str, float]) -> None:
+        try:
+            self.cache.set_many(values, self.timeout)
+        except CACHE_ERRORS as error:
+            logger.warning(
+                "Distance cache unavailable, %d distances not kept: %s", len(values), error
+            )
+
+
+def distance_service() -> DistanceService:
+    """The service the settings describe (cheap to build: settings may change between calls)."""
+    return DistanceService(
+        provider=provider_from_settings(),
+        cell_degrees=settings.DISTANCE_CACHE_CELL_DEGREES,
+        timeout=settings.DISTANCE_CACHE_SECONDS,
+    )

@@ -1,0 +1,329 @@
+"""The `geo` strategy: popular offers near the user's home, within each category's radius.
+
+An offer at a venue is a candidate when its venue lies within the radius of its
+category (festival sites have their own, longer one); its score is its recent
+popularity times a distance decay that halves every third of that radius.
+Digital offers are open to everyone, free of distance, and at least one of
+them is in every list of two or more. Users without coordinates (and anonymous
+visitors) get digital offers and the nationally popular ones. ADR 0009.
+
+Each request ranks against an index of bookable offers (numpy arrays, built
+at most every RECOMMENDATION_POPULAR_CACHE_SECONDS per process). Great-circle
+distances to every venue bound the road distances from below, so only the
+offers whose bound could still reach the top are sent to the distance service
+(and its paid provider): the ranking is exact with a few dozen lookups.
+"""
+
+import heapq
+import math
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+
+from marketplace.models import Offer, User, Venue
+from recommendations.candidates import bookable_offers, offer_ids_booked_by
+from recommendations.distance.providers import haversine_km
+from recommendations.distance.service import CACHE_ERRORS, OriginCell, distance_service
+from recommendations.popular import popularity_reason
+from recommendations.popularity import compute_popular_offer_ranking
+from recommendations.strategies import Recommendation, strategy_register
+
+INDEX_VERSION_KEY = "recommendations:geo-index-version"
+# A distance decay that halves every third of the radius leaves 1/8 at its edge.
+DECAY_HALVINGS_PER_RADIUS = 3
+
+
+def popularity_weight(bookings: np.ndarray) -> np.ndarray:
+    """1 for an offer nobody booked lately, growing slowly: 10 bookings weigh 3.4, 100 weigh 5.6."""
+    return 1 + np.log1p(bookings)
+
+
+def distance_decay(distance_km: np.ndarray, radius_km: np.ndarray) -> np.ndarray:
+    return np.exp2(-DECAY_HALVINGS_PER_RADIUS * distance_km / radius_km)
+
+
+@dataclass
+class GeoIndex:
+    """Bookable offers as arrays; physical offers point into the venue arrays by position."""
+
+    version: str
+    window_days: int
+    offer_ids: np.ndarray
+    offer_venue: np.ndarray
+    offer_radius_km: np.ndarray
+    offer_bookings: np.ndarray
+    venue_ids: np.ndarray
+    venue_latitudes: np.ndarray
+    venue_longitudes: np.ndarray
+    # Positions of the physical offers booked lately, most booked first (national ranking).
+    national_order: np.ndarray
+    digital_ids: np.ndarray
+    digital_bookings: np.ndarray
+
+
+def category_radius_km(*, category_slug: str, venue_kind: str) -> float:
+    radius = settings.RECOMMENDATION_GEO_RADIUS_KM.get(
+        category_slug, settings.RECOMMENDATION_GEO_DEFAULT_RADIUS_KM
+    )
+    if venue_kind == Venue.Kind.FESTIVAL:
+        radius = max(radius, settings.RECOMMENDATION_GEO_FESTIVAL_RADIUS_KM)
+    return float(radius)
+
+
+def geo_index_build(*, version: str) -> GeoIndex:
+    window_days = settings.RECOMMENDATION_POPULAR_WINDOW_DAYS
+    bookings = dict(compute_popular_offer_ranking(window_days=window_days, size=None))
+    offers = bookable_offers()
+    physical = list(
+        offers.filter(venue__isnull=False)
+        .order_by("pk")
+        .values_list(
+            "pk", "venue_id", "venue__latitude", "venue__longitude", "category__slug", "venue__kind"
+        )
+    )
+    digital = offers.filter(venue__isnull=True).order_by("pk")
+    digital_ids = list(digital.values_list("pk", flat=True))
+    venue_position: dict[int, int] = {}
+    venue_points: list[tuple[float, float]] = []
+    for _, venue_id, latitude, longitude, _, _ in physical:
+        if venue_id not in venue_position:
+            venue_position[venue_id] = len(venue_points)
+            # A venue not geocoded yet gets NaN: it is within no radius.
+            located = latitude is not None and longitude is not None
+            venue_points.append((latitude, longitude) if located else (math.nan, math.nan))
+    offer_bookings = np.array([bookings.get(row[0], 0) for row in physical], dtype=float)
+    digital_bookings = np.array([bookings.get(pk, 0) for pk in digital_ids], dtype=float)
+    booked = np.flatnonzero(offer_bookings > 0)
+    # Stable sort on -bookings keeps ties in offer id order, as the popular strategy does.
+    national_order = booked[np.argsort(-offer_bookings[booked], kind="stable")]
+    digital_order = np.argsort(-digital_bookings, kind="stable")
+    points = np.array(venue_points, dtype=float).reshape(-1, 2)
+    return GeoIndex(
+        version=version,
+        window_days=window_days,
+        offer_ids=np.array([row[0] for row in physical], dtype=np.int64),
+        offer_venue=np.array([venue_position[row[1]] for row in physical], dtype=np.int64),
+        offer_radius_km=np.array(
+            [category_radius_km(category_slug=row[4], venue_kind=row[5]) for row in physical],
+            dtype=float,
+        ),
+        offer_bookings=offer_bookings,
+        venue_ids=np.array(list(venue_position), dtype=np.int64),
+        venue_latitudes=points[:, 0],
+        venue_longitudes=points[:, 1],
+        national_order=national_order,
+        digital_ids=np.array(digital_ids, dtype=np.int64)[digital_order],
+        digital_bookings=digital_bookings[digital_order],
+    )
+
+
+_local_index: GeoIndex | None = None
+
+
+def geo_index() -> GeoIndex:
+    """This process's index, rebuilt when the shared version key changes or expires.
+
+    The key lives in the shared cache with the popularity ranking's lifetime,
+    so clearing the cache (or its expiry) makes every process rebuild. Without
+    a reachable cache the index is rebuilt on each request: slower, still right.
+    """
+    global _local_index
+    try:
+        version = cache.get(INDEX_VERSION_KEY)
+    except CACHE_ERRORS:
+        version = None
+    if _local_index is not None and version is not None and _local_index.version == version:
+        return _local_index
+    index = geo_index_build(version=uuid.uuid4().hex)
+    try:
+        # Processes racing to rebuild agree on the first version stored.
+        if not cache.add(
+            INDEX_VERSION_KEY, index.version, settings.RECOMMENDATION_POPULAR_CACHE_SECONDS
+        ):
+            index.version = cache.get(INDEX_VERSION_KEY) or index.version
+    except CACHE_ERRORS:
+        pass
+    _local_index = index
+    return index
+
+
+@dataclass(frozen=True)
+class Candidate:
+    offer_id: int
+    score: float
+    bookings: int
+    distance_km: float | None = None
+
+
+def nearby_candidates(*, index: GeoIndex, cell: OriginCell, batch_size: int) -> Iterator[Candidate]:
+    """Physical offers within their radius of `cell`, best score first, exactly.
+
+    Offers are visited by the score their great-circle distance allows (an upper
+    bound: roads are never shorter), and their real distance is asked from the
+    distance service a batch at a time, only while an unvisited offer could
+    still beat the best one waiting to be yielded.
+    """
+    service = distance_service()
+    latitude, longitude = cell.centre
+    as_the_crow_flies = haversine_km(
+        latitude=latitude,
+        longitude=longitude,
+        latitudes=index.venue_latitudes,
+        longitudes=index.venue_longitudes,
+    )
+    offer_distance = as_the_crow_flies[index.offer_venue]
+    # NaN (venue without coordinates) compares false: never within a radius.
+    within = np.flatnonzero(offer_distance <= index.offer_radius_km)
+    weight = popularity_weight(index.offer_bookings[within])
+    bound = weight * distance_decay(offer_distance[within], index.offer_radius_km[within])
+    order = np.argsort(-bound, kind="stable")
+    visit, bound, weight = within[order], bound[order], weight[order]
+
+    road: dict[int, float] = {}
+    waiting: list[tuple[float, int, Candidate]] = []
+    next_visit = 0
+    while next_visit < len(visit) or waiting:
+        best_unvisited = bound[next_visit] if next_visit < len(visit) else -math.inf
+        if waiting and -waiting[0][0] >= best_unvisited:
+            yield heapq.heappop(waiting)[2]
+            continue
+        batch = slice(next_visit, next_visit + batch_size)
+        positions = visit[batch]
+        venues = np.unique(index.offer_venue[positions])
+        unknown = venues[[index.venue_ids[venue] not in road for venue in venues]]
+        if len(unknown):
+            found = service.venue_distances_km(
+                cell=cell,
+                venue_ids=index.venue_ids[unknown].tolist(),
+                latitudes=index.venue_latitudes[unknown],
+                longitudes=index.venue_longitudes[unknown],
+            )
+            road.update(zip(index.venue_ids[unknown].tolist(), found.tolist(), strict=True))
+        for position, offer_weight in zip(positions, weight[batch], strict=True):
+            distance = road[int(index.venue_ids[index.offer_venue[position]])]
+            radius = index.offer_radius_km[position]
+            if distance > radius:
+                continue
+            score = float(offer_weight * distance_decay(distance, radius))
+            offer_id = int(index.offer_ids[position])
+            candidate = Candidate(
+                offer_id=offer_id,
+                score=score,
+                bookings=int(index.offer_bookings[position]),
+                distance_km=distance,
+            )
+            heapq.heappush(waiting, (-score, offer_id, candidate))
+        next_visit += batch_size
+
+
+def digital_candidates(*, index: GeoIndex, weight: float) -> Iterator[Candidate]:
+    scores = weight * popularity_weight(index.digital_bookings)
+    for offer_id, score, bookings in zip(
+        index.digital_ids.tolist(), scores.tolist(), index.digital_bookings.tolist(), strict=True
+    ):
+        yield Candidate(offer_id=offer_id, score=score, bookings=int(bookings))
+
+
+def national_candidates(*, index: GeoIndex) -> Iterator[Candidate]:
+    bookings = index.offer_bookings[index.national_order]
+    scores = popularity_weight(bookings)
+    for offer_id, score, count in zip(
+        index.offer_ids[index.national_order].tolist(),
+        scores.tolist(),
+        bookings.tolist(),
+        strict=True,
+    ):
+        yield Candidate(offer_id=offer_id, score=score, bookings=int(count))
+
+
+def usable_candidates(
+    *, user: User | None, streams: dict[str, Iterator[Candidate]], wanted: int
+) -> dict[str, list[tuple[Candidate, Offer]]]:
+    """The first `wanted` candidates of each stream that the user can book and has not booked.
+
+    Streams are read in chunks, checked together (two queries a chunk), so a
+    typical request costs two queries whatever the number of streams. A chunk
+    holds just what is still missing: reading further down the nearby stream
+    would make it ask the distance service about offers that are not needed.
+    """
+    usable: dict[str, list[tuple[Candidate, Offer]]] = {name: [] for name in streams}
+    open_streams = dict(streams)
+    while open_streams:
+        asked = {name: wanted - len(usable[name]) for name in open_streams}
+        chunks = {name: list(islice(stream, asked[name])) for name, stream in open_streams.items()}
+        ids = [candidate.offer_id for chunk in chunks.values() for candidate in chunk]
+        booked = offer_ids_booked_by(user=user, among=ids)
+        offers = bookable_offers().in_bulk([offer_id for offer_id in ids if offer_id not in booked])
+        for name, chunk in chunks.items():
+            usable[name].extend(
+                (candidate, offers[candidate.offer_id])
+                for candidate in chunk
+                if candidate.offer_id in offers
+            )
+            if len(usable[name]) >= wanted or len(chunk) < asked[name]:
+                del open_streams[name]
+    return {name: found[:wanted] for name, found in usable.items()}
+
+
+def merge_with_digital_slot(
+    *, others: list[Recommendation], digital: list[Recommendation], limit: int
+) -> list[Recommendation]:
+    """The `limit` best by score, with the best digital offer in when there is one.
+
+    A list of one is left to the scores: replacing its only entry would hide the best offer.
+    """
+    merged = sorted(others + digital, key=lambda r: (-r.score, r.offer.pk))[:limit]
+    if limit > 1 and digital and not any(r.offer.is_digital for r in merged):
+        merged = [*merged[: limit - 1], digital[0]]
+    return merged
+
+
+def distance_text(distance_km: float) -> str:
+    return "less than 1 km" if distance_km < 1 else f"{distance_km:.0f} km"
+
+
+@strategy_register("geo")
+def recommend_geo(*, user: User | None, limit: int) -> list[Recommendation]:
+    index = geo_index()
+    days = index.window_days
+    located = user is not None and user.is_authenticated and user.has_home_coordinates
+    if located:
+        cell = distance_service().origin_cell(
+            latitude=user.home_latitude, longitude=user.home_longitude
+        )
+        others = nearby_candidates(index=index, cell=cell, batch_size=max(2 * limit, 20))
+        digital_weight = settings.RECOMMENDATION_GEO_DIGITAL_WEIGHT
+    else:
+        others = national_candidates(index=index)
+        # Without a place, a digital offer is as reachable as any other.
+        digital_weight = 1.0
+    streams = {"others": others, "digital": digital_candidates(index=index, weight=digital_weight)}
+    found = usable_candidates(user=user, streams=streams, wanted=limit)
+    place = (user.home_city or "you") if located else ""
+
+    def recommendation(candidate: Candidate, offer: Offer) -> Recommendation:
+        if offer.is_digital:
+            reason = "online, " + (
+                popularity_reason(count=candidate.bookings, days=days)
+                if candidate.bookings
+                else "available from anywhere"
+            )
+        elif candidate.distance_km is not None:
+            near = f"near {place}, {distance_text(candidate.distance_km)}"
+            reason = f"popular {near}" if candidate.bookings else near
+        else:
+            reason = "nationally " + popularity_reason(count=candidate.bookings, days=days)
+        return Recommendation(
+            offer=offer, score=candidate.score, reason=reason, distance_km=candidate.distance_km
+        )
+
+    return merge_with_digital_slot(
+        others=[recommendation(*pair) for pair in found["others"]],
+        digital=[recommendation(*pair) for pair in found["digital"]],
+        limit=limit,
+    )
