@@ -1,15 +1,17 @@
 """The staff admin: who may enter, what each page shows, and what its actions do."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
+from django.contrib.admin import site
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from marketplace.admin.bookings import BookingAdmin
 from marketplace.models import Booking, Category, Offer, User, Venue
 from marketplace.services import booking_create
 from tests.factories import (
@@ -453,18 +455,77 @@ def test_booking_admin_refuses_add_change_and_delete_even_to_superusers(staff_cl
     assert booking.status == Booking.Status.CONFIRMED
 
 
-def test_booking_admin_searches_by_email_and_filters_by_category(staff_client, catalogue):
+def booking_results(client, **params) -> list[Booking]:
+    return list(client.get(admin_url(Booking, "changelist"), params).context["cl"].result_list)
+
+
+def test_booking_admin_filters_by_category_and_status(staff_client, catalogue):
     booking = catalogue[Booking]
-    BookingFactory(offer=DigitalOfferFactory())
+    other = BookingFactory(offer=DigitalOfferFactory(), status=Booking.Status.USED)
 
-    by_email = staff_client.get(admin_url(Booking, "changelist"), {"q": booking.user.email})
-    by_category = staff_client.get(
-        admin_url(Booking, "changelist"),
-        {"offer__category__id__exact": booking.offer.category_id},
+    assert booking_results(staff_client, offer__category__id__exact=booking.offer.category_id) == [
+        booking
+    ]
+    assert booking_results(staff_client, status__exact="used") == [other]
+
+
+def test_booking_search_by_full_email_finds_that_shoppers_bookings_whatever_the_case(
+    staff_client,
+):
+    mine = BookingFactory(user=UserFactory(email="Camille.Durand@example.org"))
+    BookingFactory(user=UserFactory(email="camille.durand@example.org.evil"))
+
+    assert booking_results(staff_client, q="camille.durand@example.org") == [mine]
+    assert booking_results(staff_client, q="  Camille.Durand@EXAMPLE.org ") == [mine]
+
+
+def test_booking_search_by_words_matches_emails_and_offer_titles(staff_client):
+    by_title = BookingFactory(offer=OfferFactory(title="Nuit des musées"))
+    by_email = BookingFactory(user=UserFactory(email="musees.lover@example.org"))
+    BookingFactory(offer=OfferFactory(title="Concert"))
+
+    assert set(booking_results(staff_client, q="musée")) == {by_title}
+    assert set(booking_results(staff_client, q="musees")) == {by_email}
+    assert set(booking_results(staff_client, q="e")) == set(Booking.objects.all())
+
+
+def test_booking_date_hierarchy_drills_down_from_years_to_days(staff_client):
+    zone = timezone.get_current_timezone()
+    for moment in [
+        datetime(2025, 12, 20, 12, tzinfo=zone),
+        datetime(2026, 1, 10, 9, tzinfo=zone),
+        datetime(2026, 3, 5, 18, tzinfo=zone),
+    ]:
+        BookingFactory(created_at=moment)
+    url = admin_url(Booking, "changelist")
+
+    years = staff_client.get(url).content.decode()
+    months = staff_client.get(url, {"created_at__year": "2026"}).content.decode()
+    days = staff_client.get(
+        url, {"created_at__year": "2026", "created_at__month": "3"}
+    ).content.decode()
+
+    assert "?created_at__year=2025" in years and "?created_at__year=2026" in years
+    assert "created_at__month=1&amp;created_at__year=2026" in months
+    assert "created_at__month=3&amp;created_at__year=2026" in months
+    assert "created_at__month=4&amp;created_at__year=2026" not in months
+    assert "created_at__day=5&amp;created_at__month=3&amp;created_at__year=2026" in days
+    assert "created_at__day=6&amp;created_at__month=3" not in days
+
+
+@pytest.mark.parametrize("kind", ["year", "month", "day"])
+def test_booking_date_steps_match_the_distinct_dates_when_every_step_has_bookings(kind):
+    """Across a DST change and a new year, the cheap steps equal Django's DISTINCT query."""
+    zone = timezone.get_current_timezone()
+    start = datetime(2025, 10, 24, 23, 30, tzinfo=zone)
+    for day in range(100):
+        BookingFactory(created_at=start + timedelta(days=day))
+    queryset = BookingAdmin(Booking, site).get_queryset(None)
+
+    assert list(queryset.datetimes("created_at", kind)) == list(
+        Booking.objects.datetimes("created_at", kind)
     )
-
-    assert list(by_email.context["cl"].result_list) == [booking]
-    assert list(by_category.context["cl"].result_list) == [booking]
+    assert list(queryset.filter(status="used").datetimes("created_at", kind)) == []
 
 
 def test_offer_history_link_lists_only_that_offers_bookings(staff_client, catalogue):

@@ -1,0 +1,95 @@
+"""Times the staff admin's heaviest pages against the database DATABASE_URL names.
+
+Meant for a seeded marketplace (100k users, 20k offers, 1M bookings): prints,
+for each page, the median time over a few loads and the number of SQL queries.
+
+    DATABASE_URL=postgres://… .venv/bin/python benchmarks/admin_pages.py [--repeat 5]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import django
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The debug-free local settings would need collectstatic's manifest to render
+# admin templates; the test settings serve static names as they are.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from marketplace.models import Booking, Offer, User  # noqa: E402
+
+BENCHMARK_EMAIL = "admin-benchmark@example.invalid"
+
+
+def pages() -> list[tuple[str, str]]:
+    offer = Offer.objects.order_by("-booked_quantity").first()
+    booking = Booking.objects.order_by("-pk").first()
+    email = Booking.objects.select_related("user").order_by("pk").first().user.email
+    offers = reverse("admin:marketplace_offer_changelist")
+    bookings = reverse("admin:marketplace_booking_changelist")
+    users = reverse("admin:marketplace_user_changelist")
+    return [
+        ("offers", offers),
+        ("offers upcoming, active", f"{offers}?when=upcoming&is_active__exact=1"),
+        ("offers past, département 69", f"{offers}?when=past&departement=69"),
+        ("offers search 'festival'", f"{offers}?q=festival"),
+        ("offer page (most booked)", reverse("admin:marketplace_offer_change", args=[offer.pk])),
+        ("bookings", bookings),
+        ("bookings cancelled", f"{bookings}?status__exact=cancelled"),
+        ("bookings search by email", f"{bookings}?q={email}"),
+        ("bookings of one offer", f"{bookings}?offer__id__exact={offer.pk}"),
+        ("booking page", reverse("admin:marketplace_booking_change", args=[booking.pk])),
+        ("users", users),
+        ("users département 75", f"{users}?departement=75"),
+        ("venues", reverse("admin:marketplace_venue_changelist")),
+        ("categories", reverse("admin:marketplace_category_changelist")),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    if not Booking.objects.exists():
+        sys.exit("No bookings: seed the database first (manage.py seed_demo).")
+    staff, created = User.objects.get_or_create(
+        email=BENCHMARK_EMAIL, defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.force_login(staff)
+    print(
+        f"{User.objects.count():,} users, {Offer.objects.count():,} offers, "
+        f"{Booking.objects.count():,} bookings on {connection.vendor}"
+    )
+    print(f"{'page':<32}{'median ms':>10}{'max ms':>9}{'queries':>9}")
+    try:
+        for name, url in pages():
+            timings = []
+            for _ in range(args.repeat):
+                with CaptureQueriesContext(connection) as queries:
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    timings.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    sys.exit(f"{name}: HTTP {response.status_code} at {url}")
+            print(
+                f"{name:<32}{statistics.median(timings):>10.0f}{max(timings):>9.0f}"
+                f"{len(queries):>9}"
+            )
+    finally:
+        if created:
+            staff.delete()
+
+
+if __name__ == "__main__":
+    main()
