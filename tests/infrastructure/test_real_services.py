@@ -13,6 +13,10 @@ def count_categories() -> int:
 
 
 def test_the_celery_worker_runs_tasks_against_the_test_database(celery_worker):
+    # Written by the test, not left by a migration: an earlier transactional
+    # test's flush may have emptied the categories.
+    Category.objects.create(slug="worker-probe", name="Worker probe")
+
     assert count_categories.delay().get(timeout=20) == Category.objects.count() > 0
 
 
