@@ -1,5 +1,7 @@
 """Sidebar filters of the staff admin that Django's field filters cannot express."""
 
+from collections.abc import Callable
+
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 
@@ -49,53 +51,50 @@ class HomeDepartementFilter(DepartementFilter):
     postcode_field = "home_postcode"
 
 
-class OfferTimingFilter(admin.SimpleListFilter):
+class ChoicesFilter(admin.SimpleListFilter):
+    """A filter defined by its options: parameter value → (label, how it narrows the queryset)."""
+
+    options: dict[str, tuple[str, Callable[[QuerySet], QuerySet]]] = {}
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, (label, _narrow) in self.options.items()]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        choice = self.options.get(self.value())
+        return choice[1](queryset) if choice else queryset
+
+
+LOCATED = Q(latitude__isnull=False, longitude__isnull=False)
+
+
+class OfferTimingFilter(ChoicesFilter):
     """Upcoming (not over yet, undated included) versus past offers, as the catalogue says."""
 
     title = "dates"
     parameter_name = "when"
-
-    def lookups(self, request, model_admin):
-        return [("upcoming", "Upcoming or ongoing"), ("past", "Past")]
-
-    def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        if self.value() == "upcoming":
-            return queryset.not_past()
-        if self.value() == "past":
-            return queryset.past()
-        return queryset
+    options = {
+        "upcoming": ("Upcoming or ongoing", lambda offers: offers.not_past()),
+        "past": ("Past", lambda offers: offers.past()),
+    }
 
 
-class OfferFormatFilter(admin.SimpleListFilter):
+class OfferFormatFilter(ChoicesFilter):
     """Digital offers (no venue) versus offers at a venue."""
 
     title = "format"
     parameter_name = "format"
-
-    def lookups(self, request, model_admin):
-        return [("digital", "Digital"), ("venue", "At a venue")]
-
-    def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        if self.value() == "digital":
-            return queryset.filter(venue__isnull=True)
-        if self.value() == "venue":
-            return queryset.filter(venue__isnull=False)
-        return queryset
+    options = {
+        "digital": ("Digital", lambda offers: offers.filter(venue__isnull=True)),
+        "venue": ("At a venue", lambda offers: offers.filter(venue__isnull=False)),
+    }
 
 
-class HasCoordinatesFilter(admin.SimpleListFilter):
+class HasCoordinatesFilter(ChoicesFilter):
     """Venues that can be placed on a map (and so ranked by distance) versus those that cannot."""
 
     title = "coordinates"
     parameter_name = "located"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Located"), ("no", "Missing")]
-
-    def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        located = Q(latitude__isnull=False, longitude__isnull=False)
-        if self.value() == "yes":
-            return queryset.filter(located)
-        if self.value() == "no":
-            return queryset.exclude(located)
-        return queryset
+    options = {
+        "yes": ("Located", lambda venues: venues.filter(LOCATED)),
+        "no": ("Missing", lambda venues: venues.exclude(LOCATED)),
+    }
