@@ -5,6 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("dashboard/", include("metrics.urls")),
     path("newsletter/", include("newsletter.urls")),
     path("", include("marketplace.urls")),
 ]

@@ -9,6 +9,7 @@ from django.db import transaction
 from marketplace.models import Category
 from metrics.computations import CategoryDay, active_user_counts, category_bookings_for_day
 from metrics.models import DailyCategoryMetrics, DailyMetrics
+from newsletter.selectors import newsletter_funnel_for_day
 
 
 @transaction.atomic
@@ -20,10 +21,16 @@ def metrics_compute_for_day(*, day: date) -> DailyMetrics:
     runs for the same date take turns instead of mixing their category rows.
     """
     per_category = {row.category_id: row for row in category_bookings_for_day(day=day)}
+    # The newsletter app owns the funnel's definitions (attribution window, ADR 0005).
+    funnel = newsletter_funnel_for_day(day=day)
     values = {
         **asdict(active_user_counts(day=day)),
         "bookings": sum(row.bookings for row in per_category.values()),
         "revenue": sum((row.revenue for row in per_category.values()), Decimal("0")),
+        "newsletter_sent": funnel["sent"],
+        "newsletter_clicked": funnel["clicked"],
+        "newsletter_booked": funnel["booked"],
+        "newsletter_unsubscribed": funnel.get("unsubscribed", 0),
     }
     daily, _ = DailyMetrics.objects.update_or_create(date=day, defaults=values)
     DailyCategoryMetrics.objects.filter(date=day).delete()

@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from metrics.models import DailyCategoryMetrics, DailyMetrics
 from metrics.services import metrics_compute_for_day
-from tests.factories import BookingFactory, OfferFactory
+from newsletter.models import Campaign, Click, Send, Unsubscription
+from tests.factories import BookingFactory, OfferFactory, UserFactory
 from tests.metrics.scenario import NOV_1, OCT_31, at, build_scenario
 
 pytestmark = pytest.mark.django_db
@@ -138,4 +139,44 @@ def test_a_date_costs_a_fixed_number_of_queries_whatever_the_number_of_users():
     with CaptureQueriesContext(connection) as more_users:
         metrics_compute_for_day(day=OCT_31)
 
-    assert len(more_users) == len(few_users) <= 12
+    assert len(more_users) == len(few_users) <= 16
+
+
+def test_newsletter_funnel_of_the_day_is_stored_with_the_metrics():
+    campaign = Campaign.objects.create(subject="Your picks", planned_at=at("2026-10-30"))
+    reader, other = UserFactory(), UserFactory()
+    clicked_offer = OfferFactory()
+    sends = [
+        Send.objects.create(
+            campaign=campaign, user=user, status=Send.Status.SENT, sent_at=at("2026-10-31", "08:00")
+        )
+        for user in (reader, other)
+    ]
+    Send.objects.create(campaign=campaign, user=UserFactory(), status=Send.Status.PENDING)
+    Click.objects.create(
+        send=sends[0],
+        campaign=campaign,
+        user=reader,
+        offer=clicked_offer,
+        clicked_at=at("2026-10-31", "09:00"),
+    )
+    # Booked after clicking that offer: attributed. The other booking is not.
+    BookingFactory(user=reader, offer=clicked_offer, created_at=at("2026-10-31", "09:30"))
+    BookingFactory(user=other, offer=OfferFactory(), created_at=at("2026-10-31", "10:00"))
+    Unsubscription.objects.create(
+        user=other,
+        send=sends[1],
+        campaign=campaign,
+        method=Unsubscription.Method.PAGE,
+        created_at=at("2026-10-31", "11:00"),
+    )
+
+    daily = metrics_compute_for_day(day=OCT_31)
+
+    assert (
+        daily.newsletter_sent,
+        daily.newsletter_clicked,
+        daily.newsletter_booked,
+        daily.newsletter_unsubscribed,
+    ) == (2, 1, 1, 1)
+    assert daily.bookings == 2

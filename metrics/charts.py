@@ -1,0 +1,308 @@
+"""The dashboard panels: server-side SVG charts (pygal) of stored metrics, with text alternatives.
+
+Each panel is a title, an inline SVG, a one-sentence summary and the data as a
+table, so the page works offline and without JavaScript and every chart can be
+read without seeing it (ADR 0008). A new panel is one more function returning a
+`Panel`, listed in `dashboard_panels`.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pygal
+from django.utils.safestring import SafeString, mark_safe
+from pygal.style import Style
+
+from metrics.models import DailyMetrics
+from metrics.selectors import StoredMetrics
+
+# Up to this many days a chart has one bar per day; longer ranges are drawn
+# per 7 days, so a year stays a readable (and light) chart.
+DAILY_BARS_LIMIT = 92
+
+# Paul Tol's "muted" and "light" schemes: distinguishable with colour-blindness.
+PALETTE = (
+    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77",
+    "#CC6677", "#882255", "#AA4499", "#77AADD", "#EE8866", "#BBCC33",
+)  # fmt: skip
+
+STYLE = Style(
+    background="transparent",
+    plot_background="#ffffff",
+    foreground="#1f2933",
+    foreground_strong="#111827",
+    foreground_subtle="#d1d5db",
+    font_family="system-ui, -apple-system, 'Segoe UI', sans-serif",
+    colors=PALETTE,
+    title_font_size=18,
+    legend_font_size=13,
+    label_font_size=12,
+    major_label_font_size=12,
+)
+
+INLINE_SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
+NO_DATA = "No metrics are stored for this range."
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One chart of the dashboard and its text alternative."""
+
+    slug: str
+    title: str
+    svg: SafeString
+    summary: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """Consecutive days drawn as one bar."""
+
+    days: list[date]
+
+    @property
+    def label(self) -> str:
+        first, last = self.days[0], self.days[-1]
+        return first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+
+
+def buckets_of(days: list[date]) -> list[Bucket]:
+    size = 1 if len(days) <= DAILY_BARS_LIMIT else 7
+    return [Bucket(days[i : i + size]) for i in range(0, len(days), size)]
+
+
+def render(chart: pygal.graph.graph.Graph, *, slug: str) -> SafeString:
+    """The chart as inline SVG, named by the panel's heading and summary for screen readers.
+
+    No script: pygal's tooltip JavaScript would come from a CDN (`js=[]`), and
+    the inline configuration it still writes for that script is dropped, so the
+    page runs no code at all. pygal builds the SVG with ElementTree, which
+    escapes every label and value, so the markup is safe to insert as is.
+    """
+    svg = INLINE_SCRIPT.sub("", chart.render(is_unicode=True))
+    labelled = f'<svg role="img" aria-labelledby="{slug}-title {slug}-summary" '
+    return mark_safe(svg.replace("<svg ", labelled, 1))
+
+
+def new_chart(kind: type, *, title: str, labels: list[str], **config) -> pygal.graph.graph.Graph:
+    defaults = {
+        "width": 960,
+        "height": 420,
+        "legend_at_bottom": True,
+        "legend_at_bottom_columns": 4,
+        "truncate_legend": -1,
+        "x_label_rotation": 30,
+        "show_minor_x_labels": False,
+        "x_labels_major_every": max(1, len(labels) // 12),
+    }
+    chart = kind(
+        js=[], disable_xml_declaration=True, style=STYLE, title=title, **{**defaults, **config}
+    )
+    chart.x_labels = labels
+    return chart
+
+
+def percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f} %"
+
+
+def north_star_panel(stored: StoredMetrics) -> Panel:
+    days = stored.days
+    rows_by_day = [stored.daily.get(day) for day in days]
+    chart = new_chart(
+        pygal.Line,
+        title="North star: active users who booked two or more categories",
+        labels=[day.isoformat() for day in days],
+        value_formatter=lambda value: f"{value:.1f} %",
+        show_dots=len(days) <= DAILY_BARS_LIMIT,
+        dots_size=2.5,
+        range=(0, 100),
+        y_title="% of active users",
+    )
+    for name, share in (
+        ("Calendar month to date", lambda row: row.month_north_star),
+        ("Rolling 30 days", lambda row: row.rolling_north_star),
+    ):
+        chart.add(name, [as_percent(share(row)) if row else None for row in rows_by_day])
+    latest = stored.latest
+    summary = (
+        f"On {latest.date.isoformat()}, {percent(latest.month_north_star)} of active users "
+        f"booked two or more categories in the month to date "
+        f"({latest.month_multi_category_users} of {latest.month_active_users}), and "
+        f"{percent(latest.rolling_north_star)} over 30 days "
+        f"({latest.rolling_multi_category_users} of {latest.rolling_active_users})."
+        if latest
+        else NO_DATA
+    )
+    return Panel(
+        slug="north-star",
+        title="North-star metric",
+        svg=render(chart, slug="north-star"),
+        summary=summary,
+        columns=["Date", "Month to date", "Users (month)", "Rolling 30 days", "Users (30 days)"],
+        rows=[
+            [
+                row.date.isoformat(),
+                percent(row.month_north_star),
+                f"{row.month_multi_category_users} / {row.month_active_users}",
+                percent(row.rolling_north_star),
+                f"{row.rolling_multi_category_users} / {row.rolling_active_users}",
+            ]
+            for row in rows_by_day
+            if row
+        ],
+    )
+
+
+def as_percent(share: float | None) -> float | None:
+    return None if share is None else round(share * 100, 2)
+
+
+def bucket_sum(stored: StoredMetrics, bucket: Bucket, value: Callable[[date], int]) -> int | None:
+    """The sum of `value` over the bucket's days that were computed; None when none was."""
+    values = [value(day) for day in bucket.days if day in stored.daily]
+    return sum(values) if values else None
+
+
+def total(values: list[int | None]) -> int:
+    return sum(value or 0 for value in values)
+
+
+def category_bookings_panel(stored: StoredMetrics) -> Panel:
+    buckets = buckets_of(stored.days)
+    chart = new_chart(
+        pygal.StackedBar,
+        title="Bookings per category",
+        labels=[bucket.label for bucket in buckets],
+        y_title="Bookings" if len(buckets) == len(stored.days) else "Bookings per 7 days",
+    )
+    table = {
+        category.name: [
+            bucket_sum(stored, bucket, lambda day, pk=category.pk: stored.bookings_of(day, pk))
+            for bucket in buckets
+        ]
+        for category in stored.categories
+    }
+    for name, values in table.items():
+        chart.add(name, values)
+    totals = [
+        bucket_sum(stored, bucket, lambda day: stored.daily[day].bookings) for bucket in buckets
+    ]
+    ranked = sorted(table.items(), key=lambda item: -total(item[1]))
+    summary = (
+        f"{total(totals)} bookings in the range; most booked: "
+        + ", ".join(f"{name} ({total(values)})" for name, values in ranked[:3])
+        + "."
+        if stored.daily
+        else NO_DATA
+    )
+    return Panel(
+        slug="category-bookings",
+        title="Bookings per category",
+        svg=render(chart, slug="category-bookings"),
+        summary=summary,
+        columns=["Period", *table, "Total"],
+        rows=[
+            [bucket.label, *(str(values[i]) for values in table.values()), str(totals[i])]
+            for i, bucket in enumerate(buckets)
+            if totals[i] is not None
+        ],
+    )
+
+
+def category_diversity_panel(stored: StoredMetrics) -> Panel:
+    latest = stored.latest
+    groups = ("1 category", "2 categories", "3 or more")
+    counts = (
+        [
+            latest.rolling_users_1_category,
+            latest.rolling_users_2_categories,
+            latest.rolling_users_3plus_categories,
+        ]
+        if latest
+        else [None, None, None]
+    )
+    chart = new_chart(
+        pygal.Bar,
+        title="Distinct categories per booking user, 30 days"
+        + (f" ending {latest.date.isoformat()}" if latest else ""),
+        labels=list(groups),
+        y_title="Users",
+        show_legend=False,
+        x_label_rotation=0,
+    )
+    chart.add("Users", counts)
+    summary = (
+        f"{latest.rolling_active_users} users booked in the 30 days ending "
+        f"{latest.date.isoformat()}, {average(latest)} categories each on average."
+        if latest
+        else NO_DATA
+    )
+    return Panel(
+        slug="category-diversity",
+        title="Categories per booking user",
+        svg=render(chart, slug="category-diversity"),
+        summary=summary,
+        columns=["Distinct categories", "Users"],
+        rows=[[group, str(count)] for group, count in zip(groups, counts, strict=True) if latest],
+    )
+
+
+def average(row: DailyMetrics) -> str:
+    value = row.rolling_categories_per_user
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def newsletter_funnel_panel(stored: StoredMetrics) -> Panel:
+    buckets = buckets_of(stored.days)
+    steps = (
+        ("Sent", lambda day: stored.daily[day].newsletter_sent),
+        ("Clicked", lambda day: stored.daily[day].newsletter_clicked),
+        ("Booked", lambda day: stored.daily[day].newsletter_booked),
+    )
+    chart = new_chart(
+        pygal.Bar,
+        title="Newsletter funnel: emails sent, clicked, followed by a booking",
+        labels=[bucket.label for bucket in buckets],
+    )
+    series = {}
+    for name, value in steps:
+        series[name] = [bucket_sum(stored, bucket, value) for bucket in buckets]
+        chart.add(name, series[name])
+    sent, clicked, booked = (total(values) for values in series.values())
+    summary = (
+        f"{sent} emails sent, {clicked} clicked ({rate(clicked, sent)}), "
+        f"{booked} followed by a booking ({rate(booked, sent)} of sent)."
+        if stored.daily
+        else NO_DATA
+    )
+    return Panel(
+        slug="newsletter-funnel",
+        title="Newsletter funnel",
+        svg=render(chart, slug="newsletter-funnel"),
+        summary=summary,
+        columns=["Period", *series],
+        rows=[
+            [bucket.label, *(str(values[i]) for values in series.values())]
+            for i, bucket in enumerate(buckets)
+            if series["Sent"][i] is not None
+        ],
+    )
+
+
+def rate(part: int, whole: int) -> str:
+    return percent(part / whole if whole else None)
+
+
+def dashboard_panels(stored: StoredMetrics) -> list[Panel]:
+    """Every panel of the dashboard, in page order."""
+    return [
+        north_star_panel(stored),
+        category_bookings_panel(stored),
+        category_diversity_panel(stored),
+        newsletter_funnel_panel(stored),
+    ]

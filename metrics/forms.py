@@ -1,0 +1,39 @@
+"""The dashboard's date range: validated, so a bad or reversed range is a form error, not a 500."""
+
+from datetime import date, timedelta
+
+from django import forms
+from django.utils import timezone
+
+DEFAULT_RANGE_DAYS = 90
+# Two years of daily rows is what a chart can still show readably.
+MAX_RANGE_DAYS = 731
+
+
+def default_range() -> tuple[date, date]:
+    """The last 90 days, today included."""
+    today = timezone.localdate()
+    return today - timedelta(days=DEFAULT_RANGE_DAYS - 1), today
+
+
+class DateRangeForm(forms.Form):
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    @classmethod
+    def from_query(cls, query) -> "DateRangeForm":
+        """Bound to the query string, or to the default range when it names no date."""
+        if "start" in query or "end" in query:
+            return cls(query)
+        start, end = default_range()
+        return cls({"start": start.isoformat(), "end": end.isoformat()})
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if start > end:
+                raise forms.ValidationError("The start date must be on or before the end date.")
+            if (end - start).days + 1 > MAX_RANGE_DAYS:
+                raise forms.ValidationError(f"Choose a range of at most {MAX_RANGE_DAYS} days.")
+        return cleaned

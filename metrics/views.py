@@ -1,0 +1,41 @@
+"""The staff dashboard of stored metrics and its CSV export."""
+
+import csv
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+
+from metrics.charts import dashboard_panels
+from metrics.exports import metrics_csv_rows
+from metrics.forms import DateRangeForm
+from metrics.selectors import metrics_stored_between
+
+
+@staff_member_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form = DateRangeForm.from_query(request.GET)
+    context = {"form": form, "panels": [], "stored": None}
+    if form.is_valid():
+        stored = metrics_stored_between(
+            start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+        )
+        context.update(stored=stored, panels=dashboard_panels(stored))
+    return render(request, "metrics/dashboard.html", context)
+
+
+@staff_member_required
+def export_csv(request: HttpRequest) -> HttpResponse:
+    form = DateRangeForm.from_query(request.GET)
+    if not form.is_valid():
+        messages = [message for errors in form.errors.values() for message in errors]
+        return HttpResponseBadRequest(
+            "Invalid date range: " + " ".join(messages), content_type="text/plain; charset=utf-8"
+        )
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="metrics-{start.isoformat()}-{end.isoformat()}.csv"'
+    )
+    csv.writer(response).writerows(metrics_csv_rows(metrics_stored_between(start=start, end=end)))
+    return response
