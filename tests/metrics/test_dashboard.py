@@ -262,3 +262,14 @@ def test_dashboard_links_the_export_of_the_shown_range(client, staff_user, store
     html = client.get(DASHBOARD, RANGE).content.decode()
 
     assert f"{EXPORT}?start=2026-10-30&amp;end=2026-11-01" in html
+
+
+def test_stored_metrics_are_listed_read_only_in_the_admin(client, staff_user, stored):
+    client.force_login(staff_user)
+
+    listing = client.get(reverse("admin:metrics_dailymetrics_changelist"))
+    add = client.get(reverse("admin:metrics_dailymetrics_add"))
+
+    assert listing.status_code == 200
+    assert "97.00" in listing.content.decode()
+    assert add.status_code == 403
