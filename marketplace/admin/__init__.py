@@ -3,6 +3,12 @@
 Importing the modules registers their ModelAdmins with the default admin site.
 """
 
+from django.contrib import admin
+
 from marketplace.admin import bookings, catalogue, users
+
+admin.site.site_header = "Passerelle staff"
+admin.site.site_title = "Passerelle staff"
+admin.site.index_title = "Catalogue, bookings and accounts"
 
 __all__ = ["bookings", "catalogue", "users"]

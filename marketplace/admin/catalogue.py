@@ -107,7 +107,7 @@ class OfferAdmin(admin.ModelAdmin):
         "starts_at",
         "price",
         "stock",
-        "booked_quantity",
+        "booked",
         "remaining",
         "is_active",
     ]
@@ -169,6 +169,10 @@ class OfferAdmin(admin.ModelAdmin):
     @admin.display(description="city", ordering="venue__city")
     def venue_city(self, offer: Offer) -> str | None:
         return offer.venue.city if offer.venue else None
+
+    @admin.display(description="booked", ordering="booked_quantity")
+    def booked(self, offer: Offer) -> int:
+        return offer.booked_quantity
 
     @admin.display(description="remaining")
     def remaining(self, offer: Offer) -> str:

@@ -16,6 +16,7 @@ class OfferAdminForm(forms.ModelForm):
     # Declared to pick the https scheme for bare domains (Django 6's default).
     url = forms.URLField(
         required=False,
+        label="URL",
         assume_scheme="https",
         max_length=Offer._meta.get_field("url").max_length,
         help_text=Offer._meta.get_field("url").help_text,

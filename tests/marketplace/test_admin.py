@@ -235,7 +235,7 @@ def test_offer_changelist_shows_stock_booked_and_remaining(staff_client, catalog
 
     row = response.content.decode().split(catalogue[Offer].title, 1)[1].split("</tr>", 1)[0]
     assert '<td class="field-stock">5</td>' in row
-    assert '<td class="field-booked_quantity">2</td>' in row
+    assert '<td class="field-booked">2</td>' in row
     assert '<td class="field-remaining">3</td>' in row
 
 
