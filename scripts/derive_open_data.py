@@ -40,7 +40,11 @@ def write_gz(name: str, header: list[str], rows: list[list]) -> None:
 
 def derive_communes(source: Path) -> dict[str, str]:
     """One row per (commune, postcode) with GPS point and population; returns INSEE → postcode."""
-    communes = {c["code"]: c for c in json.loads((source / "communes.json").read_text())}
+    # A merged commune's code appears twice: the current commune (first, with the
+    # population) and its former "commune déléguée" (no population); keep the first.
+    communes: dict[str, dict] = {}
+    for commune in json.loads((source / "communes.json").read_text()):
+        communes.setdefault(commune["code"], commune)
     rows, seen, postcode_of_insee = [], set(), {}
     for row in read_csv(source / "laposte_hexasmal.csv"):
         insee, postcode = row["Code_commune_INSEE"], row["Code_postal"]
@@ -58,7 +62,56 @@ def derive_communes(source: Path) -> dict[str, str]:
     return postcode_of_insee
 
 
+VENUE_HEADER = [
+    "kind",
+    "ref",
+    "name",
+    "address",
+    "postcode",
+    "city",
+    "lat",
+    "lon",
+    "admissions",
+    "discipline",
+    "subcategory",
+    "season",
+    "screens",
+    "seats",
+    "art_house",
+    "website",
+]
+FESTIVAL_SUBCATEGORIES = [
+    "Sous-catégorie spectacle vivant",
+    "Sous-catégorie musique",
+    "Sous-catégorie cinéma et audiovisuel",
+    "Sous-catégorie arts visuels et arts numériques",
+    "Sous-catégorie livre et littérature",
+]
+# The festivals' main period, as the source words it (its case varies), to a short code.
+SEASONS = {"avant-saison": "spring", "saison": "summer", "après-saison": "autumn"}
+
+
+def number(text: str) -> int:
+    try:
+        return int(float(text or 0))
+    except ValueError:
+        return 0
+
+
+def festival_season(period: str) -> str:
+    return SEASONS.get(period.split("(")[0].strip().lower(), "")
+
+
+def website(text: str) -> str:
+    """A source's web address as an absolute URL ('' when it does not look like one)."""
+    text = text.strip().split()[0] if text.strip() else ""
+    if not text or "." not in text or "@" in text:
+        return ""
+    return text if text.startswith(("http://", "https://")) else f"https://{text}"
+
+
 def derive_venues(source: Path, postcode_of_insee: dict[str, str]) -> None:
+    """Museums, cinemas (with their CNC figures) and festivals (discipline, season), one a row."""
     rows = []
     for row in read_csv(source / "musees_de_france.csv"):
         point = parse_point(f"{row['latitude']},{row['longitude']}")
@@ -74,29 +127,43 @@ def derive_venues(source: Path, postcode_of_insee: dict[str, str]) -> None:
                     *point,
                     0,
                     "",
+                    "",
+                    "",
+                    0,
+                    0,
+                    0,
+                    website(row["url"]),
                 ]
             )
     for row in read_csv(source / "cinemas_cnc_2022.csv"):
         point = parse_point(f"{row['latitude']},{row['longitude']}")
         if point:
-            admissions = int(float(row["entrées 2022"] or 0))
-            postcode = postcode_of_insee.get(row["code INSEE"], "")
             rows.append(
                 [
                     "cinema",
                     f"cnc:{row['N° auto']}",
                     row["nom"].strip().title(),
                     row["adresse"].strip().title(),
-                    postcode,
+                    postcode_of_insee.get(row["code INSEE"], ""),
                     row["commune"].strip(),
                     *point,
-                    admissions,
+                    number(row["entrées 2022"]),
+                    "",
+                    row["genre"].strip().lower(),
+                    "",
+                    number(row["écrans"]),
+                    number(row["fauteuils"]),
+                    int(row["AE"].strip().upper() == "OUI"),
                     "",
                 ]
             )
     for row in read_csv(source / "festivals_france.csv"):
         point = parse_point(row["Géocodage xy"])
         if point and row["Identifiant"]:
+            subcategory = next(
+                (row[column].strip() for column in FESTIVAL_SUBCATEGORIES if row[column].strip()),
+                "",
+            )
             rows.append(
                 [
                     "festival",
@@ -108,25 +175,20 @@ def derive_venues(source: Path, postcode_of_insee: dict[str, str]) -> None:
                     *point,
                     0,
                     row["Discipline dominante"].strip(),
+                    subcategory,
+                    festival_season(row["Période principale de déroulement du festival"]),
+                    0,
+                    0,
+                    0,
+                    website(row["Site internet du festival"]),
                 ]
             )
-    rows = [[*r[:6], round(r[6], 5), round(r[7], 5), *r[8:]] for r in rows]
-    write_gz(
-        "venues.csv.gz",
-        [
-            "kind",
-            "ref",
-            "name",
-            "address",
-            "postcode",
-            "city",
-            "lat",
-            "lon",
-            "admissions",
-            "discipline",
-        ],
-        rows,
-    )
+    # A few identifiers repeat (museums merged into another keep its Muséofile
+    # number): the first row stands for the place.
+    unique: dict[str, list] = {}
+    for r in rows:
+        unique.setdefault(r[1], [*r[:6], round(r[6], 5), round(r[7], 5), *r[8:]])
+    write_gz("venues.csv.gz", VENUE_HEADER, list(unique.values()))
 
 
 def main() -> None:

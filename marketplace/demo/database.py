@@ -1,0 +1,179 @@
+"""Writing the demo tables: PostgreSQL COPY when available, batched INSERTs otherwise.
+
+Tables come as columns (numpy arrays or lists) named after model fields, with
+the ids set by the generator, so foreign keys are known before anything is
+written and one COPY per table suffices.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+from django.core.management.color import no_style
+from django.db import connection, models
+
+from marketplace.demo.clock import NULL, to_datetime
+from marketplace.models import Booking, Offer, User, Venue
+
+COPY_CHUNK = 50_000
+INSERT_BATCH = 2_000
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+@dataclass
+class Column:
+    """Values of one field; `kind` is int, float, bool, text, money (cents) or time (UTC seconds).
+
+    `null` marks missing values (NULL times are recognised on their own).
+    """
+
+    kind: str
+    values: np.ndarray | list
+    null: np.ndarray | None = None
+
+    def missing(self) -> np.ndarray:
+        if self.null is not None:
+            return self.null
+        if self.kind == "time":
+            return np.asarray(self.values) == NULL
+        return np.zeros(len(self.values), dtype=bool)
+
+
+@dataclass
+class Table:
+    model: type[models.Model]
+    columns: dict[str, Column] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values())).values)
+
+
+def marketplace_has_data() -> bool:
+    """Whether anything a shopper made or could book exists (staff accounts do not count)."""
+    return (
+        Booking.objects.exists()
+        or Offer.objects.exists()
+        or Venue.objects.exists()
+        or User.objects.filter(is_staff=False).exists()
+    )
+
+
+def marketplace_data_delete() -> dict[str, int]:
+    """Delete bookings, offers, venues and non-staff users; staff accounts stay."""
+    counts = {}
+    for label, queryset in (
+        ("bookings", Booking.objects.all()),
+        ("offers", Offer.objects.all()),
+        ("venues", Venue.objects.all()),
+        ("users", User.objects.filter(is_staff=False)),
+    ):
+        counts[label] = queryset.delete()[0]
+    return counts
+
+
+def _cut(column: Column, part: slice) -> Column:
+    return Column(
+        column.kind, column.values[part], None if column.null is None else column.null[part]
+    )
+
+
+def _copy_texts(column: Column) -> list[str]:
+    """The column as COPY text-format fields."""
+    values = column.values
+    if column.kind == "text":
+        texts = [value.translate(COPY_ESCAPES) for value in values]
+    elif column.kind == "bool":
+        texts = np.where(np.asarray(values), "t", "f").tolist()
+    elif column.kind == "money":
+        cents = np.asarray(values, dtype=np.int64)
+        texts = [f"{c // 100}.{c % 100:02d}" for c in cents.tolist()]
+    elif column.kind == "time":
+        seconds = np.asarray(values, dtype=np.int64)
+        stamps = np.datetime_as_string(
+            np.where(seconds == NULL, 0, seconds).astype("datetime64[s]"), unit="s"
+        )
+        texts = np.char.add(stamps.astype(str), "+00").tolist()
+    elif column.kind == "float":
+        texts = [repr(value) for value in np.asarray(values, dtype=float).tolist()]
+    else:
+        texts = [str(value) for value in np.asarray(values).tolist()]
+    missing = column.missing()
+    if missing.any():
+        for i in np.flatnonzero(missing).tolist():
+            texts[i] = "\\N"
+    return texts
+
+
+def _python_values(column: Column) -> list:
+    values = column.values
+    if column.kind == "money":
+        converted = [Decimal(c) / 100 for c in np.asarray(values, dtype=np.int64).tolist()]
+    elif column.kind == "time":
+        converted = [to_datetime(s) for s in np.asarray(values, dtype=np.int64).tolist()]
+    elif column.kind == "text":
+        converted = list(values)
+    else:
+        converted = np.asarray(values).tolist()
+    missing = column.missing()
+    return [
+        None if gone else value for value, gone in zip(converted, missing.tolist(), strict=True)
+    ]
+
+
+def _copy(table: Table, progress) -> None:
+    meta = table.model._meta
+    names = [meta.get_field(name).column for name in table.columns]
+    sql = "COPY {} ({}) FROM STDIN".format(
+        connection.ops.quote_name(meta.db_table),
+        ", ".join(connection.ops.quote_name(name) for name in names),
+    )
+    total = len(table)
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for start in range(0, total, COPY_CHUNK):
+            part = slice(start, start + COPY_CHUNK)
+            fields = [_copy_texts(_cut(column, part)) for column in table.columns.values()]
+            copy.write("".join("\t".join(row) + "\n" for row in zip(*fields, strict=True)))
+            progress.update(min(COPY_CHUNK, total - start))
+
+
+def _insert(table: Table, progress) -> None:
+    """Batched INSERTs through the backend's own value adaptation.
+
+    Not bulk_create: it would stamp the auto_now fields (offers' and bookings'
+    timestamps) with the current time instead of the generated history.
+    """
+    meta = table.model._meta
+    fields = [meta.get_field(name) for name in table.columns]
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        connection.ops.quote_name(meta.db_table),
+        ", ".join(connection.ops.quote_name(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    total = len(table)
+    with connection.cursor() as cursor:
+        for start in range(0, total, INSERT_BATCH):
+            part = slice(start, start + INSERT_BATCH)
+            values = [
+                [f.get_db_prep_save(v, connection) for v in _python_values(_cut(c, part))]
+                for f, c in zip(fields, table.columns.values(), strict=True)
+            ]
+            cursor.executemany(sql, list(zip(*values, strict=True)))
+            progress.update(min(INSERT_BATCH, total - start))
+
+
+def table_write(*, table: Table, progress) -> None:
+    """Insert the rows of `table` (ids included)."""
+    if connection.vendor == "postgresql":
+        _copy(table, progress)
+    else:
+        _insert(table, progress)
+
+
+def tables_finish(*, models_written: list[type[models.Model]]) -> None:
+    """Point the id sequences past the ids written, and refresh the planner's statistics."""
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models_written):
+            cursor.execute(sql)
+        if connection.vendor == "postgresql":
+            for model in models_written:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

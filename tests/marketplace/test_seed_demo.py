@@ -1,0 +1,288 @@
+"""The seed_demo command: determinism, the structure of its data, and its safety rules."""
+
+import itertools
+import math
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Q, Sum
+
+from marketplace.geocoding import postcode_locate
+from marketplace.models import Booking, Category, Offer, User, Venue
+from marketplace.services import booking_create
+from tests.factories import OfferFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PARIS = ZoneInfo("Europe/Paris")
+TODAY = "2026-11-25"
+NOW = datetime(2026, 11, 24, 23, 0, tzinfo=UTC)  # midnight in Paris, the seed's "now"
+SMALL = ["--users=150", "--offers=120", "--months=4", f"--today={TODAY}"]
+# Metropolitan France and Corsica.
+SOUTH, NORTH, WEST, EAST = 41.0, 51.5, -5.5, 10.0
+
+
+def seed(*arguments: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", *SMALL, *arguments, verbosity=0, stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Everything the seed writes, without database ids of rows it does not control."""
+    return {
+        "venues": list(
+            Venue.objects.order_by("external_ref").values_list(
+                "external_ref", "name", "kind", "address", "postcode", "city", "latitude",
+                "longitude",
+            )
+        ),
+        "offers": list(
+            Offer.objects.order_by("pk").values_list(
+                "pk", "title", "description", "category__slug", "venue__external_ref", "url",
+                "price", "starts_at", "ends_at", "stock", "booked_quantity", "is_active",
+                "created_at",
+            )
+        ),
+        "users": list(
+            User.objects.filter(is_staff=False).order_by("email").values_list(
+                "email", "first_name", "last_name", "home_postcode", "home_city",
+                "home_latitude", "home_longitude", "newsletter_consent", "newsletter_consent_at",
+                "date_joined", "last_login",
+            )
+        ),
+        "bookings": list(
+            Booking.objects.order_by("pk").values_list(
+                "pk", "user__email", "offer_id", "quantity", "amount", "status", "created_at",
+                "cancelled_at",
+            )
+        ),
+    }  # fmt: skip
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    dlat, dlon = math.radians(lat2 - lat1), math.radians(lon2 - lon1)
+    a = (
+        math.sin(dlat / 2) ** 2
+        + math.cos(math.radians(lat1)) * math.cos(math.radians(lat2)) * math.sin(dlon / 2) ** 2
+    )
+    return 2 * 6371 * math.asin(math.sqrt(a))
+
+
+def test_the_same_seed_gives_the_same_marketplace_and_another_seed_a_different_one():
+    seed("--seed=7")
+    first = snapshot()
+    seed("--seed=7", "--reset")
+    assert snapshot() == first
+    seed("--seed=8", "--reset")
+    other = snapshot()
+    assert other["offers"] != first["offers"]
+    assert other["users"] != first["users"]
+    assert other["bookings"] != first["bookings"]
+
+
+def test_offers_cover_every_category_with_venues_for_events_and_urls_for_digital_ones():
+    seed()
+    slugs = set(Category.objects.values_list("slug", flat=True))
+    assert set(Offer.objects.values_list("category__slug", flat=True)) == slugs
+    for category in Category.objects.filter(is_digital=True):
+        offers = Offer.objects.filter(category=category)
+        assert not offers.filter(venue__isnull=False).exists()
+        assert not offers.filter(url="").exists()
+    assert Offer.objects.filter(venue__kind="cinema", category__slug="cinema").exists()
+    assert Offer.objects.filter(venue__kind="museum", category__slug="museums-heritage").exists()
+    assert Offer.objects.filter(starts_at__lt=NOW).exists()
+    assert Offer.objects.filter(starts_at__gt=NOW).exists()
+    assert (
+        Offer.objects.filter(category__slug="museums-heritage", ends_at__gt=NOW)
+        .exclude(starts_at=None)
+        .exists()
+    )
+    assert Offer.objects.filter(price=0).exists()
+    assert Offer.objects.filter(stock=None).exists()
+    assert Offer.objects.filter(url="", venue=None).count() == 0
+
+
+def test_venues_are_real_places_in_france_each_hosting_offers():
+    seed()
+    venues = Venue.objects.all()
+    assert venues.exists()
+    for venue in venues:
+        assert SOUTH <= venue.latitude <= NORTH and WEST <= venue.longitude <= EAST, venue
+        assert venue.external_ref.split(":")[0] in {"museofile", "cnc", "festival"}
+        assert venue.kind in {"museum", "cinema", "festival"}
+    assert not Venue.objects.filter(offers=None).exists()
+
+
+def test_booked_quantities_match_live_bookings_within_stock_and_amounts_match_prices():
+    seed()
+    live = Booking.objects.exclude(status=Booking.Status.CANCELLED)
+    totals = dict(live.values("offer").annotate(q=Sum("quantity")).values_list("offer", "q"))
+    for offer in Offer.objects.all():
+        assert offer.booked_quantity == totals.get(offer.pk, 0)
+        assert offer.stock is None or offer.booked_quantity <= offer.stock
+    for booking in Booking.objects.select_related("offer"):
+        assert booking.amount == booking.offer.price * booking.quantity
+    pairs = Counter(live.values_list("user_id", "offer_id"))
+    assert max(pairs.values()) == 1
+
+
+def test_booking_times_and_statuses_follow_the_offers_dates():
+    seed()
+    bookings = list(Booking.objects.select_related("offer"))
+    assert len(bookings) > 500
+    for booking in bookings:
+        offer = booking.offer
+        assert offer.created_at <= booking.created_at <= NOW
+        if booking.status == Booking.Status.CANCELLED:
+            assert booking.created_at < booking.cancelled_at <= NOW
+        else:
+            assert booking.cancelled_at is None
+        is_event = offer.starts_at and offer.ends_at - offer.starts_at < timedelta(days=1)
+        if is_event:
+            assert booking.created_at < offer.starts_at
+            past = offer.starts_at < NOW
+            expected = {"used", "cancelled"} if past else {"confirmed", "cancelled"}
+            assert booking.status in expected
+    statuses = Counter(booking.status for booking in bookings)
+    assert statuses["used"] > statuses["confirmed"] > statuses["cancelled"] > 0
+    # People book in the evening far more than in the middle of the night (Paris time).
+    hours = Counter(booking.created_at.astimezone(PARIS).hour for booking in bookings)
+    assert sum(hours[h] for h in range(18, 23)) > 4 * sum(hours[h] for h in range(1, 6))
+
+
+def test_people_live_in_real_communes_and_mostly_accept_the_newsletter():
+    seed()
+    people = User.objects.filter(is_staff=False)
+    assert people.count() == 150
+    for person in people:
+        place = postcode_locate(postcode=person.home_postcode, city=person.home_city)
+        assert place is not None, person.home_postcode
+        assert (place.latitude, place.longitude) == (person.home_latitude, person.home_longitude)
+        assert person.newsletter_consent == (person.newsletter_consent_at is not None)
+    assert people.filter(newsletter_consent=True).count() > 0.6 * people.count()
+    # Weighted by population: a big city holds many people, a village a few at most.
+    assert people.filter(home_postcode__startswith="75").count() >= 2
+
+
+def test_bookings_concentrate_on_each_persons_favourite_categories():
+    seed("--users=300", "--offers=300")
+    categories: dict[int, list[int]] = defaultdict(list)
+    for user_id, category_id in Booking.objects.values_list("user_id", "offer__category_id"):
+        categories[user_id].append(category_id)
+    active = [values for values in categories.values() if len(values) >= 6]
+    assert len(active) > 50
+
+    def top_share(histories: list[list[int]]) -> float:
+        return float(np.mean([Counter(h).most_common(1)[0][1] / len(h) for h in histories]))
+
+    # The same bookings dealt out at random: what the top share would be without tastes.
+    everything = np.array([c for values in active for c in values])
+    shuffled = np.random.default_rng(0).permutation(everything)
+    bounds = np.cumsum([0] + [len(values) for values in active])
+    baseline = [shuffled[a:b].tolist() for a, b in itertools.pairwise(bounds)]
+    assert top_share(active) > 0.45
+    assert top_share(active) > top_share(baseline) + 0.15
+
+
+def test_people_book_venues_near_home_far_more_than_chance():
+    seed("--users=300", "--offers=300")
+    rows = np.array(
+        Booking.objects.filter(offer__venue__isnull=False).values_list(
+            "user__home_latitude", "user__home_longitude", "offer__venue__latitude",
+            "offer__venue__longitude",
+        )
+    )  # fmt: skip
+    real = np.median([distance_km(*row) for row in rows])
+    # The same venues booked by people picked at random.
+    homes = np.random.default_rng(0).permutation(rows[:, :2])
+    pairs = zip(homes, rows[:, 2:], strict=True)
+    chance = np.median([distance_km(*home, *venue) for home, venue in pairs])
+    assert real < 0.3 * chance
+
+
+def test_demo_accounts_are_printed_and_work():
+    output = seed("--offers=1500")
+    assert "shopper@passerelle.test / passerelle-demo" in output
+    assert "staff@passerelle.test / passerelle-demo" in output
+    shopper = User.objects.get(email="shopper@passerelle.test")
+    assert shopper.check_password("passerelle-demo")
+    assert shopper.home_city.startswith("Lyon") and not shopper.is_staff
+    assert shopper.bookings.count() >= 10
+    favourites = shopper.bookings.filter(
+        offer__category__slug__in=["cinema", "live-music", "museums-heritage"]
+    )
+    assert favourites.count() > 0.6 * shopper.bookings.count()
+    assert shopper.bookings.filter(offer__venue__city__startswith="Lyon").exists()
+    staff = User.objects.get(email="staff@passerelle.test")
+    assert staff.is_staff and staff.is_superuser and staff.check_password("passerelle-demo")
+    assert "Seeded" in output and " s." in output
+
+
+def test_ids_continue_after_the_seed_so_new_bookings_work():
+    seed()
+    offer = OfferFactory(stock=5)
+    assert offer.pk > Offer.objects.exclude(pk=offer.pk).order_by("-pk").first().pk
+    booking = booking_create(user=UserFactory(), offer_id=offer.pk)
+    assert booking.pk > Booking.objects.exclude(pk=booking.pk).order_by("-pk").first().pk
+
+
+def test_refuses_a_database_holding_marketplace_data_without_reset():
+    UserFactory(email="real.person@example.org")
+    with pytest.raises(CommandError, match="already holds marketplace data"):
+        seed()
+    assert not Offer.objects.exists()
+    assert list(User.objects.values_list("email", flat=True)) == ["real.person@example.org"]
+
+
+def test_staff_accounts_alone_do_not_count_as_marketplace_data(staff_user):
+    seed()
+    assert User.objects.filter(pk=staff_user.pk, is_staff=True).exists()
+    assert Offer.objects.exists()
+
+
+def test_reset_replaces_marketplace_data_and_keeps_staff_accounts(staff_user):
+    old_offer = OfferFactory(title="A real concert")
+    seed("--reset")
+    assert not Offer.objects.filter(title="A real concert").exists()
+    assert not Venue.objects.filter(pk=old_offer.venue_id, name=old_offer.venue.name).exists()
+    assert User.objects.filter(pk=staff_user.pk).exists()
+    assert Offer.objects.count() == 120
+
+
+def test_if_empty_leaves_existing_data_alone_and_seeds_an_empty_database():
+    UserFactory()
+    output = seed("--if-empty")
+    assert "not seeded" in output
+    assert not Offer.objects.exists()
+    User.objects.all().delete()
+    seed("--if-empty")
+    assert Offer.objects.count() == 120
+
+
+def test_bad_sizes_are_refused_with_a_readable_message():
+    with pytest.raises(CommandError, match="--users must be at least 1"):
+        seed("--users=0")
+    with pytest.raises(CommandError, match="--offers must be at least"):
+        seed("--offers=3")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_copy_writes_the_same_marketplace_as_the_generic_insert_path(monkeypatch):
+    """On PostgreSQL the tables go through COPY; the generic INSERT path must agree."""
+    from marketplace.demo import database
+
+    seed("--seed=3")
+    copied = snapshot()
+    monkeypatch.setattr(database.connection, "vendor", "generic")
+    seed("--seed=3", "--reset")
+    monkeypatch.undo()
+    assert snapshot() == copied
+    assert Booking.objects.filter(~Q(status="cancelled")).exists()
