@@ -8,9 +8,7 @@ for each page, the median time over a few loads and the number of SQL queries.
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import django
@@ -21,11 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 django.setup()
 
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from benchmarks.pagetiming import marketplace_summary, pages_report  # noqa: E402
 from marketplace.models import Booking, Offer, User  # noqa: E402
 
 BENCHMARK_EMAIL = "admin-benchmark@example.invalid"
@@ -67,25 +64,9 @@ def main() -> None:
     )
     client = Client(SERVER_NAME="127.0.0.1")
     client.force_login(staff)
-    print(
-        f"{User.objects.count():,} users, {Offer.objects.count():,} offers, "
-        f"{Booking.objects.count():,} bookings on {connection.vendor}"
-    )
-    print(f"{'page':<32}{'median ms':>10}{'max ms':>9}{'queries':>9}")
+    print(marketplace_summary())
     try:
-        for name, url in pages():
-            timings = []
-            for _ in range(args.repeat):
-                with CaptureQueriesContext(connection) as queries:
-                    started = time.perf_counter()
-                    response = client.get(url)
-                    timings.append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200:
-                    sys.exit(f"{name}: HTTP {response.status_code} at {url}")
-            print(
-                f"{name:<32}{statistics.median(timings):>10.0f}{max(timings):>9.0f}"
-                f"{len(queries):>9}"
-            )
+        pages_report([(name, client, url) for name, url in pages()], repeat=args.repeat, width=32)
     finally:
         if created:
             staff.delete()
