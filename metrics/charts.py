@@ -21,11 +21,13 @@ from metrics.selectors import StoredMetrics
 # Up to this many days a chart has one bar per day; longer ranges are drawn
 # per 7 days, so a year stays a readable (and light) chart.
 DAILY_BARS_LIMIT = 92
+WEEK = 7
 
 # Paul Tol's "muted" and "light" schemes: distinguishable with colour-blindness.
+# The first three contrast most, for the charts with two or three series.
 PALETTE = (
-    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77",
-    "#CC6677", "#882255", "#AA4499", "#77AADD", "#EE8866", "#BBCC33",
+    "#332288", "#CC6677", "#117733", "#88CCEE", "#DDCC77", "#AA4499",
+    "#44AA99", "#999933", "#882255", "#77AADD", "#EE8866", "#BBCC33",
 )  # fmt: skip
 
 STYLE = Style(
@@ -60,19 +62,32 @@ class Panel:
 
 @dataclass(frozen=True)
 class Bucket:
-    """Consecutive days drawn as one bar."""
+    """Consecutive days drawn as one bar, named on the axis by its first day."""
 
     days: list[date]
 
     @property
     def label(self) -> str:
+        return self.days[0].isoformat()
+
+    @property
+    def span(self) -> str:
         first, last = self.days[0], self.days[-1]
         return first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
 
 
-def buckets_of(days: list[date]) -> list[Bucket]:
-    size = 1 if len(days) <= DAILY_BARS_LIMIT else 7
-    return [Bucket(days[i : i + size]) for i in range(0, len(days), size)]
+def buckets_of(days: list[date], *, size: int) -> list[Bucket]:
+    """`days` cut into runs of `size` days counted back from the last day.
+
+    Only the first run may be shorter, so the most recent bars, the ones
+    people compare, always cover whole periods.
+    """
+    ends = reversed(range(len(days), 0, -size))
+    return [Bucket(days[max(0, end - size) : end]) for end in ends]
+
+
+def category_bucket_size(days: list[date]) -> int:
+    return 1 if len(days) <= DAILY_BARS_LIMIT else WEEK
 
 
 def render(chart: pygal.graph.graph.Graph, *, slug: str) -> SafeString:
@@ -93,7 +108,7 @@ def new_chart(kind: type, *, title: str, labels: list[str], **config) -> pygal.g
         "width": 960,
         "height": 420,
         "legend_at_bottom": True,
-        "legend_at_bottom_columns": 4,
+        "legend_at_bottom_columns": 3,
         "truncate_legend": -1,
         "x_label_rotation": 30,
         "show_minor_x_labels": False,
@@ -173,12 +188,13 @@ def total(values: list[int | None]) -> int:
 
 
 def category_bookings_panel(stored: StoredMetrics) -> Panel:
-    buckets = buckets_of(stored.days)
+    size = category_bucket_size(stored.days)
+    buckets = buckets_of(stored.days, size=size)
     chart = new_chart(
         pygal.StackedBar,
-        title="Bookings per category",
+        title="Bookings per category" + ("" if size == 1 else ", per 7 days"),
         labels=[bucket.label for bucket in buckets],
-        y_title="Bookings" if len(buckets) == len(stored.days) else "Bookings per 7 days",
+        y_title="Bookings",
     )
     table = {
         category.name: [
@@ -207,7 +223,7 @@ def category_bookings_panel(stored: StoredMetrics) -> Panel:
         summary=summary,
         columns=["Period", *table, "Total"],
         rows=[
-            [bucket.label, *(str(values[i]) for values in table.values()), str(totals[i])]
+            [bucket.span, *(str(values[i]) for values in table.values()), str(totals[i])]
             for i, bucket in enumerate(buckets)
             if totals[i] is not None
         ],
@@ -258,7 +274,9 @@ def average(row: DailyMetrics) -> str:
 
 
 def newsletter_funnel_panel(stored: StoredMetrics) -> Panel:
-    buckets = buckets_of(stored.days)
+    """Per 7 days whatever the range: the newsletter is weekly, and a week holds
+    a send with most of its clicks and bookings."""
+    buckets = buckets_of(stored.days, size=WEEK)
     steps = (
         ("Sent", lambda day: stored.daily[day].newsletter_sent),
         ("Clicked", lambda day: stored.daily[day].newsletter_clicked),
@@ -266,7 +284,7 @@ def newsletter_funnel_panel(stored: StoredMetrics) -> Panel:
     )
     chart = new_chart(
         pygal.Bar,
-        title="Newsletter funnel: emails sent, clicked, followed by a booking",
+        title="Newsletter funnel per 7 days: emails sent, clicked, followed by a booking",
         labels=[bucket.label for bucket in buckets],
     )
     series = {}
@@ -287,7 +305,7 @@ def newsletter_funnel_panel(stored: StoredMetrics) -> Panel:
         summary=summary,
         columns=["Period", *series],
         rows=[
-            [bucket.label, *(str(values[i]) for values in series.values())]
+            [bucket.span, *(str(values[i]) for values in series.values())]
             for i, bucket in enumerate(buckets)
             if series["Sent"][i] is not None
         ],

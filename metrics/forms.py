@@ -11,9 +11,9 @@ MAX_RANGE_DAYS = 731
 
 
 def default_range() -> tuple[date, date]:
-    """The last 90 days, today included."""
-    today = timezone.localdate()
-    return today - timedelta(days=DEFAULT_RANGE_DAYS - 1), today
+    """The 90 days ending yesterday, the last day the nightly task computed."""
+    yesterday = timezone.localdate() - timedelta(days=1)
+    return yesterday - timedelta(days=DEFAULT_RANGE_DAYS - 1), yesterday
 
 
 class DateRangeForm(forms.Form):

@@ -157,12 +157,14 @@ def test_funnel_and_diversity_charts_draw_the_stored_counts(client, staff_user, 
 
     html = client.get(DASHBOARD, RANGE).content.decode()
 
+    # The funnel is drawn per 7 days: the 3 days of the range make one group.
     funnel = drawn_points(panel_svg(html, "newsletter-funnel"))
     assert funnel == {
-        "Sent": {"2026-10-30": "120", "2026-11-01": "0"},
-        "Clicked": {"2026-10-30": "30", "2026-11-01": "0"},
-        "Booked": {"2026-10-30": "6", "2026-11-01": "0"},
+        "Sent": {"2026-10-30": "120"},
+        "Clicked": {"2026-10-30": "30"},
+        "Booked": {"2026-10-30": "6"},
     }
+    assert '<th scope="row">2026-10-30 to 2026-11-01</th><td>120</td>' in html
     assert "120 emails sent, 30 clicked (25.0 %)" in html
     # The distribution of the last stored date, Nov 1.
     diversity = drawn_points(panel_svg(html, "category-diversity"))
@@ -195,18 +197,19 @@ def test_missing_days_are_reported(client, staff_user, stored):
     assert "metrics stored for 2 of 3 days" in html
 
 
-def test_default_range_is_the_last_90_days(client, staff_user):
-    today = timezone.localdate()
-    store(today - timedelta(days=89), month_active_users=1)
-    store(today - timedelta(days=90), month_active_users=1)
+def test_default_range_is_the_90_days_ending_yesterday(client, staff_user):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    for days_ago in (0, 89, 90):
+        store(yesterday - timedelta(days=days_ago))
+    store(yesterday + timedelta(days=1))
     client.force_login(staff_user)
 
     response = client.get(DASHBOARD)
 
     assert response.status_code == 200
     stored = response.context["stored"]
-    assert (stored.start, stored.end) == (today - timedelta(days=89), today)
-    assert list(stored.daily) == [today - timedelta(days=89)]
+    assert (stored.start, stored.end) == (yesterday - timedelta(days=89), yesterday)
+    assert sorted(stored.daily) == [yesterday - timedelta(days=89), yesterday]
 
 
 @pytest.mark.parametrize(
@@ -273,3 +276,22 @@ def test_stored_metrics_are_listed_read_only_in_the_admin(client, staff_user, st
     assert listing.status_code == 200
     assert "97.00" in listing.content.decode()
     assert add.status_code == 403
+
+
+def test_long_ranges_draw_bookings_per_7_days_ending_on_the_last_day(client, staff_user):
+    books = Category.objects.get(slug="books")
+    end = date(2026, 11, 1)
+    for days_ago in range(100):
+        day = end - timedelta(days=days_ago)
+        store(day, bookings=1)
+        DailyCategoryMetrics.objects.create(date=day, category=books, bookings=1)
+    client.force_login(staff_user)
+
+    html = client.get(DASHBOARD, {"start": "2026-07-25", "end": "2026-11-01"}).content.decode()
+
+    books_points = drawn_points(panel_svg(html, "category-bookings"))["Books"]
+    # 100 days: a first group of 2 days, then 14 whole weeks, the last ending on Nov 1.
+    assert len(books_points) == 15
+    assert books_points["2026-07-25"] == "2"
+    assert books_points["2026-10-26"] == "7"
+    assert set(list(books_points.values())[1:]) == {"7"}
