@@ -49,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def offer_detail_render(
-    request: HttpRequest, offer: Offer, booking_form: BookingForm, status: int = 200
+    request: HttpRequest, offer: Offer, booking_form: BookingForm
 ) -> HttpResponse:
     live_booking = (
         booking_live_for_offer(user=request.user, offer_id=offer.pk)
@@ -60,7 +60,6 @@ def offer_detail_render(
         request,
         "marketplace/offer_detail.html",
         {"offer": offer, "booking_form": booking_form, "live_booking": live_booking},
-        status=status,
     )
 
 
