@@ -216,6 +216,25 @@ def test_offer_page_says_a_sold_out_offer_is_sold_out(client, shopper):
     assert f'action="{book_url(offer)}"' not in html
 
 
+def test_offer_page_of_a_past_offer_says_it_is_over_and_offers_no_booking(client, shopper):
+    offer = OfferFactory(starts_at=timezone.now() - timedelta(days=1))
+    client.force_login(shopper)
+
+    html = client.get(detail_url(offer)).content.decode()
+
+    assert "This offer is over." in html
+    assert f'action="{book_url(offer)}"' not in html
+
+
+def test_offer_page_of_a_digital_offer_says_online_and_keeps_the_link_for_bookers(client):
+    offer = DigitalOfferFactory(url="https://stream.example.org/secret-film")
+
+    html = client.get(detail_url(offer)).content.decode()
+
+    assert "Online: the link is in your bookings once booked." in html
+    assert "secret-film" not in html
+
+
 def test_offer_page_tells_the_shopper_they_already_booked(client, shopper):
     offer = OfferFactory()
     booking_create(user=shopper, offer_id=offer.pk, quantity=2)
