@@ -49,6 +49,7 @@ class VenueAdmin(admin.ModelAdmin):
     list_filter = ["kind", HasCoordinatesFilter, DepartementFilter]
     search_fields = ["name", "city", "postcode"]
     show_full_result_count = False
+    list_per_page = 50
     fieldsets = [
         (None, {"fields": ["name", "kind"]}),
         ("Address", {"fields": ["address", "postcode", "city", ("latitude", "longitude")]}),

@@ -42,6 +42,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "home_city", "home_postcode"]
     ordering = ["email"]
     show_full_result_count = False
+    list_per_page = 50
     readonly_fields = ["last_login", "date_joined"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),

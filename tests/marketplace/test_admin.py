@@ -348,6 +348,29 @@ def test_duplicate_action_with_bad_input_shows_the_form_again_with_an_error(
     assert Offer.objects.count() == 1
 
 
+def test_duplicate_action_keeps_select_all_across_the_filtered_pages(staff_client):
+    soon = timezone.now() + timedelta(days=1)
+    upcoming = OfferFactory.create_batch(3, starts_at=soon)
+    OfferFactory(starts_at=timezone.now() - timedelta(days=1))
+    url = admin_url(Offer, "changelist") + "?when=upcoming"
+    selection = {
+        "action": "duplicate",
+        "select_across": "1",
+        ACTION_CHECKBOX_NAME: [upcoming[0].pk],
+    }
+
+    page = staff_client.post(url, selection)
+    done = staff_client.post(
+        url, {**selection, "apply": "1", "shift": "1", "unit": "days", "copies": "1"}
+    )
+
+    assert "3 offers selected" in page.content.decode()
+    assert 'name="select_across" value="1"' in page.content.decode()
+    assert done.status_code == 302
+    assert Offer.objects.filter(starts_at=soon + timedelta(days=1)).count() == 3
+    assert Offer.objects.count() == 7
+
+
 def test_duplicate_action_refuses_undated_offers_with_a_form_error(staff_client):
     dated, digital = OfferFactory(), DigitalOfferFactory(title="Podcast")
 
