@@ -5,8 +5,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Min, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils.html import format_html
 
 from marketplace.admin.filters import (
     DepartementFilter,
@@ -16,6 +14,7 @@ from marketplace.admin.filters import (
     VenueDepartementFilter,
 )
 from marketplace.admin.forms import OfferAdminForm, OfferDuplicateForm
+from marketplace.admin.links import changelist_link
 from marketplace.models import Booking, Category, Offer, Venue
 from marketplace.services import offers_duplicate, offers_set_active
 
@@ -45,7 +44,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Venue)
 class VenueAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "city", "postcode", "has_coordinates"]
+    list_display = ["name", "kind", "city", "postcode", "has_coordinates", "offers"]
     list_filter = ["kind", HasCoordinatesFilter, DepartementFilter]
     search_fields = ["name", "city", "postcode"]
     show_full_result_count = False
@@ -55,6 +54,10 @@ class VenueAdmin(admin.ModelAdmin):
         ("Address", {"fields": ["address", "postcode", "city", ("latitude", "longitude")]}),
         ("Source", {"fields": ["external_ref"], "classes": ["collapse"]}),
     ]
+
+    @admin.display(description="offers")
+    def offers(self, venue: Venue) -> str:
+        return changelist_link(model_name="offer", field="venue", pk=venue.pk, text="Offers")
 
     @admin.display(description="located", boolean=True)
     def has_coordinates(self, venue: Venue) -> bool:
@@ -183,10 +186,8 @@ class OfferAdmin(admin.ModelAdmin):
     def booking_history(self, offer: Offer) -> str | None:
         if offer.pk is None:
             return None
-        return format_html(
-            '<a href="{}?offer__id__exact={}">All bookings of this offer</a>',
-            reverse("admin:marketplace_booking_changelist"),
-            offer.pk,
+        return changelist_link(
+            model_name="booking", field="offer", pk=offer.pk, text="All bookings of this offer"
         )
 
     @admin.action(description="Activate selected offers", permissions=["change"])

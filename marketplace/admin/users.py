@@ -5,6 +5,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from marketplace.admin.filters import HomeDepartementFilter
+from marketplace.admin.links import changelist_link
 from marketplace.models import User
 
 
@@ -43,7 +44,7 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
     show_full_result_count = False
     list_per_page = 50
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "booking_history"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Personal info", {"fields": ["first_name", "last_name"]}),
@@ -60,6 +61,7 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
         ("Important dates", {"fields": ["last_login", "date_joined"]}),
+        ("Bookings", {"fields": ["booking_history"]}),
     ]
     add_fieldsets = [
         (
@@ -70,3 +72,9 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     ]
+
+    @admin.display(description="history")
+    def booking_history(self, user: User) -> str:
+        return changelist_link(
+            model_name="booking", field="user", pk=user.pk, text="All bookings of this person"
+        )

@@ -1,5 +1,7 @@
 """The staff admin: who may enter, what each page shows, and what its actions do."""
 
+import html
+import re
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
@@ -551,13 +553,44 @@ def test_booking_date_steps_match_the_distinct_dates_when_every_step_has_booking
     assert list(queryset.filter(status="used").datetimes("created_at", kind)) == []
 
 
-def test_offer_history_link_lists_only_that_offers_bookings(staff_client, catalogue):
+def follow_link(client, page_url: str, text: str):
+    """Open `page_url`, then the link it shows as `text`."""
+    page = client.get(page_url).content.decode()
+    (href,) = re.findall(rf'href="([^"]+)">{text}</a>', page)
+    return client.get(html.unescape(href))
+
+
+def test_offer_page_links_to_all_bookings_of_that_offer(staff_client, catalogue):
     BookingFactory()
     offer = catalogue[Offer]
 
-    response = staff_client.get(admin_url(Booking, "changelist"), {"offer__id__exact": offer.pk})
+    response = follow_link(
+        staff_client, admin_url(Offer, "change", offer.pk), "All bookings of this offer"
+    )
 
     assert list(response.context["cl"].result_list) == [catalogue[Booking]]
+
+
+def test_user_page_links_to_all_bookings_of_that_person(staff_client, catalogue):
+    BookingFactory()
+    user = catalogue[User]
+
+    response = follow_link(
+        staff_client, admin_url(User, "change", user.pk), "All bookings of this person"
+    )
+
+    assert list(response.context["cl"].result_list) == [catalogue[Booking]]
+
+
+def test_venue_list_links_to_the_offers_at_each_venue(staff_client, catalogue):
+    OfferFactory()
+    venue = catalogue[Venue]
+    page = staff_client.get(admin_url(Venue, "changelist")).content.decode()
+    (href,) = re.findall(rf'href="([^"]+venue__id__exact={venue.pk})">Offers</a>', page)
+
+    response = staff_client.get(html.unescape(href))
+
+    assert list(response.context["cl"].result_list) == [catalogue[Offer]]
 
 
 def count_queries(client, url: str) -> int:
