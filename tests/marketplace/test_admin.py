@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.admin.bookings import BookingAdmin
+from marketplace.admin.pagination import EstimatedCountPaginator
 from marketplace.models import Booking, Category, Offer, User, Venue
 from marketplace.services import booking_create
 from tests.factories import (
@@ -591,6 +592,35 @@ def test_venue_list_links_to_the_offers_at_each_venue(staff_client, catalogue):
     response = staff_client.get(html.unescape(href))
 
     assert list(response.context["cl"].result_list) == [catalogue[Offer]]
+
+
+@pytest.mark.postgres
+def test_unfiltered_booking_list_numbers_pages_from_the_planner_estimate(staff_client, monkeypatch):
+    BookingFactory.create_batch(3)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE marketplace_booking")
+    monkeypatch.setattr(EstimatedCountPaginator, "estimate_from_rows", 1)
+    url = admin_url(Booking, "changelist")
+
+    with CaptureQueriesContext(connection) as unfiltered:
+        everything = staff_client.get(url)
+    with CaptureQueriesContext(connection) as filtered:
+        confirmed = staff_client.get(url, {"status__exact": "confirmed"})
+
+    assert everything.context["cl"].result_count == 3  # ANALYZE saw every row
+    assert not any("COUNT(" in query["sql"] for query in unfiltered)
+    assert confirmed.context["cl"].result_count == 3
+    assert any("COUNT(" in query["sql"] for query in filtered)
+
+
+def test_small_tables_are_counted_exactly(staff_client):
+    BookingFactory.create_batch(2)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get(admin_url(Booking, "changelist"))
+
+    assert response.context["cl"].result_count == 2
+    assert any("COUNT(" in query["sql"] for query in queries)
 
 
 def count_queries(client, url: str) -> int:
