@@ -561,24 +561,15 @@ def follow_link(client, page_url: str, text: str):
     return client.get(html.unescape(href))
 
 
-def test_offer_page_links_to_all_bookings_of_that_offer(staff_client, catalogue):
+@pytest.mark.parametrize(
+    ("model", "text"),
+    [(Offer, "All bookings of this offer"), (User, "All bookings of this person")],
+    ids=["offer", "person"],
+)
+def test_offer_and_person_pages_link_to_their_bookings(staff_client, catalogue, model, text):
     BookingFactory()
-    offer = catalogue[Offer]
 
-    response = follow_link(
-        staff_client, admin_url(Offer, "change", offer.pk), "All bookings of this offer"
-    )
-
-    assert list(response.context["cl"].result_list) == [catalogue[Booking]]
-
-
-def test_user_page_links_to_all_bookings_of_that_person(staff_client, catalogue):
-    BookingFactory()
-    user = catalogue[User]
-
-    response = follow_link(
-        staff_client, admin_url(User, "change", user.pk), "All bookings of this person"
-    )
+    response = follow_link(staff_client, admin_url(model, "change", catalogue[model].pk), text)
 
     assert list(response.context["cl"].result_list) == [catalogue[Booking]]
 
