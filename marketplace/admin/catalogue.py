@@ -148,23 +148,16 @@ class OfferAdmin(admin.ModelAdmin):
     inlines = [BookingHistoryInline]
 
     def get_object(self, request, object_id, from_field=None):
-        """On save, read the offer under a row lock held until the admin's transaction commits.
+        """On save, lock the offer row until the admin's transaction commits.
 
-        The form checks the stock against the booked places it reads here; the
-        lock keeps a concurrent booking from changing them before the save.
+        The form checks the stock against the booked places read here under the
+        lock, so no concurrent booking changes them before the save writes the row.
         """
-        if request.method != "POST":
-            return super().get_object(request, object_id, from_field)
-        field = self.model._meta.get_field(from_field) if from_field else self.model._meta.pk
-        try:
-            object_id = field.to_python(object_id)
-            return (
-                self.get_queryset(request)
-                .select_for_update(of=("self",))
-                .get(**{field.name: object_id})
-            )
-        except (self.model.DoesNotExist, ValidationError, ValueError):
-            return None
+        offer = super().get_object(request, object_id, from_field)
+        if offer is not None and request.method == "POST":
+            locked = Offer.objects.select_for_update().filter(pk=offer.pk)
+            offer.booked_quantity = locked.values_list("booked_quantity", flat=True).get()
+        return offer
 
     @admin.display(description="venue", ordering="venue__name")
     def venue_name(self, offer: Offer) -> str:
