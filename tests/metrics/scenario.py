@@ -8,8 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from marketplace.models import Booking, Category
-from tests.factories import BookingFactory, OfferFactory, UserFactory
+from marketplace.models import Booking
+from tests.factories import BookingFactory, CategoryFactory, OfferFactory, UserFactory
 
 PARIS = ZoneInfo("Europe/Paris")
 OCT_31 = date(2026, 10, 31)
@@ -21,7 +21,9 @@ def at(day: str, clock: str = "12:00") -> datetime:
 
 
 def offer(slug: str, price: str):
-    return OfferFactory(category=Category.objects.get(slug=slug), price=Decimal(price))
+    # get_or_create: the categories of the data migration are gone after a
+    # transactional test (Celery worker) flushed the database.
+    return OfferFactory(category=CategoryFactory(slug=slug), price=Decimal(price))
 
 
 def build_scenario() -> None:
