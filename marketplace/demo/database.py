@@ -5,6 +5,8 @@ the ids set by the generator, so foreign keys are known before anything is
 written and one COPY per table suffices.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -167,6 +169,53 @@ def table_write(*, table: Table, progress) -> None:
         _copy(table, progress)
     else:
         _insert(table, progress)
+
+
+@contextmanager
+def tables_bulk_load(*, models_loaded: list[type[models.Model]]) -> Iterator[None]:
+    """On PostgreSQL, load without secondary indexes and foreign keys, then rebuild them.
+
+    Building an index once over a million rows, and checking a foreign key with
+    one join, is several times faster than updating seven indexes and queuing
+    two foreign-key checks per row (PostgreSQL's "Populating a Database"
+    advice). Indexes that back a constraint (primary keys, unique fields)
+    stay. Everything happens in the caller's transaction, so a failure leaves
+    the schema as it was.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    rebuild: list[str] = []
+    with connection.cursor() as cursor:
+        # Checks queued by earlier statements (a reset's deletions) would forbid ALTER TABLE.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for model in models_loaded:
+            table = connection.ops.quote_name(model._meta.db_table)
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+                [model._meta.db_table],
+            )
+            for name, definition in cursor.fetchall():
+                name = connection.ops.quote_name(name)
+                cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+                rebuild.append(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+            cursor.execute(
+                "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) "
+                "ORDER BY c.relname",
+                [model._meta.db_table],
+            )
+            for name, definition in cursor.fetchall():
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+                rebuild.insert(0, definition)  # indexes before the foreign keys they speed up
+    yield
+    with connection.cursor() as cursor:
+        for statement in rebuild:
+            cursor.execute(statement)
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def tables_finish(*, models_written: list[type[models.Model]]) -> None:

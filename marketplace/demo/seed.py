@@ -25,6 +25,7 @@ from marketplace.demo.database import (
     marketplace_data_delete,
     marketplace_has_data,
     table_write,
+    tables_bulk_load,
     tables_finish,
 )
 from marketplace.demo.opendata import communes_load, venues_load
@@ -35,7 +36,7 @@ STAFF_EMAIL = "staff@passerelle.test"
 DEMO_PASSWORD = "passerelle-demo"
 BOOKINGS_PER_USER_MONTH = 10 / 6
 # People plan this much more than the target, as some plans find no place left.
-OVERSUPPLY = 1.08
+OVERSUPPLY = 1.15
 
 
 class DemoDataExists(Exception):
@@ -270,10 +271,11 @@ def _seed(
         _user_table(people, communes, dates, first_user_id, password_hash),
         _booking_table(history, first_user_id),
     ]
-    for table in tables:
-        name = table.model._meta.verbose_name_plural
-        with tqdm(total=len(table), desc=f"Writing {name}", disable=not progress) as bar:
-            table_write(table=table, progress=bar)
+    with tables_bulk_load(models_loaded=[table.model for table in tables]):
+        for table in tables:
+            name = table.model._meta.verbose_name_plural
+            with tqdm(total=len(table), desc=f"Writing {name}", disable=not progress) as bar:
+                table_write(table=table, progress=bar)
     tables_finish(models_written=[table.model for table in tables])
     _staff_account_ensure(password_hash)
     return SeedReport(

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Q, Sum
 
 from marketplace.geocoding import postcode_locate
@@ -273,13 +274,29 @@ def test_bad_sizes_are_refused_with_a_readable_message():
         seed("--offers=3")
 
 
+def table_schema() -> list[tuple]:
+    """Indexes and constraints of the tables the seed loads (PostgreSQL)."""
+    tables = ["marketplace_venue", "marketplace_offer", "marketplace_user", "marketplace_booking"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
+            "UNION ALL SELECT conrelid::regclass::text, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE conrelid::regclass::text = ANY(%s) ORDER BY 1, 2",
+            [tables, tables],
+        )
+        return cursor.fetchall()
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_copy_writes_the_same_marketplace_as_the_generic_insert_path(monkeypatch):
     """On PostgreSQL the tables go through COPY; the generic INSERT path must agree."""
     from marketplace.demo import database
 
+    schema = table_schema()
     seed("--seed=3")
+    # The load drops secondary indexes and foreign keys; all must be back.
+    assert table_schema() == schema
     copied = snapshot()
     monkeypatch.setattr(database.connection, "vendor", "generic")
     seed("--seed=3", "--reset")
