@@ -3,12 +3,14 @@
 from datetime import date, timedelta
 
 from celery import shared_task
+from django.db import OperationalError
 from django.utils import timezone
 
 from metrics.services import metrics_compute_for_day
 
 
-@shared_task(acks_late=True)
+# A lost database connection is worth retrying; the computation is idempotent.
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def metrics_compute_day(day: str | None = None) -> str:
     """Compute and store the metrics of `day` (ISO date), by default yesterday, the last full day.
 

@@ -1,9 +1,11 @@
 """The nightly task, through a real Celery worker, and its schedule in django-celery-beat."""
 
 import importlib
+from datetime import timedelta
 
 import pytest
 from django.apps import apps as installed_apps
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from config.celery import app
@@ -61,3 +63,12 @@ def test_rerunning_the_schedule_migration_keeps_admin_edits():
     periodic.refresh_from_db()
     assert not periodic.enabled
     assert periodic.crontab.hour == "4"
+
+
+@pytest.mark.django_db
+def test_without_a_date_the_task_computes_yesterday():
+    assert metrics_compute_day() == (timezone.localdate() - timedelta(days=1)).isoformat()
+
+    assert list(DailyMetrics.objects.values_list("date", flat=True)) == [
+        timezone.localdate() - timedelta(days=1)
+    ]
