@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 DEFAULT_RANGE_DAYS = 90
-# Two years of daily rows is what a chart can still show readably.
+# Two years keeps each chart under about 500 kB of SVG (ADR 0008).
 MAX_RANGE_DAYS = 731
 
 
