@@ -9,12 +9,11 @@ def bookable_offers() -> QuerySet[Offer]:
     return Offer.objects.bookable().select_related("category", "venue")
 
 
-def offer_ids_booked_by(*, user: User | None, among: list[int]) -> set[int]:
-    """Which of the offers `among` the user already holds a live booking for."""
-    if user is None or not user.is_authenticated or not among:
+def offer_ids_booked_by(*, user: User | None, among: list[int] | None) -> set[int]:
+    """Which of the offers `among` (None: any offer) the user already holds a live booking for."""
+    if user is None or not user.is_authenticated or among == []:
         return set()
-    return set(
-        Booking.objects.filter(user=user, offer_id__in=among)
-        .exclude(status=Booking.Status.CANCELLED)
-        .values_list("offer_id", flat=True)
-    )
+    bookings = Booking.objects.filter(user=user).exclude(status=Booking.Status.CANCELLED)
+    if among is not None:
+        bookings = bookings.filter(offer_id__in=among)
+    return set(bookings.values_list("offer_id", flat=True))

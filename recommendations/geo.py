@@ -160,8 +160,10 @@ class Candidate:
     distance_km: float | None = None
 
 
-def nearby_candidates(*, index: GeoIndex, cell: OriginCell, batch_size: int) -> Iterator[Candidate]:
-    """Physical offers within their radius of `cell`, best score first, exactly.
+def nearby_candidates(
+    *, index: GeoIndex, cell: OriginCell, batch_size: int, excluded: set[int] = frozenset()
+) -> Iterator[Candidate]:
+    """Physical offers within their radius of `cell`, but `excluded`, best score first, exactly.
 
     Offers are visited by the score their great-circle distance allows (an upper
     bound: roads are never shorter), and their real distance is asked from the
@@ -179,6 +181,8 @@ def nearby_candidates(*, index: GeoIndex, cell: OriginCell, batch_size: int) -> 
     offer_distance = as_the_crow_flies[index.offer_venue]
     # NaN (venue without coordinates) compares false: never within a radius.
     within = np.flatnonzero(offer_distance <= index.offer_radius_km)
+    if excluded:
+        within = within[~np.isin(index.offer_ids[within], list(excluded))]
     weight = popularity_weight(index.offer_bookings[within])
     bound = weight * distance_decay(offer_distance[within], index.offer_radius_km[within])
     order = np.argsort(-bound, kind="stable")
@@ -221,44 +225,42 @@ def nearby_candidates(*, index: GeoIndex, cell: OriginCell, batch_size: int) -> 
         next_visit += batch_size
 
 
-def digital_candidates(*, index: GeoIndex, weight: float) -> Iterator[Candidate]:
-    scores = weight * popularity_weight(index.digital_bookings)
-    for offer_id, score, bookings in zip(
-        index.digital_ids.tolist(), scores.tolist(), index.digital_bookings.tolist(), strict=True
-    ):
-        yield Candidate(offer_id=offer_id, score=score, bookings=int(bookings))
+def nearby_batch_size(limit: int) -> int:
+    """Offers sent to the distance service at a time: one batch usually settles a list."""
+    return max(2 * limit, 20)
 
 
-def national_candidates(*, index: GeoIndex) -> Iterator[Candidate]:
-    bookings = index.offer_bookings[index.national_order]
-    scores = popularity_weight(bookings)
+def ranked_candidates(
+    *, offer_ids: np.ndarray, bookings: np.ndarray, weight: float, excluded: set[int]
+) -> Iterator[Candidate]:
+    """Offers already in popularity order, but `excluded`, scored weight times popularity."""
+    scores = weight * popularity_weight(bookings)
     for offer_id, score, count in zip(
-        index.offer_ids[index.national_order].tolist(),
-        scores.tolist(),
-        bookings.tolist(),
-        strict=True,
+        offer_ids.tolist(), scores.tolist(), bookings.tolist(), strict=True
     ):
-        yield Candidate(offer_id=offer_id, score=score, bookings=int(count))
+        if offer_id not in excluded:
+            yield Candidate(offer_id=offer_id, score=score, bookings=int(count))
 
 
-def usable_candidates(
-    *, user: User | None, streams: dict[str, Iterator[Candidate]], wanted: int
+def bookable_candidates(
+    *, streams: dict[str, Iterator[Candidate]], wanted: int
 ) -> dict[str, list[tuple[Candidate, Offer]]]:
-    """The first `wanted` candidates of each stream that the user can book and has not booked.
+    """The first `wanted` candidates of each stream that can still be booked, with their offer.
 
-    Streams are read in chunks, checked together (two queries a chunk), so a
-    typical request costs two queries whatever the number of streams. A chunk
-    holds just what is still missing: reading further down the nearby stream
-    would make it ask the distance service about offers that are not needed.
+    Streams are read in chunks checked together, one query a chunk; the index
+    is a few minutes old at most, so an offer sold out or withdrawn since is
+    rare and a second chunk too. A chunk holds just what is still missing:
+    reading further down the nearby stream would make it ask the distance
+    service about offers that are not needed.
     """
     usable: dict[str, list[tuple[Candidate, Offer]]] = {name: [] for name in streams}
     open_streams = dict(streams)
     while open_streams:
         asked = {name: wanted - len(usable[name]) for name in open_streams}
         chunks = {name: list(islice(stream, asked[name])) for name, stream in open_streams.items()}
-        ids = [candidate.offer_id for chunk in chunks.values() for candidate in chunk]
-        booked = offer_ids_booked_by(user=user, among=ids)
-        offers = bookable_offers().in_bulk([offer_id for offer_id in ids if offer_id not in booked])
+        offers = bookable_offers().in_bulk(
+            [candidate.offer_id for chunk in chunks.values() for candidate in chunk]
+        )
         for name, chunk in chunks.items():
             usable[name].extend(
                 (candidate, offers[candidate.offer_id])
@@ -267,7 +269,7 @@ def usable_candidates(
             )
             if len(usable[name]) >= wanted or len(chunk) < asked[name]:
                 del open_streams[name]
-    return {name: found[:wanted] for name, found in usable.items()}
+    return usable
 
 
 def merge_with_digital_slot(
@@ -292,18 +294,34 @@ def recommend_geo(*, user: User | None, limit: int) -> list[Recommendation]:
     index = geo_index()
     days = index.window_days
     located = user is not None and user.is_authenticated and user.has_home_coordinates
+    # All the user's live bookings at once (a few dozen rows): left out before
+    # ranking, they neither cost distance lookups nor a second round of queries.
+    booked = offer_ids_booked_by(user=user, among=None)
     if located:
         cell = distance_service().origin_cell(
             latitude=user.home_latitude, longitude=user.home_longitude
         )
-        others = nearby_candidates(index=index, cell=cell, batch_size=max(2 * limit, 20))
+        others = nearby_candidates(
+            index=index, cell=cell, batch_size=nearby_batch_size(limit), excluded=booked
+        )
         digital_weight = settings.RECOMMENDATION_GEO_DIGITAL_WEIGHT
     else:
-        others = national_candidates(index=index)
+        national = index.national_order
+        others = ranked_candidates(
+            offer_ids=index.offer_ids[national],
+            bookings=index.offer_bookings[national],
+            weight=1.0,
+            excluded=booked,
+        )
         # Without a place, a digital offer is as reachable as any other.
         digital_weight = 1.0
-    streams = {"others": others, "digital": digital_candidates(index=index, weight=digital_weight)}
-    found = usable_candidates(user=user, streams=streams, wanted=limit)
+    digital = ranked_candidates(
+        offer_ids=index.digital_ids,
+        bookings=index.digital_bookings,
+        weight=digital_weight,
+        excluded=booked,
+    )
+    found = bookable_candidates(streams={"others": others, "digital": digital}, wanted=limit)
     place = (user.home_city or "you") if located else ""
 
     def recommendation(candidate: Candidate, offer: Offer) -> Recommendation:

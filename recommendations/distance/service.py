@@ -65,9 +65,13 @@ def counters_add(*, cache=default_cache, **amounts: int) -> None:
             if not amount:
                 continue
             key = COUNTER_KEY_PREFIX + name
-            # add() is a no-op when the counter exists; incr() is atomic in Redis.
-            cache.add(key, 0, timeout=None)
-            cache.incr(key, amount)
+            # incr() is atomic in Redis; a counter is created once, by add()
+            # (a no-op if another process created it meanwhile).
+            try:
+                cache.incr(key, amount)
+            except ValueError:
+                cache.add(key, 0, timeout=None)
+                cache.incr(key, amount)
     except (*CACHE_ERRORS, ValueError) as error:
         logger.debug("Distance counters not updated: %s", error)
 
