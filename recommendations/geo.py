@@ -16,6 +16,7 @@ offers whose bound could still reach the top are sent to the distance service
 
 import heapq
 import math
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ class GeoIndex:
     """Bookable offers as arrays; physical offers point into the venue arrays by position."""
 
     version: str
+    built_at: float  # time.monotonic()
     window_days: int
     offer_ids: np.ndarray
     offer_venue: np.ndarray
@@ -105,6 +107,7 @@ def geo_index_build(*, version: str) -> GeoIndex:
     points = np.array(venue_points, dtype=float).reshape(-1, 2)
     return GeoIndex(
         version=version,
+        built_at=time.monotonic(),
         window_days=window_days,
         offer_ids=np.array([row[0] for row in physical], dtype=np.int64),
         offer_venue=np.array([venue_position[row[1]] for row in physical], dtype=np.int64),
@@ -130,21 +133,22 @@ def geo_index() -> GeoIndex:
 
     The key lives in the shared cache with the popularity ranking's lifetime,
     so clearing the cache (or its expiry) makes every process rebuild. Without
-    a reachable cache the index is rebuilt on each request: slower, still right.
+    a reachable cache each process keeps its index for the same lifetime.
     """
     global _local_index
+    lifetime = settings.RECOMMENDATION_POPULAR_CACHE_SECONDS
     try:
         version = cache.get(INDEX_VERSION_KEY)
     except CACHE_ERRORS:
+        if _local_index is not None and time.monotonic() - _local_index.built_at < lifetime:
+            return _local_index
         version = None
     if _local_index is not None and version is not None and _local_index.version == version:
         return _local_index
     index = geo_index_build(version=uuid.uuid4().hex)
     try:
         # Processes racing to rebuild agree on the first version stored.
-        if not cache.add(
-            INDEX_VERSION_KEY, index.version, settings.RECOMMENDATION_POPULAR_CACHE_SECONDS
-        ):
+        if not cache.add(INDEX_VERSION_KEY, index.version, lifetime):
             index.version = cache.get(INDEX_VERSION_KEY) or index.version
     except CACHE_ERRORS:
         pass

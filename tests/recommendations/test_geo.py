@@ -1,4 +1,5 @@
 import json
+import logging
 import re
 from datetime import timedelta
 from io import StringIO
@@ -8,7 +9,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from marketplace.models import Venue
+from recommendations import geo as geo_module
 from recommendations.strategies import recommendations_for_user
+from tests.conftest import free_port
 from tests.factories import (
     BookingFactory,
     CategoryFactory,
@@ -226,3 +229,27 @@ def test_recommend_uses_the_geo_strategy_when_configured(settings):
     assert rows[0]["reason"].startswith("popular near Lyon, ")
     assert rows[1]["distance_km"] is None
     assert digital.pk == rows[1]["offer_id"]
+
+
+def test_recommendations_survive_an_unavailable_cache(settings, caplog, monkeypatch):
+    concert, digital = event("lyon"), DigitalOfferFactory()
+    user = lyon_user()
+    # A process that has not built its offer index yet.
+    monkeypatch.setattr(geo_module, "_local_index", None)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+
+    with caplog.at_level(logging.WARNING, logger="recommendations.distance.service"):
+        first = geo(user)
+        index = geo_module._local_index
+        second = geo(user)
+
+    assert [r.offer for r in first] == [r.offer for r in second] == [concert, digital]
+    assert first[0].distance_km == pytest.approx(3.0, abs=0.8)
+    assert "Distance cache unavailable" in caplog.text
+    # Without the shared version key, the process keeps the index it built.
+    assert geo_module._local_index is index
