@@ -233,6 +233,19 @@ def test_format_filter_separates_digital_offers_from_offers_at_a_venue(staff_cli
     assert titles("venue") == [at_venue.title]
 
 
+def test_offer_form_finds_venues_by_name_or_city_as_you_type(staff_client):
+    VenueFactory(name="Le Louxor", city="Paris", postcode="75010")
+    VenueFactory(name="Institut Lumière", city="Lyon")
+
+    def names(term: str) -> list[str]:
+        field = {"app_label": "marketplace", "model_name": "offer", "field_name": "venue"}
+        response = staff_client.get(reverse("admin:autocomplete"), {**field, "term": term})
+        return [result["text"] for result in response.json()["results"]]
+
+    assert names("louxor") == ["Le Louxor (Paris)"]
+    assert names("lyon") == ["Institut Lumière (Lyon)"]
+
+
 def test_offer_changelist_shows_stock_booked_and_remaining(staff_client, catalogue):
     response = staff_client.get(admin_url(Offer, "changelist"))
 
