@@ -17,7 +17,8 @@ from the dispatch to the end of the campaign. Without REDIS_URL it sends the
 chunks in this process one after the other, as `send_newsletter` does.
 
 Each run creates a new campaign and leaves it in the database (the weekly
-campaign is not touched). Use a database of its own, not your demo one.
+campaign is not touched). Use a database and a Redis DB of their own: the
+queue is purged before the run.
 """
 
 import argparse
@@ -95,6 +96,8 @@ def main() -> None:
     # Before Django reads its settings, so this process and the worker send to it.
     os.environ.update(EMAIL_HOST=smtp.hostname, EMAIL_PORT=str(smtp.port))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    # As in production: cached templates, no per-query debug log (DEBUG=true costs ~30 %).
+    os.environ.setdefault("DEBUG", "false")
 
     import django
 
@@ -106,6 +109,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.utils import timezone
 
+    from config.celery import app as celery_app
     from newsletter.selectors import campaign_send_counts
     from newsletter.services import campaign_create, campaign_send_chunk, campaign_start
     from newsletter.tasks import campaign_dispatch_task
@@ -113,6 +117,9 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("seed_demo", "--if-empty", users=options.users)
     campaign = campaign_create(subject="Benchmark picks", planned_at=timezone.now())
+    if settings.REDIS_URL:
+        # Chunks left queued by an interrupted earlier run would be counted too.
+        celery_app.control.purge()
     worker = start_worker(options.concurrency) if settings.REDIS_URL else None
     mode = f"{options.concurrency} Celery worker process(es)" if worker else "this process"
     print(
@@ -141,7 +148,7 @@ def main() -> None:
     )
     print(f"messages accepted by the SMTP server: {inbox.count}")
     print(f"elapsed: {elapsed:.1f} s (materialising recipients included)")
-    print(f"throughput: {inbox.count / elapsed:.0f} messages/s")
+    print(f"throughput: {counts['sent'] / elapsed:.0f} messages/s")
 
 
 if __name__ == "__main__":
