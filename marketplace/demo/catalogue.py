@@ -264,8 +264,14 @@ def _music_genre(subcategory: str) -> str:
 TextMaker = Callable[..., tuple[list[str], list[str]]]
 
 
+def film_appeal() -> np.ndarray:
+    """Zipf weights over the films: a few hits draw most of the audience."""
+    weights = 1.0 / np.arange(1, len(words.FILMS) + 1)
+    return weights / weights.sum()
+
+
 def _texts_screening(rng, venue_names, cities, venues, rows, n):
-    films = _pick(rng, words.FILMS, n)
+    films = [words.FILMS[i] for i in rng.choice(len(words.FILMS), size=n, p=film_appeal())]
     versions = _pick(rng, words.SCREENING_VERSIONS, n)
     titles = [film[0] for film in films]
     descriptions = [
@@ -575,12 +581,16 @@ def catalogue_generate(
         published = np.minimum(published, (today - rng.integers(1, 4, n)) * DAY)
         published -= published % 60
         popularity = rng.lognormal(0.0, 1.0, n)
-        if kind.name == "screening":
-            # Big cinemas fill more seats per screening too (CNC admissions per screen).
-            per_screen = venues.admissions[rows] / np.maximum(venues.screens[rows], 1)
-            popularity *= np.sqrt((per_screen + 1_000) / 20_000)
         stock = _stocks(rng, kind, n)
         if kind.name == "screening":
+            # Big cinemas fill more seats per screening too (CNC admissions per
+            # screen), hits more than the rest; art-house cinemas are cheaper.
+            per_screen = venues.admissions[rows] / np.maximum(venues.screens[rows], 1)
+            film_rank = {film[0]: rank for rank, film in enumerate(words.FILMS)}
+            hits = film_appeal()[[film_rank[title] for title in titles]] * len(words.FILMS)
+            popularity *= np.sqrt((per_screen + 1_000) / 20_000) * np.sqrt(hits)
+            art_house_price = (np.round(price * 0.85 / 50) * 50).astype(np.int64)
+            price = np.where(venues.art_house[rows], art_house_price, price)
             seats = venues.seats[rows] / np.maximum(venues.screens[rows], 1)
             stock = np.where(seats > 0, np.clip(np.round(seats), 40, 450), stock).astype(np.int64)
         parts.append(
