@@ -25,6 +25,23 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every transactional test starts with the rows of the data migrations.
+
+    A transactional test ends with a flush, which also empties what data
+    migrations wrote (categories, schedules, switches); serialized rollback
+    reloads them before each such test. It has to be all of them: a plain
+    flush re-creates content types that the reload would then duplicate.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        fixtures = getattr(item, "fixturenames", ())
+        if kwargs.get("transaction") or "transactional_db" in fixtures or "live_server" in fixtures:
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://…")
