@@ -253,15 +253,15 @@ def _name_parts(rng: np.random.Generator, n: int, cities) -> list[dict[str, str]
     ]
 
 
+TextMaker = Callable[..., tuple[list[str], list[str]]]
+
+
 def _music_genre(subcategory: str) -> str:
     lowered = subcategory.lower()
     for keyword, genre in words.MUSIC_GENRES:
         if keyword in lowered:
             return genre
     return words.MUSIC_GENRE_DEFAULT
-
-
-TextMaker = Callable[..., tuple[list[str], list[str]]]
 
 
 def film_appeal() -> np.ndarray:
@@ -289,7 +289,7 @@ def _texts_festival_screening(rng, venue_names, cities, venues, rows, n):
         f"{venue}: {programme}" for venue, programme in zip(venue_names, programmes, strict=True)
     ]
     descriptions = [
-        f"A {programme} of the festival {venue}, in {city}."
+        f"{programme.capitalize()}, part of the festival {venue} in {city}."
         for programme, venue, city in zip(programmes, venue_names, cities, strict=True)
     ]
     return titles, descriptions
@@ -344,24 +344,29 @@ def _texts_visit(rng, venue_names, cities, venues, rows, n):
     return titles, descriptions
 
 
-def _texts_exhibition(rng, venue_names, cities, venues, rows, n):
-    themes = _pick(rng, words.EXHIBITION_THEMES, n)
-    titles = [f"Exhibition: {theme}" for theme in themes]
-    descriptions = [
-        f"{theme}: a temporary exhibition at {venue}, {city}."
-        for theme, venue, city in zip(themes, venue_names, cities, strict=True)
-    ]
-    return titles, descriptions
+def _themed_texts(title: str, description: str, themes: tuple[str, ...]) -> TextMaker:
+    """Texts of a venue offer on a theme drawn from `themes` ({theme}, {venue}, {city})."""
+
+    def make(rng, venue_names, cities, venues, rows, n):
+        picked = _pick(rng, themes, n)
+        titles = [title.format(theme=theme) for theme in picked]
+        descriptions = [
+            description.format(theme=theme, venue=venue, city=city)
+            for theme, venue, city in zip(picked, venue_names, cities, strict=True)
+        ]
+        return titles, descriptions
+
+    return make
 
 
-def _texts_tour(rng, venue_names, cities, venues, rows, n):
-    themes = _pick(rng, words.TOUR_THEMES, n)
-    titles = [f"Guided tour: {theme}" for theme in themes]
-    descriptions = [
-        f"A guide shows you {theme} of the {venue} ({city}). Small group."
-        for theme, venue, city in zip(themes, venue_names, cities, strict=True)
-    ]
-    return titles, descriptions
+_texts_exhibition = _themed_texts(
+    "Exhibition: {theme}", "{theme}: a temporary exhibition at {venue}, {city}.",
+    words.EXHIBITION_THEMES,
+)  # fmt: skip
+_texts_tour = _themed_texts(
+    "Guided tour: {theme}", "A guide shows you {theme} of the {venue} ({city}). Small group.",
+    words.TOUR_THEMES,
+)  # fmt: skip
 
 
 def _texts_workshop(rng, venue_names, cities, venues, rows, n):
@@ -453,7 +458,7 @@ def _texts_film(rng, n):
 
 
 def _texts_game(rng, n):
-    parts = _name_parts(rng, n, _pick(rng, ("Lutèce", "Carcassonne", "Avalon", "Ys"), n))
+    parts = _name_parts(rng, n, _pick(rng, ("Lutèce", "Carcassonne", "Brocéliande", "Ys"), n))
     patterns = _pick(rng, words.GAME_PATTERNS, n)
     platforms = _pick(rng, words.GAME_PLATFORMS, n)
     titles = [pattern.format(**part) for pattern, part in zip(patterns, parts, strict=True)]
@@ -546,6 +551,10 @@ def catalogue_generate(
             titles, descriptions = VENUE_TEXTS[kind.name](
                 rng, names, venues.city[rows].tolist(), venues, rows, n
             )
+            descriptions = [
+                f"{text} More on {site}" if site else text
+                for text, site in zip(descriptions, venues.website[rows].tolist(), strict=True)
+            ]
             urls = [""] * n
         else:
             rows = np.full(n, -1, dtype=np.int64)
