@@ -47,3 +47,17 @@ def html_part(message: Message) -> str:
 def header(message: Message, name: str) -> str:
     """A header's value unfolded (long headers arrive folded over several lines, RFC 5322)."""
     return " ".join(str(message[name]).split())
+
+
+def refuse_data(inbox, *, attempts: set[int], reply: str = "451 4.3.0 Try again later") -> None:
+    """Make the SMTP server refuse the DATA of the given attempt numbers (1-based)."""
+    accept = inbox.handle_DATA
+    seen = {"count": 0}
+
+    async def handle_DATA(server, session, envelope):
+        seen["count"] += 1
+        if seen["count"] in attempts:
+            return reply
+        return await accept(server, session, envelope)
+
+    inbox.handle_DATA = handle_DATA

@@ -18,7 +18,13 @@ from newsletter.services import (
     sends_claim,
 )
 from tests.factories import BookingFactory, UserFactory
-from tests.newsletter.conftest import consenting_user, header, html_part, text_part
+from tests.newsletter.conftest import (
+    consenting_user,
+    header,
+    html_part,
+    refuse_data,
+    text_part,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,20 +33,6 @@ def send_all(campaign: Campaign) -> None:
     """Start or resume the campaign and deliver every chunk here, as the manual command does."""
     for first, last in campaign_start(campaign_id=campaign.pk):
         campaign_send_chunk(campaign_id=campaign.pk, first_send_id=first, last_send_id=last)
-
-
-def refuse_data(inbox, *, attempts: set[int], reply: str = "451 4.3.0 Try again later") -> None:
-    """Make the SMTP server refuse the DATA of the given attempt numbers (1-based)."""
-    accept = inbox.handle_DATA
-    seen = {"count": 0}
-
-    async def handle_DATA(server, session, envelope):
-        seen["count"] += 1
-        if seen["count"] in attempts:
-            return reply
-        return await accept(server, session, envelope)
-
-    inbox.handle_DATA = handle_DATA
 
 
 def test_a_campaign_mails_each_consenting_user_once_with_their_own_offers(

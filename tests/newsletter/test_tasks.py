@@ -27,8 +27,7 @@ from newsletter.tasks import (
     campaign_weekly_start_task,
     campaigns_resume_stalled_task,
 )
-from tests.newsletter.conftest import consenting_user
-from tests.newsletter.test_services import refuse_data
+from tests.newsletter.conftest import consenting_user, refuse_data
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 
