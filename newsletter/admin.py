@@ -11,6 +11,17 @@ from newsletter.services import newsletter_is_paused
 from newsletter.tasks import campaign_dispatch_task
 
 
+def send_count_column(key: str, description: str):
+    """A changelist column showing the `sends_<key>_count` annotation of get_queryset."""
+    attribute = f"sends_{key}_count"
+
+    @admin.display(description=description, ordering=attribute)
+    def column(self, campaign: Campaign) -> int:
+        return getattr(campaign, attribute)
+
+    return column
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     list_display = [
@@ -57,21 +68,10 @@ class CampaignAdmin(admin.ModelAdmin):
         }
         return super().get_queryset(request).annotate(sends_total_count=Count("sends"), **by_status)
 
-    @admin.display(description="sends", ordering="sends_total_count")
-    def sends_total(self, campaign: Campaign) -> int:
-        return campaign.sends_total_count
-
-    @admin.display(description="sent", ordering="sends_sent_count")
-    def sends_sent(self, campaign: Campaign) -> int:
-        return campaign.sends_sent_count
-
-    @admin.display(description="pending", ordering="sends_pending_count")
-    def sends_pending(self, campaign: Campaign) -> int:
-        return campaign.sends_pending_count
-
-    @admin.display(description="failed", ordering="sends_failed_count")
-    def sends_failed(self, campaign: Campaign) -> int:
-        return campaign.sends_failed_count
+    sends_total = send_count_column("total", "sends")
+    sends_sent = send_count_column("sent", "sent")
+    sends_pending = send_count_column("pending", "pending")
+    sends_failed = send_count_column("failed", "failed")
 
     @admin.display(description="progress")
     def progress(self, campaign: Campaign) -> str:
