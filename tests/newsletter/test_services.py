@@ -270,3 +270,24 @@ def test_an_empty_campaign_is_sent_at_once(campaign):
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.SENT
     assert mail.outbox == []
+
+
+def test_each_chunk_sends_over_a_single_smtp_connection(
+    smtp_server, popular_offers, campaign, settings
+):
+    settings.NEWSLETTER_CHUNK_SIZE = 2
+    for _ in range(5):
+        consenting_user()
+    greetings = []
+
+    async def handle_EHLO(server, session, envelope, hostname, responses):
+        greetings.append(session.peer)
+        session.host_name = hostname
+        return responses
+
+    smtp_server.handle_EHLO = handle_EHLO
+
+    send_all(campaign)
+
+    assert len(smtp_server.messages) == 5
+    assert len(greetings) == 3  # one connection (one EHLO) per chunk of two
