@@ -257,6 +257,12 @@ def test_an_unknown_backend_is_refused_by_name(settings):
         call_command("geocode")
 
 
+@pytest.mark.parametrize("option", ["--chunk-size", "--timeout"])
+def test_the_geocode_command_refuses_a_size_below_one(option):
+    with pytest.raises(CommandError, match=f"{option} must be at least 1"):
+        call_command("geocode", option, "0")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_geocode_command_geocodes_missing_rows_in_celery_tasks(celery_worker, capsys):
     missing = [homeless_user(home_postcode="69003", home_city="Lyon") for _ in range(5)]

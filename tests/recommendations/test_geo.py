@@ -11,7 +11,6 @@ from django.utils import timezone
 from marketplace.models import Venue
 from recommendations import geo as geo_module
 from recommendations.strategies import recommendations_for_user
-from tests.conftest import free_port
 from tests.factories import (
     BookingFactory,
     CategoryFactory,
@@ -20,8 +19,7 @@ from tests.factories import (
     UserFactory,
     VenueFactory,
 )
-from tests.local_http import LocalJsonServer
-from tests.recommendations.test_distance import osrm_table
+from tests.recommendations.conftest import DETOUR
 
 pytestmark = pytest.mark.django_db
 
@@ -175,36 +173,29 @@ def test_category_radii_come_from_settings(settings):
     assert [r.offer for r in geo(user)] == [cinema_vienne]
 
 
-def test_with_the_routing_provider_road_distances_decide_the_radius(settings):
+def test_with_the_routing_provider_road_distances_decide_the_radius(osrm, settings):
     # 25 km as the crow flies, 32.5 km by road: within live music's 60 km, beyond shows' 30.
     settings.RECOMMENDATION_GEO_RADIUS_KM = {"live-music": 60, "shows": 30}
     concert, show = event("vienne"), event("vienne", category="shows")
-    with LocalJsonServer(osrm_table) as osrm:
-        settings.DISTANCE_PROVIDER = "osrm"
-        settings.DISTANCE_OSRM_URL = osrm.url
-        user = lyon_user()
 
-        first = geo(user)
-        second = geo(lyon_user())
+    first = geo(lyon_user())
+    second = geo(lyon_user())
 
     assert [r.offer for r in first] == [r.offer for r in second] == [concert]
-    assert first[0].distance_km == pytest.approx(25 * 1.3, abs=1.5)
+    assert first[0].distance_km == pytest.approx(25 * DETOUR, abs=1.5)
     assert show not in [r.offer for r in first]
     # The neighbour's request was answered from the cache.
     assert len(osrm.requests) == 1
 
 
-def test_geo_asks_distances_only_for_offers_that_can_reach_the_top(settings):
+def test_geo_asks_distances_only_for_offers_that_can_reach_the_top(osrm, settings):
     settings.RECOMMENDATION_GEO_RADIUS_KM = {"live-music": 200}
     for _ in range(3):
         book(event("lyon"), 10)
     for _ in range(60):
         event("grenoble")
-    with LocalJsonServer(osrm_table) as osrm:
-        settings.DISTANCE_PROVIDER = "osrm"
-        settings.DISTANCE_OSRM_URL = osrm.url
 
-        recommendations = geo(lyon_user(), limit=3)
+    recommendations = geo(lyon_user(), limit=3)
 
     assert all(r.offer.venue.city == "Lyon" for r in recommendations)
     # One batch of 20 offers was enough to prove the top 3: 63 venues are in the
@@ -231,17 +222,11 @@ def test_recommend_uses_the_geo_strategy_when_configured(settings):
     assert digital.pk == rows[1]["offer_id"]
 
 
-def test_recommendations_survive_an_unavailable_cache(settings, caplog, monkeypatch):
+def test_recommendations_survive_an_unavailable_cache(unavailable_cache, caplog, monkeypatch):
     concert, digital = event("lyon"), DigitalOfferFactory()
     user = lyon_user()
     # A process that has not built its offer index yet.
     monkeypatch.setattr(geo_module, "_local_index", None)
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
-        }
-    }
 
     with caplog.at_level(logging.WARNING, logger="recommendations.distance.service"):
         first = geo(user)

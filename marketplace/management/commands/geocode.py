@@ -17,13 +17,6 @@ from marketplace.geocoding import (
 from marketplace.tasks import users_geocode_task, venues_geocode_task
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError(text)
-    return value
-
-
 class Command(BaseCommand):
     help = (
         "Geocode customers' home postcodes and venues with the GEOCODER_BACKEND geocoder, "
@@ -36,15 +29,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--missing-only", action="store_true", help="only rows without coordinates"
         )
-        parser.add_argument("--chunk-size", type=positive_int, default=200)
+        parser.add_argument("--chunk-size", type=int, default=200)
         parser.add_argument(
             "--timeout",
-            type=positive_int,
+            type=int,
             default=600,
             help="seconds to wait for each chunk before giving up (is a worker running?)",
         )
 
     def handle(self, *args, users: bool, venues: bool, missing_only: bool, **options) -> None:
+        for name in ("chunk_size", "timeout"):
+            if options[name] < 1:
+                raise CommandError(f"--{name.replace('_', '-')} must be at least 1.")
         try:
             backend = type(geocoder_from_settings()).__name__
         except ValueError as error:

@@ -1,0 +1,51 @@
+"""Fixtures of the recommendation tests: a real OSRM-compatible server, an unreachable cache."""
+
+import re
+
+import pytest
+
+from recommendations.distance.providers import great_circle_km
+from tests.conftest import free_port
+from tests.local_http import LocalJsonServer
+
+# Roads are longer than the crow flies; the local routing server says by this much.
+DETOUR = 1.3
+TABLE_PATH = re.compile(r"^/table/v1/(?P<profile>[a-z]+)/(?P<points>[-0-9.,;]+)$")
+
+
+def osrm_table(path: str, query: dict[str, list[str]]) -> tuple[int, object]:
+    """An OSRM `table` answer: road distances in metres from the first point to the others."""
+    match = TABLE_PATH.match(path)
+    if match is None or query.get("sources") != ["0"]:
+        return 400, {"code": "InvalidQuery", "message": path}
+    points = [tuple(map(float, pair.split(","))) for pair in match["points"].split(";")]
+    (origin_lon, origin_lat), *destinations = points
+    row = [0.0]
+    for lon, lat in destinations:
+        # A point in the sea (latitude 0) has no road: OSRM answers null.
+        far = great_circle_km((origin_lat, origin_lon), (lat, lon)) * DETOUR * 1000
+        row.append(None if lat == 0 else round(far, 1))
+    return 200, {"code": "Ok", "distances": [row]}
+
+
+@pytest.fixture
+def osrm(settings):
+    """A real OSRM-compatible server; the distance service is pointed at it."""
+    with LocalJsonServer(osrm_table) as server:
+        settings.DISTANCE_PROVIDER = "osrm"
+        settings.DISTANCE_OSRM_URL = server.url
+        settings.DISTANCE_OSRM_TIMEOUT = 2
+        settings.DISTANCE_OSRM_MAX_DESTINATIONS = 100
+        settings.DISTANCE_PROVIDER_COST_PER_CALL = 0.005
+        yield server
+
+
+@pytest.fixture
+def unavailable_cache(settings):
+    """The Django cache pointed at a Redis port where nothing listens."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
