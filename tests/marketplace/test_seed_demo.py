@@ -9,13 +9,15 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import Q, Sum
 
 from marketplace.geocoding import postcode_locate
-from marketplace.models import Booking, Category, Offer, User, Venue
+from marketplace.models import Booking, Category, Offer, User, UserBucketFlag, Venue
 from marketplace.services import booking_create
 from tests.factories import OfferFactory, UserFactory
 
@@ -255,6 +257,23 @@ def test_reset_replaces_marketplace_data_and_keeps_staff_accounts(staff_user):
     assert not Venue.objects.filter(pk=old_offer.venue_id, name=old_offer.venue.name).exists()
     assert User.objects.filter(pk=staff_user.pk).exists()
     assert Offer.objects.count() == 120
+
+
+def test_reset_removes_what_depends_on_deleted_users_and_nothing_of_staff(staff_user):
+    person = UserFactory()
+    team = Group.objects.create(name="Testers")
+    team.user_set.add(person, staff_user)
+    flag = UserBucketFlag.objects.create(name="canary")
+    flag.users.add(person, staff_user)
+    for user in (person, staff_user):
+        LogEntry.objects.log_actions(
+            user_id=user.pk, queryset=[team], action_flag=CHANGE, change_message="renamed"
+        )
+    seed("--reset")
+    assert not User.objects.filter(email=person.email).exists()
+    assert list(team.user_set.all()) == [staff_user]
+    assert list(flag.users.all()) == [staff_user]
+    assert list(LogEntry.objects.values_list("user_id", flat=True)) == [staff_user.pk]
 
 
 def test_if_empty_leaves_existing_data_alone_and_seeds_an_empty_database():

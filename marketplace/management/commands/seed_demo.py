@@ -4,7 +4,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from marketplace.demo.database import marketplace_has_data
+from marketplace.demo.database import ResetRefused, marketplace_has_data
 from marketplace.demo.seed import DemoDataExists, demo_marketplace_seed
 
 
@@ -64,7 +64,7 @@ class Command(BaseCommand):
                 reset=options["reset"],
                 progress=options["verbosity"] > 0,
             )
-        except (DemoDataExists, LookupError) as error:
+        except (DemoDataExists, ResetRefused, LookupError) as error:
             raise CommandError(str(error)) from None
         if report.deleted:
             deleted = ", ".join(f"{count} {name}" for name, count in report.deleted.items())
