@@ -216,6 +216,79 @@ def _times_and_statuses(
     return created, status, cancelled_at, updated
 
 
+def _admitted(bookings: dict[str, np.ndarray], stock: np.ndarray, n_offers: int) -> np.ndarray:
+    """Which bookings stand: one per person and offer, live ones within the stock.
+
+    Earlier entries win repeats; places go first come, first served.
+    """
+    keep = np.zeros(len(bookings["user"]), dtype=bool)
+    _, first = np.unique(bookings["user"] * n_offers + bookings["offer"], return_index=True)
+    keep[first] = True
+    live = keep & (bookings["status"] != CANCELLED)
+    order = np.lexsort((bookings["created"], bookings["offer"]))
+    order = order[live[order]]
+    taken = np.cumsum(bookings["quantity"][order])
+    offer_sorted = bookings["offer"][order]
+    first_of_offer = np.searchsorted(offer_sorted, offer_sorted, side="left")
+    before = np.where(first_of_offer > 0, taken[np.maximum(first_of_offer - 1, 0)], 0)
+    limit = stock[offer_sorted]
+    keep[order[(limit >= 0) & (taken - before > limit)]] = False
+    return keep
+
+
+def _offers_draw(
+    rng: np.random.Generator,
+    people: People,
+    homes: tuple[np.ndarray, np.ndarray],
+    users: np.ndarray,
+    categories: np.ndarray,
+    catalogue: Catalogue,
+    weight: np.ndarray,
+    round_number: int,
+) -> np.ndarray:
+    """An offer of each slot's category for each slot's person (-1 when none has weight).
+
+    `homes` holds every person's home latitude and longitude.
+    """
+    home_lat, home_lon = homes[0][users], homes[1][users]
+    online = catalogue.venue < 0
+    cells = grid_cell(
+        np.nan_to_num(catalogue.latitude, nan=GRID_SOUTH),
+        np.nan_to_num(catalogue.longitude, nan=GRID_WEST),
+    )
+    offer = np.full(len(users), -1, dtype=np.int64)
+    for c in range(len(CATEGORY_SLUGS)):
+        slots = np.flatnonzero(categories == c)
+        if not len(slots):
+            continue
+        in_category = catalogue.category == c
+        remote = GlobalIndex(np.flatnonzero(in_category & online), weight[in_category & online])
+        local_offers = np.flatnonzero(in_category & ~online)
+        local = CellIndex(local_offers, cells[local_offers], weight[local_offers])
+        local_total = float(weight[local_offers].sum())
+        if not remote and not local:
+            continue
+        goes_online = rng.random(len(slots)) < remote.total / (remote.total + local_total)
+        if remote and goes_online.any():
+            offer[slots[goes_online]] = remote.draw(rng, int(goes_online.sum()))
+        near = slots[~goes_online]
+        if local and len(near):
+            # Mostly within the radius (closer is likelier), a tenth further away;
+            # slots refused for want of places look further at each round.
+            far = rng.random(len(near)) < 0.1
+            reach = people.radius_km[users[near]] * 1.5**round_number
+            distance = reach * np.where(
+                far, 1 + rng.exponential(2.0, len(near)), rng.random(len(near))
+            )
+            angle = rng.uniform(0, 2 * np.pi, len(near))
+            lat = home_lat[near] + distance * np.cos(angle) / KM_PER_DEGREE
+            lon = home_lon[near] + distance * np.sin(angle) / (
+                KM_PER_DEGREE * np.cos(np.radians(home_lat[near]))
+            )
+            offer[near] = local.draw(rng, lat, lon)
+    return offer
+
+
 def history_generate(
     *,
     rng: np.random.Generator,
@@ -243,16 +316,10 @@ def history_generate(
         people.favourites[users, np.minimum(choice, 2)],
         rng.choice(len(CATEGORY_SLUGS), size=len(users), p=appeal),
     )
-    home_lat = communes.latitude[people.commune]
-    home_lon = communes.longitude[people.commune]
 
+    homes = (communes.latitude[people.commune], communes.longitude[people.commune])
     timing = offer_timing(catalogue, window_start, now)
     weight = catalogue.popularity * timing
-    online = catalogue.venue < 0
-    cells = grid_cell(
-        np.nan_to_num(catalogue.latitude, nan=GRID_SOUTH),
-        np.nan_to_num(catalogue.longitude, nan=GRID_WEST),
-    )
     quantity_cap = MAX_QUANTITY[catalogue.kind]
     stock = catalogue.stock
     accepted = {
@@ -263,39 +330,9 @@ def history_generate(
     for round_number in range(ROUNDS):
         if not len(pending_users):
             break
-        offer = np.full(len(pending_users), -1, dtype=np.int64)
-        for c in range(len(CATEGORY_SLUGS)):
-            slots = np.flatnonzero(pending_categories == c)
-            if not len(slots):
-                continue
-            in_category = catalogue.category == c
-            remote = GlobalIndex(np.flatnonzero(in_category & online), weight[in_category & online])
-            local_offers = np.flatnonzero(in_category & ~online)
-            local = CellIndex(local_offers, cells[local_offers], weight[local_offers])
-            local_total = float(weight[local_offers].sum())
-            if not remote and not local:
-                continue
-            share_online = remote.total / (remote.total + local_total)
-            goes_online = rng.random(len(slots)) < share_online
-            if remote and goes_online.any():
-                offer[slots[goes_online]] = remote.draw(rng, int(goes_online.sum()))
-            near = slots[~goes_online]
-            if local and len(near):
-                person = pending_users[near]
-                radius = people.radius_km[person]
-                # Mostly within the radius (closer is likelier), a tenth further away;
-                # slots refused for want of places look further at each round.
-                far = rng.random(len(near)) < 0.1
-                reach = radius * 1.5**round_number
-                distance = reach * np.where(
-                    far, 1 + rng.exponential(2.0, len(near)), rng.random(len(near))
-                )
-                angle = rng.uniform(0, 2 * np.pi, len(near))
-                lat = home_lat[person] + distance * np.cos(angle) / KM_PER_DEGREE
-                lon = home_lon[person] + distance * np.sin(angle) / (
-                    KM_PER_DEGREE * np.cos(np.radians(home_lat[person]))
-                )
-                offer[near] = local.draw(rng, lat, lon)
+        offer = _offers_draw(
+            rng, people, homes, pending_users, pending_categories, catalogue, weight, round_number
+        )
         placed = offer >= 0
         new_users, new_offers = pending_users[placed], offer[placed]
         quantity = rng.choice(QUANTITIES, size=len(new_offers), p=QUANTITY_WEIGHTS)
@@ -303,30 +340,17 @@ def history_generate(
         created, status, cancelled_at, updated = _times_and_statuses(
             rng, catalogue, new_offers, window_start, now
         )
-        merged = {
-            "user": np.concatenate([accepted["user"], new_users]),
-            "offer": np.concatenate([accepted["offer"], new_offers]),
-            "quantity": np.concatenate([accepted["quantity"], quantity]),
-            "created": np.concatenate([accepted["created"], created]),
-            "status": np.concatenate([accepted["status"], status]),
-            "cancelled": np.concatenate([accepted["cancelled"], cancelled_at]),
-            "updated": np.concatenate([accepted["updated"], updated]),
+        new = {
+            "user": new_users,
+            "offer": new_offers,
+            "quantity": quantity,
+            "created": created,
+            "status": status,
+            "cancelled": cancelled_at,
+            "updated": updated,
         }
-        keep = np.zeros(len(merged["user"]), dtype=bool)
-        # One booking per person and offer: the earlier round, then the earlier slot, wins.
-        _, first = np.unique(merged["user"] * n_offers + merged["offer"], return_index=True)
-        keep[first] = True
-        # First come, first served: live bookings beyond the stock are refused.
-        live = keep & (merged["status"] != CANCELLED)
-        order = np.lexsort((merged["created"], merged["offer"]))
-        order = order[live[order]]
-        taken = np.cumsum(merged["quantity"][order])
-        offer_sorted = merged["offer"][order]
-        starts_at = np.searchsorted(offer_sorted, offer_sorted, side="left")
-        before = np.where(starts_at > 0, taken[np.maximum(starts_at - 1, 0)], 0)
-        limit = stock[offer_sorted]
-        over = (limit >= 0) & (taken - before > limit)
-        keep[order[over]] = False
+        merged = {name: np.concatenate([accepted[name], new[name]]) for name in accepted}
+        keep = _admitted(merged, stock, n_offers)
         accepted = {name: values[keep] for name, values in merged.items()}
         live_quantity = np.bincount(
             accepted["offer"][accepted["status"] != CANCELLED],
@@ -355,7 +379,7 @@ def history_generate(
     if surplus > 0:
         # The demo shopper (person 0) keeps a complete history.
         ranks = rng.random(len(accepted["user"])) + (accepted["user"] == 0)
-        dropped = np.argpartition(ranks, surplus)[:surplus]
+        dropped = np.argsort(ranks, kind="stable")[:surplus]
         keep = np.ones(len(ranks), dtype=bool)
         keep[dropped] = False
         accepted = {name: values[keep] for name, values in accepted.items()}

@@ -93,7 +93,7 @@ def _venue_table(venue_rows: np.ndarray) -> Table:
     )
 
 
-def _offer_table(catalogue, category_ids: np.ndarray, booked: np.ndarray, now: int) -> Table:
+def _offer_table(catalogue, category_ids: np.ndarray, booked: np.ndarray) -> Table:
     n = len(catalogue)
     published = local_to_utc(catalogue.published_at)
     # A few offers without bookings were withdrawn by their venue.
@@ -267,7 +267,7 @@ def _seed(
     first_user_id = (User.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
     tables = [
         _venue_table(catalogue.venue_rows),
-        _offer_table(catalogue, category_ids, history.booked_quantity, now),
+        _offer_table(catalogue, category_ids, history.booked_quantity),
         _user_table(people, communes, dates, first_user_id, password_hash),
         _booking_table(history, first_user_id),
     ]
