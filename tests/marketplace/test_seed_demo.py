@@ -3,7 +3,7 @@
 import itertools
 import math
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
 
@@ -322,3 +322,32 @@ def test_copy_writes_the_same_marketplace_as_the_generic_insert_path(monkeypatch
     monkeypatch.undo()
     assert snapshot() == copied
     assert Booking.objects.filter(~Q(status="cancelled")).exists()
+
+
+def test_places_go_first_come_first_served_and_repeats_are_refused():
+    from marketplace.demo.bookings import CANCELLED, CONFIRMED, _admitted
+
+    bookings = {
+        "user": np.array([1, 2, 3, 4, 1, 5]),
+        "offer": np.array([0, 0, 0, 0, 1, 1]),
+        "quantity": np.array([2, 1, 1, 1, 1, 1]),
+        "created": np.array([10, 30, 20, 5, 1, 2]),
+        "status": np.array([CONFIRMED, CONFIRMED, CONFIRMED, CANCELLED, CONFIRMED, CONFIRMED]),
+    }
+    stock = np.array([3, -1])  # offer 1 is unlimited
+    # Offer 0: user 1 (2 places, t=10) and user 3 (t=20) fill it; user 2 (t=30) is
+    # refused; user 4's cancelled booking took no place.
+    assert _admitted(bookings, stock, n_offers=2).tolist() == [True, False, True, True, True, True]
+    repeated = {name: np.append(values, values[0]) for name, values in bookings.items()}
+    assert not _admitted(repeated, np.array([10, -1]), n_offers=2)[-1]
+
+
+def test_paris_wall_clock_times_convert_to_utc_across_daylight_saving():
+    from marketplace.demo.clock import DAY, HOUR, NULL, local_day, local_to_utc, to_datetime
+
+    winter = local_day(date(2026, 1, 15)) * DAY + 20 * HOUR + 30 * 60
+    summer = local_day(date(2026, 7, 15)) * DAY + 20 * HOUR + 30 * 60
+    utc = local_to_utc(np.array([winter, summer, NULL]))
+    assert to_datetime(utc[0]) == datetime(2026, 1, 15, 19, 30, tzinfo=UTC)
+    assert to_datetime(utc[1]) == datetime(2026, 7, 15, 18, 30, tzinfo=UTC)
+    assert to_datetime(utc[2]) is None
