@@ -33,6 +33,10 @@ class UserManager(BaseUserManager):
 
     use_in_migrations = True
 
+    def get_by_natural_key(self, username: str):
+        # Sign-up treats emails case-insensitively, so log-in must too.
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
     def _create_user(self, email: str, password: str | None, **extra_fields):
         if not email:
             raise ValueError("An email address is required.")

@@ -12,3 +12,6 @@ STORAGES = {
 # Connections close after each request or task, so a Celery worker thread never
 # keeps one open when the test database is dropped.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Tests serve static files from the apps (no collectstatic), as `runserver` does.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

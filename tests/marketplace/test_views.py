@@ -167,9 +167,12 @@ def test_header_links_the_admin_for_staff_only(client, shopper, staff_user):
     staff_html = client.get(HOME).content.decode()
 
     admin = f'href="{reverse("admin:index")}"'
+    dashboard = f'href="{reverse("metrics:dashboard")}"'
     assert admin not in shopper_html
+    assert dashboard not in shopper_html
     assert f'href="{MY_BOOKINGS}"' in shopper_html
     assert admin in staff_html
+    assert dashboard in staff_html
 
 
 # Offer page
@@ -419,6 +422,14 @@ def test_login_with_email_and_password(client):
     )
 
     assert response.url == HOME
+    assert int(client.session[SESSION_KEY]) == user.pk
+
+
+def test_login_ignores_the_case_of_the_email(client):
+    user = UserFactory(email="Camille@example.org")
+
+    client.post(LOGIN, {"username": "camille@EXAMPLE.org", "password": "correct horse battery"})
+
     assert int(client.session[SESSION_KEY]) == user.pk
 
 
