@@ -19,7 +19,7 @@ import math
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 
 import numpy as np
@@ -66,6 +66,10 @@ class GeoIndex:
     national_order: np.ndarray
     digital_ids: np.ndarray
     digital_bookings: np.ndarray
+    # Offers (with category and venue) recommended since the build, by id: a
+    # request then only checks that they are still bookable, a much lighter
+    # query. Titles and prices shown are at most the index's lifetime old.
+    offers: dict[int, Offer] = field(default_factory=dict)
 
 
 def category_radius_km(*, category_slug: str, venue_kind: str) -> float:
@@ -247,7 +251,7 @@ def ranked_candidates(
 
 
 def bookable_candidates(
-    *, streams: dict[str, Iterator[Candidate]], wanted: int
+    *, index: GeoIndex, streams: dict[str, Iterator[Candidate]], wanted: int
 ) -> dict[str, list[tuple[Candidate, Offer]]]:
     """The first `wanted` candidates of each stream that can still be booked, with their offer.
 
@@ -262,9 +266,12 @@ def bookable_candidates(
     while open_streams:
         asked = {name: wanted - len(usable[name]) for name in open_streams}
         chunks = {name: list(islice(stream, asked[name])) for name, stream in open_streams.items()}
-        offers = bookable_offers().in_bulk(
-            [candidate.offer_id for chunk in chunks.values() for candidate in chunk]
-        )
+        ids = [candidate.offer_id for chunk in chunks.values() for candidate in chunk]
+        still_bookable = set(bookable_offers().filter(pk__in=ids).values_list("pk", flat=True))
+        unknown = [offer_id for offer_id in still_bookable if offer_id not in index.offers]
+        if unknown:
+            index.offers.update(bookable_offers().in_bulk(unknown))
+        offers = {offer_id: index.offers[offer_id] for offer_id in still_bookable}
         for name, chunk in chunks.items():
             usable[name].extend(
                 (candidate, offers[candidate.offer_id])
@@ -325,7 +332,9 @@ def recommend_geo(*, user: User | None, limit: int) -> list[Recommendation]:
         weight=digital_weight,
         excluded=booked,
     )
-    found = bookable_candidates(streams={"others": others, "digital": digital}, wanted=limit)
+    found = bookable_candidates(
+        index=index, streams={"others": others, "digital": digital}, wanted=limit
+    )
     place = (user.home_city or "you") if located else ""
 
     def recommendation(candidate: Candidate, offer: Offer) -> Recommendation:
