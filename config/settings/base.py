@@ -220,6 +220,8 @@ DISTANCE_CACHE_SECONDS = env.int("DISTANCE_CACHE_SECONDS", default=7 * 24 * 3600
 # Origins are snapped to a grid of this step (0.01° ≈ 1.1 km north-south, 0.75 km
 # east-west in France) so neighbours share cache entries (ADR 0010).
 DISTANCE_CACHE_CELL_DEGREES = env.float("DISTANCE_CACHE_CELL_DEGREES", default=0.01)
+# Each process adds its hit/miss/call counts to the shared counters at most this often.
+DISTANCE_COUNTERS_FLUSH_SECONDS = env.float("DISTANCE_COUNTERS_FLUSH_SECONDS", default=1.0)
 
 # Geo strategy (ADR 0009): how far people travel for each category, in km.
 # A JSON object in the environment replaces the whole mapping.

@@ -15,3 +15,5 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Tests serve static files from the apps (no collectstatic), as `runserver` does.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Distance counters are shared at once, so no count of one test is left for the next.
+DISTANCE_COUNTERS_FLUSH_SECONDS = 0
