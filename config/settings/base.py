@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "marketplace",
     "recommendations",
     "newsletter",
+    "metrics",
 ]
 
 MIDDLEWARE = [
