@@ -316,11 +316,46 @@ def rate(part: int, whole: int) -> str:
     return percent(part / whole if whole else None)
 
 
-def dashboard_panels(stored: StoredMetrics) -> list[Panel]:
+def distance_cache_panel(stats: dict) -> Panel:
+    """Live counters of the distance cache (not stored per date: they count since their reset)."""
+    chart = new_chart(
+        pygal.HorizontalStackedBar,
+        title=f"Distance lookups since the counters' reset ({stats['provider']} provider)",
+        labels=["Lookups"],
+        height=220,
+        x_label_rotation=0,
+    )
+    chart.add("Cache hits", [stats["hits"]])
+    chart.add("Misses (asked the provider)", [stats["misses"]])
+    summary = (
+        f"{stats['lookups']} lookups, hit rate {percent(stats['hit_rate'])}; "
+        f"{stats['provider_calls']} provider calls ({stats['provider_errors']} failed), "
+        f"estimated cost {stats['estimated_cost']:.2f} at {stats['cost_per_call']} a call."
+    )
+    figures = [
+        ("Cache hits", stats["hits"]),
+        ("Cache misses", stats["misses"]),
+        ("Hit rate", percent(stats["hit_rate"])),
+        ("Provider calls", stats["provider_calls"]),
+        ("Provider errors", stats["provider_errors"]),
+        ("Estimated provider cost", f"{stats['estimated_cost']:.2f}"),
+    ]
+    return Panel(
+        slug="distance-cache",
+        title="Distance cache and provider cost",
+        svg=render(chart, slug="distance-cache"),
+        summary=summary,
+        columns=["Figure", "Value"],
+        rows=[[name, str(value)] for name, value in figures],
+    )
+
+
+def dashboard_panels(stored: StoredMetrics, *, distance_stats: dict) -> list[Panel]:
     """Every panel of the dashboard, in page order."""
     return [
         north_star_panel(stored),
         category_bookings_panel(stored),
         category_diversity_panel(stored),
         newsletter_funnel_panel(stored),
+        distance_cache_panel(distance_stats),
     ]

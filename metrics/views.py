@@ -10,6 +10,7 @@ from metrics.charts import dashboard_panels
 from metrics.exports import metrics_csv_rows
 from metrics.forms import DateRangeForm
 from metrics.selectors import metrics_stored_between
+from recommendations.selectors import distance_cache_stats
 
 
 @staff_member_required
@@ -20,7 +21,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         stored = metrics_stored_between(
             start=form.cleaned_data["start"], end=form.cleaned_data["end"]
         )
-        context.update(stored=stored, panels=dashboard_panels(stored))
+        panels = dashboard_panels(stored, distance_stats=distance_cache_stats())
+        context.update(stored=stored, panels=panels)
     return render(request, "metrics/dashboard.html", context)
 
 

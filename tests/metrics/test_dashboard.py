@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from marketplace.models import Category
 from metrics.models import DailyCategoryMetrics, DailyMetrics
+from recommendations.distance.service import counters_add, counters_flush, counters_reset
 
 pytestmark = pytest.mark.django_db
 
@@ -177,16 +178,41 @@ def test_every_chart_has_a_title_and_a_text_alternative(client, staff_user, stor
 
     html = client.get(DASHBOARD, RANGE).content.decode()
 
-    for slug in ("north-star", "category-bookings", "category-diversity", "newsletter-funnel"):
+    slugs = (
+        "north-star",
+        "category-bookings",
+        "category-diversity",
+        "newsletter-funnel",
+        "distance-cache",
+    )
+    for slug in slugs:
         svg = panel_svg(html, slug)
         assert svg.get("role") == "img"
         assert svg.get("aria-labelledby") == f"{slug}-title {slug}-summary"
         assert svg.find(f"{SVG}title").text
         assert f'id="{slug}-summary"' in html
-    assert html.count("<details") == 4
+    assert html.count("<details") == len(slugs)
     # The page needs nothing from the network: no script at all, no remote resource.
     assert "<script" not in html
     assert not re.search(r'(src|href)="(https?:)?//', html)
+
+
+def test_distance_cache_panel_shows_the_hit_rate_and_provider_cost(
+    client, staff_user, stored, settings
+):
+    settings.DISTANCE_PROVIDER_COST_PER_CALL = 0.005
+    counters_reset()
+    counters_add(hits=30, misses=10, provider_calls=4)
+    counters_flush()
+    client.force_login(staff_user)
+
+    html = client.get(DASHBOARD, RANGE).content.decode()
+
+    points = drawn_points(panel_svg(html, "distance-cache"))
+    assert points["Cache hits"] == {"Lookups": "30"}
+    assert points["Misses (asked the provider)"] == {"Lookups": "10"}
+    assert "40 lookups, hit rate 75.0 %; 4 provider calls (0 failed)" in html
+    assert "estimated cost 0.02 at 0.005 a call" in html
 
 
 def test_missing_days_are_reported(client, staff_user, stored):
