@@ -38,18 +38,6 @@ class CampaignAdmin(admin.ModelAdmin):
     list_filter = ["status", "strategy"]
     search_fields = ["subject", "week"]
     date_hierarchy = "planned_at"
-    fields = [
-        "subject",
-        "planned_at",
-        "strategy",
-        "week",
-        "status",
-        "progress",
-        "created_at",
-        "started_at",
-        "dispatched_at",
-        "finished_at",
-    ]
     readonly_fields = [
         "week",
         "status",
@@ -59,6 +47,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "dispatched_at",
         "finished_at",
     ]
+    fields = ["subject", "planned_at", "strategy", *readonly_fields]
     actions = ["start_sending"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
