@@ -12,24 +12,37 @@ at most every RECOMMENDATION_POPULAR_CACHE_SECONDS per process). Great-circle
 distances to every venue bound the road distances from below, so only the
 offers whose bound could still reach the top are sent to the distance service
 (and its paid provider): the ranking is exact with a few dozen lookups.
+
+A warm request costs two short queries (the user's live bookings, a re-check
+that the chosen offers are still bookable), both compiled once per process,
+and one cache round trip (the index version with the first batch of distances).
 """
 
+import functools
 import heapq
 import math
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from itertools import islice
 
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
 
-from marketplace.models import Offer, User, Venue
-from recommendations.candidates import bookable_offers, offer_ids_booked_by
+from marketplace.models import Booking, Offer, User, Venue
+from recommendations.candidates import bookable_offers
 from recommendations.distance.providers import haversine_km
-from recommendations.distance.service import CACHE_ERRORS, OriginCell, distance_service
+from recommendations.distance.service import (
+    CACHE_ERRORS,
+    DistanceService,
+    OriginCell,
+    distance_service,
+)
 from recommendations.popular import popularity_reason
 from recommendations.popularity import compute_popular_offer_ranking
 from recommendations.strategies import Recommendation, strategy_register
@@ -139,19 +152,30 @@ def geo_index() -> GeoIndex:
     so clearing the cache (or its expiry) makes every process rebuild. Without
     a reachable cache each process keeps its index for the same lifetime.
     """
-    global _local_index
-    lifetime = settings.RECOMMENDATION_POPULAR_CACHE_SECONDS
     try:
-        version = cache.get(INDEX_VERSION_KEY)
+        version, reachable = cache.get(INDEX_VERSION_KEY), True
     except CACHE_ERRORS:
-        if _local_index is not None and time.monotonic() - _local_index.built_at < lifetime:
-            return _local_index
-        version = None
-    if _local_index is not None and version is not None and _local_index.version == version:
-        return _local_index
+        version, reachable = None, False
+    return current_local_index(version=version, reachable=reachable) or geo_index_rebuild()
+
+
+def current_local_index(*, version: str | None, reachable: bool) -> GeoIndex | None:
+    """This process's index if the shared `version` (read from the cache) says it is current."""
+    index = _local_index
+    if index is None:
+        return None
+    if reachable:
+        return index if version == index.version else None
+    young = time.monotonic() - index.built_at < settings.RECOMMENDATION_POPULAR_CACHE_SECONDS
+    return index if young else None
+
+
+def geo_index_rebuild() -> GeoIndex:
+    global _local_index
     index = geo_index_build(version=uuid.uuid4().hex)
     try:
         # Processes racing to rebuild agree on the first version stored.
+        lifetime = settings.RECOMMENDATION_POPULAR_CACHE_SECONDS
         if not cache.add(INDEX_VERSION_KEY, index.version, lifetime):
             index.version = cache.get(INDEX_VERSION_KEY) or index.version
     except CACHE_ERRORS:
@@ -168,17 +192,22 @@ class Candidate:
     distance_km: float | None = None
 
 
-def nearby_candidates(
-    *, index: GeoIndex, cell: OriginCell, batch_size: int, excluded: set[int] = frozenset()
-) -> Iterator[Candidate]:
-    """Physical offers within their radius of `cell`, but `excluded`, best score first, exactly.
+@dataclass(frozen=True)
+class NearbyOrder:
+    """Positions of the offers within their radius of a cell, by the best score they could reach."""
 
-    Offers are visited by the score their great-circle distance allows (an upper
-    bound: roads are never shorter), and their real distance is asked from the
-    distance service a batch at a time, only while an unvisited offer could
-    still beat the best one waiting to be yielded.
-    """
-    service = distance_service()
+    visit: np.ndarray
+    bound: np.ndarray
+    weight: np.ndarray
+
+    def first_venues(self, *, index: GeoIndex, batch_size: int) -> np.ndarray:
+        """Positions of the venues of the first batch sent to the distance service."""
+        return np.unique(index.offer_venue[self.visit[:batch_size]])
+
+
+def nearby_order(
+    *, index: GeoIndex, cell: OriginCell, excluded: set[int] = frozenset()
+) -> NearbyOrder:
     latitude, longitude = cell.centre
     as_the_crow_flies = haversine_km(
         latitude=latitude,
@@ -194,7 +223,30 @@ def nearby_candidates(
     weight = popularity_weight(index.offer_bookings[within])
     bound = weight * distance_decay(offer_distance[within], index.offer_radius_km[within])
     order = np.argsort(-bound, kind="stable")
-    visit, bound, weight = within[order], bound[order], weight[order]
+    return NearbyOrder(visit=within[order], bound=bound[order], weight=weight[order])
+
+
+def nearby_candidates(
+    *,
+    index: GeoIndex,
+    cell: OriginCell,
+    batch_size: int,
+    excluded: set[int] = frozenset(),
+    order: NearbyOrder | None = None,
+    cached: dict | None = None,
+) -> Iterator[Candidate]:
+    """Physical offers within their radius of `cell`, but `excluded`, best score first, exactly.
+
+    Offers are visited by the score their great-circle distance allows (an upper
+    bound: roads are never shorter), and their real distance is asked from the
+    distance service a batch at a time, only while an unvisited offer could
+    still beat the best one waiting to be yielded. `order` is `nearby_order()`'s
+    if already computed; `cached` the cache entries of the first batch if the
+    caller already read them.
+    """
+    service = distance_service()
+    order = order or nearby_order(index=index, cell=cell, excluded=excluded)
+    visit, bound, weight = order.visit, order.bound, order.weight
 
     road: dict[int, float] = {}
     waiting: list[tuple[float, int, Candidate]] = []
@@ -214,7 +266,9 @@ def nearby_candidates(
                 venue_ids=index.venue_ids[unknown].tolist(),
                 latitudes=index.venue_latitudes[unknown],
                 longitudes=index.venue_longitudes[unknown],
+                cached=cached,
             )
+            cached = None
             road.update(zip(index.venue_ids[unknown].tolist(), found.tolist(), strict=True))
         for position, offer_weight in zip(positions, weight[batch], strict=True):
             distance = road[int(index.venue_ids[index.offer_venue[position]])]
@@ -239,15 +293,20 @@ def nearby_batch_size(limit: int) -> int:
 
 
 def ranked_candidates(
-    *, offer_ids: np.ndarray, bookings: np.ndarray, weight: float, excluded: set[int]
+    *, offer_ids: np.ndarray, bookings: np.ndarray, weight: float, excluded: set[int], chunk: int
 ) -> Iterator[Candidate]:
-    """Offers already in popularity order, but `excluded`, scored weight times popularity."""
-    scores = weight * popularity_weight(bookings)
-    for offer_id, score, count in zip(
-        offer_ids.tolist(), scores.tolist(), bookings.tolist(), strict=True
-    ):
-        if offer_id not in excluded:
-            yield Candidate(offer_id=offer_id, score=score, bookings=int(count))
+    """Offers already in popularity order, but `excluded`, scored weight times popularity.
+
+    Read `chunk` at a time: a list needs the first few of thousands of offers.
+    """
+    for start in range(0, len(offer_ids), chunk):
+        part = slice(start, start + chunk)
+        scores = weight * popularity_weight(bookings[part])
+        for offer_id, score, count in zip(
+            offer_ids[part].tolist(), scores.tolist(), bookings[part].tolist(), strict=True
+        ):
+            if offer_id not in excluded:
+                yield Candidate(offer_id=offer_id, score=score, bookings=int(count))
 
 
 def bookable_candidates(
@@ -267,7 +326,7 @@ def bookable_candidates(
         asked = {name: wanted - len(usable[name]) for name in open_streams}
         chunks = {name: list(islice(stream, asked[name])) for name, stream in open_streams.items()}
         ids = [candidate.offer_id for chunk in chunks.values() for candidate in chunk]
-        still_bookable = set(bookable_offers().filter(pk__in=ids).values_list("pk", flat=True))
+        still_bookable = offer_ids_still_bookable(ids)
         unknown = [offer_id for offer_id in still_bookable if offer_id not in index.offers]
         if unknown:
             index.offers.update(bookable_offers().in_bulk(unknown))
@@ -281,6 +340,59 @@ def bookable_candidates(
             if len(usable[name]) >= wanted or len(chunk) < asked[name]:
                 del open_streams[name]
     return usable
+
+
+# Building a queryset costs more CPU than running it (a warm request's two
+# queries took a third of its time in the ORM); the two per-request queries are
+# compiled once per process instead, and only their parameters change.
+_NOW_MARKER = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@functools.cache
+def bookable_sql() -> tuple[str, tuple, int]:
+    """`Offer.objects.bookable()`'s SQL, its parameters, and which of them is `now` (a mask)."""
+    query = Offer.objects.bookable(now=_NOW_MARKER).order_by().values_list("pk").query
+    sql, params = query.sql_with_params()
+    marker = connection.ops.adapt_datetimefield_value(_NOW_MARKER)
+    return sql, params, tuple(param == marker for param in params)
+
+
+def offer_ids_still_bookable(offer_ids: list[int]) -> set[int]:
+    """Which of `offer_ids` are bookable right now (`Offer.objects.bookable()`), in one query."""
+    if not offer_ids:
+        return set()
+    sql, params, is_now = bookable_sql()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = [now if now_here else param for param, now_here in zip(params, is_now, strict=True)]
+    # bookable() always has a WHERE clause, so one more condition is ANDed to it.
+    placeholders = ", ".join(["%s"] * len(offer_ids))
+    sql = f'{sql} AND "{Offer._meta.db_table}"."id" IN ({placeholders})'
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *offer_ids])
+        return {row[0] for row in cursor.fetchall()}
+
+
+@functools.cache
+def booked_sql() -> tuple[str, tuple]:
+    query = (
+        Booking.objects.filter(user_id=0)
+        .exclude(status=Booking.Status.CANCELLED)
+        .order_by()
+        .values_list("offer_id")
+        .query
+    )
+    return query.sql_with_params()
+
+
+def offer_ids_booked(*, user: User | None) -> set[int]:
+    """The offers the user holds a live booking for (all at once: a few dozen rows)."""
+    if user is None or not user.is_authenticated:
+        return set()
+    sql, params = booked_sql()
+    # The user id is the first parameter (the filter comes before the exclusion).
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, *params[1:]])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def merge_with_digital_slot(
@@ -300,29 +412,63 @@ def distance_text(distance_km: float) -> str:
     return "less than 1 km" if distance_km < 1 else f"{distance_km:.0f} km"
 
 
+def located_index(
+    *, service: DistanceService, cell: OriginCell, excluded: set[int], batch_size: int
+) -> tuple[GeoIndex, NearbyOrder | None, dict | None]:
+    """The current index, the cell's nearby order and its first batch's cached distances.
+
+    The index version and the first batch of distances are read in one round
+    trip (a warm request needs no other): the batch is computed from this
+    process's index, used if the version read with it says it is current.
+    """
+    index = _local_index
+    if index is None:
+        return geo_index(), None, None
+    order = nearby_order(index=index, cell=cell, excluded=excluded)
+    venues = order.first_venues(index=index, batch_size=batch_size)
+    keys = service.distance_keys(cell=cell, venue_ids=index.venue_ids[venues].tolist())
+    try:
+        entries, reachable = service.cache.get_many([INDEX_VERSION_KEY, *keys]), True
+    except CACHE_ERRORS:
+        # The distance service reports the outage when it tries itself.
+        entries, reachable = {}, False
+    version = entries.pop(INDEX_VERSION_KEY, None)
+    if current_local_index(version=version, reachable=reachable) is not index:
+        return geo_index(), None, None
+    return index, order, entries if reachable else None
+
+
 @strategy_register("geo")
 def recommend_geo(*, user: User | None, limit: int) -> list[Recommendation]:
-    index = geo_index()
-    days = index.window_days
     located = user is not None and user.is_authenticated and user.has_home_coordinates
     # All the user's live bookings at once (a few dozen rows): left out before
     # ranking, they neither cost distance lookups nor a second round of queries.
-    booked = offer_ids_booked_by(user=user, among=None)
+    booked = offer_ids_booked(user=user)
     if located:
-        cell = distance_service().origin_cell(
-            latitude=user.home_latitude, longitude=user.home_longitude
+        service = distance_service()
+        cell = service.origin_cell(latitude=user.home_latitude, longitude=user.home_longitude)
+        batch_size = nearby_batch_size(limit)
+        index, order, cached = located_index(
+            service=service, cell=cell, excluded=booked, batch_size=batch_size
         )
         others = nearby_candidates(
-            index=index, cell=cell, batch_size=nearby_batch_size(limit), excluded=booked
+            index=index,
+            cell=cell,
+            batch_size=batch_size,
+            excluded=booked,
+            order=order,
+            cached=cached,
         )
         digital_weight = settings.RECOMMENDATION_GEO_DIGITAL_WEIGHT
     else:
+        index = geo_index()
         national = index.national_order
         others = ranked_candidates(
             offer_ids=index.offer_ids[national],
             bookings=index.offer_bookings[national],
             weight=1.0,
             excluded=booked,
+            chunk=2 * limit,
         )
         # Without a place, a digital offer is as reachable as any other.
         digital_weight = 1.0
@@ -331,11 +477,13 @@ def recommend_geo(*, user: User | None, limit: int) -> list[Recommendation]:
         bookings=index.digital_bookings,
         weight=digital_weight,
         excluded=booked,
+        chunk=2 * limit,
     )
     found = bookable_candidates(
         index=index, streams={"others": others, "digital": digital}, wanted=limit
     )
     place = (user.home_city or "you") if located else ""
+    days = index.window_days
 
     def recommendation(candidate: Candidate, offer: Offer) -> Recommendation:
         if offer.is_digital:

@@ -153,16 +153,20 @@ class DistanceService:
         venue_ids: Sequence[int],
         latitudes: np.ndarray,
         longitudes: np.ndarray,
+        cached: dict | None = None,
     ) -> np.ndarray:
-        """Distances in km from the centre of `cell` to each venue, cached per (cell, venue)."""
+        """Distances in km from the centre of `cell` to each venue, cached per (cell, venue).
+
+        `cached`: the entries of `distance_keys()` already read from the cache by
+        a caller that batched other keys with them (None: read them here).
+        """
         latitudes = np.asarray(latitudes, dtype=float)
         longitudes = np.asarray(longitudes, dtype=float)
         if not len(venue_ids) == len(latitudes) == len(longitudes):
             raise ValueError("venue_ids, latitudes and longitudes must have the same length.")
         coordinates_array_validate(latitudes=latitudes, longitudes=longitudes)
-        prefix = f"distance:{self.provider.key}:{cell.key}:"
-        keys = [f"{prefix}{venue_id}" for venue_id in venue_ids]
-        cached, cache_up = self.cache_get_many(keys)
+        keys = self.distance_keys(cell=cell, venue_ids=venue_ids)
+        cached, cache_up = self.cache_get_many(keys) if cached is None else (cached, True)
         distances = np.array([cached.get(key, math.nan) for key in keys], dtype=float)
         missing = np.flatnonzero(np.isnan(distances))
         calls = errors = 0
@@ -184,6 +188,10 @@ class DistanceService:
             provider_errors=errors,
         )
         return distances
+
+    def distance_keys(self, *, cell: OriginCell, venue_ids: Sequence[int]) -> list[str]:
+        prefix = f"distance:{self.provider.key}:{cell.key}:"
+        return [f"{prefix}{venue_id}" for venue_id in venue_ids]
 
     def provider_distances(
         self, *, origin: tuple[float, float], latitudes: np.ndarray, longitudes: np.ndarray

@@ -160,6 +160,27 @@ def test_geo_leaves_out_what_the_user_booked_and_what_cannot_be_booked():
     assert {booked, sold_out, past, withdrawn}.isdisjoint(r.offer for r in geo(user))
 
 
+def test_offers_that_stop_being_bookable_after_the_index_is_built_are_left_out():
+    user = lyon_user()
+    sold_out, over, withdrawn, still = (event("lyon", stock=5) for _ in range(4))
+    cancelled = event("lyon")
+    BookingFactory(user=user, offer=cancelled, status="cancelled")
+    assert {r.offer for r in geo(user)} == {sold_out, over, withdrawn, still, cancelled}
+
+    # The index (a few minutes' lifetime) still lists them: the per-request check must not.
+    type(sold_out).objects.filter(pk=sold_out.pk).update(booked_quantity=5)
+    type(over).objects.filter(pk=over.pk).update(
+        starts_at=timezone.now() - timedelta(days=2), ends_at=timezone.now() - timedelta(days=1)
+    )
+    type(withdrawn).objects.filter(pk=withdrawn.pk).update(is_active=False)
+    index = geo_module.geo_index()
+
+    assert {r.offer for r in geo(user)} == {still, cancelled}
+    assert geo_module.geo_index() is index
+    assert geo_module.offer_ids_still_bookable([sold_out.pk, over.pk, still.pk]) == {still.pk}
+    assert geo_module.offer_ids_still_bookable([]) == set()
+
+
 def test_category_radii_come_from_settings(settings):
     cinema_vienne = event("vienne", category="cinema")
     user = lyon_user()
