@@ -33,7 +33,7 @@ from newsletter.selectors import (
     send_ranges_to_deliver,
 )
 from newsletter.tokens import InvalidLink, click_token_read, unsubscribe_token_read
-from recommendations.strategies import Recommendation, recommendations_for_user, strategy_names
+from recommendations.strategies import Recommendation, recommendations_for_users, strategy_names
 
 logger = logging.getLogger(__name__)
 
@@ -200,17 +200,19 @@ def campaign_send_chunk(*, campaign_id: int, first_send_id: int, last_send_id: i
     result = ChunkResult()
     withdrawn = [send.pk for send in sends if not send.user.newsletter_consent]
     sends_finish(send_ids=withdrawn, status=Send.Status.SKIPPED, error="Consent withdrawn.")
+    consenting = [send for send in sends if send.user.newsletter_consent]
+    # One batch for the chunk: a few queries in all instead of a few per recipient.
+    picks = recommendations_for_users(
+        users=[send.user for send in consenting], limit=OFFERS_PER_EMAIL, strategy=campaign.strategy
+    )
     empty: list[int] = []
     to_mail: list[tuple[Send, list[Recommendation]]] = []
-    for send in sends:
-        if send.user.newsletter_consent:
-            recommendations = recommendations_for_user(
-                user=send.user, limit=OFFERS_PER_EMAIL, strategy=campaign.strategy
-            )
-            if recommendations:
-                to_mail.append((send, recommendations))
-            else:
-                empty.append(send.pk)
+    for send in consenting:
+        recommendations = picks.get(send.user_id)
+        if recommendations:
+            to_mail.append((send, recommendations))
+        else:
+            empty.append(send.pk)
     sends_finish(send_ids=empty, status=Send.Status.SKIPPED, error="No offer to recommend.")
     result.skipped = len(withdrawn) + len(empty)
     if to_mail:
