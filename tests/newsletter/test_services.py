@@ -103,6 +103,22 @@ def test_a_digital_free_offer_reads_online_and_free(smtp_server, campaign, db):
     assert "Film" in text and "Online" in text and "Free" in text and "Any time" in text
 
 
+def test_cards_show_the_start_in_paris_time_in_both_parts(smtp_server, campaign, db):
+    from datetime import UTC, datetime
+
+    from tests.factories import OfferFactory
+
+    offer = OfferFactory(starts_at=datetime(2030, 3, 14, 18, 30, tzinfo=UTC))
+    BookingFactory(offer=offer)
+    consenting_user()
+
+    send_all(campaign)
+
+    message = smtp_server.messages[0]
+    for part in (text_part(message), html_part(message)):
+        assert "Thursday 14 March 2030, 19:30" in part
+
+
 def test_running_a_sent_campaign_again_mails_nobody(smtp_server, popular_offers, campaign):
     consenting_user()
     consenting_user()
