@@ -349,7 +349,7 @@ _NOW_MARKER = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @functools.cache
-def bookable_sql() -> tuple[str, tuple, int]:
+def bookable_sql() -> tuple[str, tuple, tuple[bool, ...]]:
     """`Offer.objects.bookable()`'s SQL, its parameters, and which of them is `now` (a mask)."""
     query = Offer.objects.bookable(now=_NOW_MARKER).order_by().values_list("pk").query
     sql, params = query.sql_with_params()
