@@ -138,13 +138,6 @@ def offer_copy_build(*, offer: Offer, starts_at) -> Offer:
     )
 
 
-def offer_duplicate(*, offer: Offer, starts_at) -> Offer:
-    """A copy of `offer` moved to `starts_at` (same duration), full stock, no bookings."""
-    copy = offer_copy_build(offer=offer, starts_at=starts_at)
-    copy.save()
-    return copy
-
-
 # Enough for a weekly event over a whole year; more is a typo, not a season.
 OFFERS_DUPLICATE_MAX_COPIES = 52
 

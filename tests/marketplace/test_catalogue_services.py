@@ -9,7 +9,6 @@ from django.utils import timezone
 from marketplace.models import Offer
 from marketplace.services import (
     booking_create,
-    offer_duplicate,
     offers_duplicate,
     offers_set_active,
 )
@@ -33,7 +32,8 @@ def test_duplicate_keeps_the_duration_and_starts_with_full_stock(shopper):
     booking_create(user=shopper, offer_id=offer.pk, quantity=4)
     new_start = starts_at + timedelta(days=30)
 
-    copy = offer_duplicate(offer=offer, starts_at=new_start)
+    (copy,) = offers_duplicate(offer_ids=[offer.pk], shift=new_start - starts_at)
+    copy.refresh_from_db()
 
     assert copy.pk != offer.pk
     assert (copy.title, copy.venue_id, copy.category_id) == (
