@@ -45,3 +45,9 @@ def metrics_stored_between(*, start: date, end: date) -> StoredMetrics:
         categories=list(Category.objects.all()),
         by_category=by_category,
     )
+
+
+def days_without_metrics(*, days: list[date]) -> list[date]:
+    """Those of `days` that have no stored metrics, in the given order."""
+    stored = set(DailyMetrics.objects.filter(date__in=days).values_list("date", flat=True))
+    return [day for day in days if day not in stored]

@@ -4,11 +4,13 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 
 from marketplace.models import Category
 from metrics.computations import CategoryDay, active_user_counts, category_bookings_for_day
 from metrics.models import DailyCategoryMetrics, DailyMetrics
+from metrics.selectors import days_without_metrics
 from newsletter.selectors import newsletter_funnel_for_day
 
 
@@ -50,3 +52,18 @@ def metrics_compute_for_day(*, day: date) -> DailyMetrics:
 def metrics_days_ending(*, end: date, days: int) -> list[date]:
     """The `days` dates ending on `end`, oldest first: what a backfill computes."""
     return [end - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
+
+
+def metrics_compute_nightly(*, today: date) -> list[date]:
+    """Compute yesterday, the last full day, and any date of the catch-up window never stored.
+
+    Returns the dates computed, oldest first. Each date commits on its own, so
+    a failure part-way keeps the dates already done and the next night retries
+    the rest.
+    """
+    yesterday = today - timedelta(days=1)
+    window = metrics_days_ending(end=yesterday, days=settings.METRICS_CATCH_UP_DAYS)
+    missed = days_without_metrics(days=window[:-1])
+    for day in [*missed, yesterday]:
+        metrics_compute_for_day(day=day)
+    return [*missed, yesterday]

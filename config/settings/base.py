@@ -178,6 +178,11 @@ RECOMMENDATION_POPULAR_WINDOW_DAYS = env.int("RECOMMENDATION_POPULAR_WINDOW_DAYS
 # How stale the shared popularity ranking may be; sold-out offers are filtered anyway.
 RECOMMENDATION_POPULAR_CACHE_SECONDS = env.int("RECOMMENDATION_POPULAR_CACHE_SECONDS", default=300)
 
+# Metrics (ADR 0007)
+# The nightly run also computes the dates of this many past days that have no
+# stored metrics, so a night missed (beat or workers down) heals itself.
+METRICS_CATCH_UP_DAYS = env.int("METRICS_CATCH_UP_DAYS", default=7)
+
 # Newsletter (ADRs 0005, 0006)
 # Absolute links in emails (unsubscribe, click tracking) start with this.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

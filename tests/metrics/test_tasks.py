@@ -11,6 +11,7 @@ from django_celery_beat.models import PeriodicTask
 from config.celery import app
 from marketplace.models import Category
 from metrics.models import DailyCategoryMetrics, DailyMetrics
+from metrics.services import metrics_compute_for_day, metrics_compute_nightly
 from metrics.tasks import metrics_compute_day
 from tests.metrics.scenario import OCT_31, build_scenario
 
@@ -22,7 +23,7 @@ def test_worker_computes_and_stores_the_metrics_of_the_given_date(celery_worker)
 
     result = metrics_compute_day.delay(OCT_31.isoformat())
 
-    assert result.get(timeout=30) == "2026-10-31"
+    assert result.get(timeout=30) == ["2026-10-31"]
     daily = DailyMetrics.objects.get(date=OCT_31)
     assert (daily.bookings, daily.month_active_users, daily.month_multi_category_users) == (7, 7, 3)
     assert DailyCategoryMetrics.objects.filter(date=OCT_31).count() == Category.objects.count()
@@ -66,9 +67,32 @@ def test_rerunning_the_schedule_migration_keeps_admin_edits():
 
 
 @pytest.mark.django_db
-def test_without_a_date_the_task_computes_yesterday():
-    assert metrics_compute_day() == (timezone.localdate() - timedelta(days=1)).isoformat()
+def test_without_a_date_the_task_computes_yesterday_and_the_missed_days_of_the_window(settings):
+    settings.METRICS_CATCH_UP_DAYS = 7
+    yesterday = timezone.localdate() - timedelta(days=1)
+    already_stored = [yesterday - timedelta(days=n) for n in (1, 2, 4, 5, 6)]
+    for day in already_stored:
+        metrics_compute_for_day(day=day)
+    stored_rows = {row.date: row.computed_at for row in DailyMetrics.objects.all()}
 
-    assert list(DailyMetrics.objects.values_list("date", flat=True)) == [
-        timezone.localdate() - timedelta(days=1)
-    ]
+    computed = metrics_compute_day()
+
+    # Days 3 (a missed night) and 0 (yesterday) of the window; nothing older than 6 days back.
+    assert computed == [(yesterday - timedelta(days=3)).isoformat(), yesterday.isoformat()]
+    assert set(DailyMetrics.objects.values_list("date", flat=True)) == {
+        *already_stored,
+        yesterday - timedelta(days=3),
+        yesterday,
+    }
+    for day, computed_at in stored_rows.items():
+        assert DailyMetrics.objects.get(date=day).computed_at == computed_at
+
+
+@pytest.mark.django_db
+def test_the_nightly_run_recomputes_yesterday_even_when_it_is_stored(settings):
+    settings.METRICS_CATCH_UP_DAYS = 3
+    today = timezone.localdate()
+    for n in (1, 2, 3):
+        metrics_compute_for_day(day=today - timedelta(days=n))
+
+    assert metrics_compute_nightly(today=today) == [today - timedelta(days=1)]
