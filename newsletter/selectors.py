@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from marketplace.models import Booking, User
 from newsletter.models import Campaign, Click, Send, Unsubscription
-from recommendations.strategies import Recommendation, recommendations_for_user
+from recommendations.strategies import Recommendation, recommendations_for_users
 
 ATTRIBUTION_WINDOW = timedelta(days=7)
 OFFERS_PER_EMAIL = 5
+PREVIEW_BATCH = 1000
 
 
 def newsletter_recipients() -> QuerySet[User]:
@@ -143,5 +144,19 @@ def newsletter_preview(*, campaign: Campaign | None) -> Iterator[tuple[User, lis
                 )
             )
         )
-    for user in users.order_by("pk").iterator(chunk_size=1000):
-        yield user, recommendations_for_user(user=user, limit=OFFERS_PER_EMAIL, strategy=strategy)
+    batch: list[User] = []
+    for user in users.order_by("pk").iterator(chunk_size=PREVIEW_BATCH):
+        batch.append(user)
+        if len(batch) == PREVIEW_BATCH:
+            yield from preview_batch(users=batch, strategy=strategy)
+            batch = []
+    yield from preview_batch(users=batch, strategy=strategy)
+
+
+def preview_batch(
+    *, users: list[User], strategy: str | None
+) -> Iterator[tuple[User, list[Recommendation]]]:
+    """One batch of recipients with their picks, asked as the sending chunks ask them."""
+    picks = recommendations_for_users(users=users, limit=OFFERS_PER_EMAIL, strategy=strategy)
+    for user in users:
+        yield user, picks.get(user.pk, [])

@@ -11,9 +11,12 @@ from newsletter.selectors import (
     campaign_attributed_booking_count,
     campaign_send_counts,
     newsletter_funnel_for_day,
+    newsletter_preview,
     send_ranges_to_deliver,
 )
+from recommendations.strategies import recommendations_for_user
 from tests.factories import BookingFactory, OfferFactory, UserFactory
+from tests.newsletter.conftest import consenting_user
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +141,22 @@ def test_ranges_to_deliver_cover_pending_and_expired_claims_only():
 
     ids = [send.pk for send in sends]
     assert ranges == [(ids[0], ids[2]), (ids[4], ids[5])]
+
+
+def test_the_preview_asks_in_batches_and_gives_each_recipient_their_own_picks(
+    monkeypatch, popular_offers
+):
+    monkeypatch.setattr("newsletter.selectors.PREVIEW_BATCH", 2)
+    recipients = [consenting_user() for _ in range(5)]
+    # One recipient already booked the most booked offer: their picks start further down.
+    BookingFactory(user=recipients[3], offer=popular_offers[0])
+    UserFactory(newsletter_consent=False)
+
+    preview = list(newsletter_preview(campaign=None))
+
+    assert [user.pk for user, _ in preview] == [user.pk for user in recipients]
+    for user, picks in preview:
+        expected = recommendations_for_user(user=user, limit=5, strategy="popular")
+        assert [r.offer.pk for r in picks] == [r.offer.pk for r in expected]
+    assert preview[3][1][0].offer == popular_offers[1]
+    assert preview[0][1][0].offer == popular_offers[0]
