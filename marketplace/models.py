@@ -1,6 +1,7 @@
 """The marketplace's data: shoppers, categories, venues, offers and bookings."""
 
 import hashlib
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.base_user import BaseUserManager
@@ -236,6 +237,17 @@ class Offer(models.Model):
         return end is not None and end <= timezone.now()
 
 
+class BookingQuerySet(models.QuerySet):
+    def live_at(self, cutoff: datetime) -> "BookingQuerySet":
+        """Bookings not cancelled at `cutoff`: what a date's figures count, so that
+        recomputing a past date gives the figure it had at the time (ADR 0007).
+
+        A booking cancelled later still counts on the dates before its
+        cancellation; a cancelled booking with no cancellation time never counts.
+        """
+        return self.filter(~Q(status=Booking.Status.CANCELLED) | Q(cancelled_at__gte=cutoff))
+
+
 class Booking(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", "Confirmed"
@@ -250,6 +262,8 @@ class Booking(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BookingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

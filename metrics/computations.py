@@ -22,18 +22,9 @@ def day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def live_at(cutoff: datetime) -> Q:
-    """Bookings not cancelled at `cutoff`.
-
-    A booking cancelled later still counted on the dates before its cancellation.
-    A cancelled booking with no cancellation time is treated as never live.
-    """
-    return ~Q(status=Booking.Status.CANCELLED) | Q(cancelled_at__gte=cutoff)
-
-
 def live_bookings_between(start: datetime, end: datetime) -> QuerySet[Booking]:
     """Bookings created in [start, end) and still live at `end`."""
-    return Booking.objects.filter(created_at__gte=start, created_at__lt=end).filter(live_at(end))
+    return Booking.objects.filter(created_at__gte=start, created_at__lt=end).live_at(end)
 
 
 @dataclass(frozen=True)

@@ -44,22 +44,22 @@ def attributing_clicks() -> QuerySet[Click]:
     )
 
 
-def attributed_bookings() -> QuerySet[Booking]:
-    """Live bookings within 7 days after the same user clicked the same offer in a newsletter."""
-    return Booking.objects.exclude(status=Booking.Status.CANCELLED).filter(
-        Exists(attributing_clicks())
-    )
-
-
 def newsletter_funnel_for_day(*, day: date) -> dict[str, int]:
-    """Messages sent, clicks, attributed bookings and unsubscribes of one local day."""
+    """Messages sent, clicks, attributed bookings and unsubscribes of one local day.
+
+    Attributed bookings are those made that day and not cancelled by its end, so
+    a later cancellation does not rewrite a past day (as for the other metrics).
+    """
     start, end = day_bounds(day=day)
     return {
         "sent": Send.objects.filter(
             status=Send.Status.SENT, sent_at__gte=start, sent_at__lt=end
         ).count(),
         "clicked": Click.objects.filter(clicked_at__gte=start, clicked_at__lt=end).count(),
-        "booked": attributed_bookings().filter(created_at__gte=start, created_at__lt=end).count(),
+        "booked": Booking.objects.filter(created_at__gte=start, created_at__lt=end)
+        .live_at(end)
+        .filter(Exists(attributing_clicks()))
+        .count(),
         "unsubscribed": Unsubscription.objects.filter(
             created_at__gte=start, created_at__lt=end
         ).count(),

@@ -94,6 +94,31 @@ def test_funnel_counts_sends_clicks_attributed_bookings_and_unsubscribes_of_the_
     }
 
 
+def test_a_later_cancellation_does_not_rewrite_the_funnel_of_a_past_day():
+    campaign = make_campaign()
+    kept_then_cancelled, cancelled_same_day = UserFactory(), UserFactory()
+    offer = OfferFactory()
+    for user in (kept_then_cancelled, cancelled_same_day):
+        send = Send.objects.create(campaign=campaign, user=user)
+        click(send, offer, at(0, 9))
+    BookingFactory(
+        user=kept_then_cancelled,
+        offer=offer,
+        created_at=at(0, 10),
+        status=Booking.Status.CANCELLED,
+        cancelled_at=at(1, 10),
+    )
+    BookingFactory(
+        user=cancelled_same_day,
+        offer=offer,
+        created_at=at(0, 11),
+        status=Booking.Status.CANCELLED,
+        cancelled_at=at(0, 18),
+    )
+
+    assert newsletter_funnel_for_day(day=DAY)["booked"] == 1
+
+
 def test_funnel_of_a_quiet_day_is_all_zeros():
     assert newsletter_funnel_for_day(day=DAY) == {
         "sent": 0,
