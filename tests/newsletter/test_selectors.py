@@ -101,20 +101,17 @@ def test_a_later_cancellation_does_not_rewrite_the_funnel_of_a_past_day():
     for user in (kept_then_cancelled, cancelled_same_day):
         send = Send.objects.create(campaign=campaign, user=user)
         click(send, offer, at(0, 9))
-    BookingFactory(
-        user=kept_then_cancelled,
-        offer=offer,
-        created_at=at(0, 10),
-        status=Booking.Status.CANCELLED,
-        cancelled_at=at(1, 10),
-    )
-    BookingFactory(
-        user=cancelled_same_day,
-        offer=offer,
-        created_at=at(0, 11),
-        status=Booking.Status.CANCELLED,
-        cancelled_at=at(0, 18),
-    )
+    for user, booked_at, cancelled_at in [
+        (kept_then_cancelled, at(0, 10), at(1, 10)),
+        (cancelled_same_day, at(0, 11), at(0, 18)),
+    ]:
+        BookingFactory(
+            user=user,
+            offer=offer,
+            created_at=booked_at,
+            status=Booking.Status.CANCELLED,
+            cancelled_at=cancelled_at,
+        )
 
     assert newsletter_funnel_for_day(day=DAY)["booked"] == 1
 
