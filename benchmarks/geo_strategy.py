@@ -124,9 +124,9 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
-    from django.core.cache import cache
 
     from marketplace.models import User
+    from recommendations.cache import recommendations_cache as cache
     from recommendations.distance.service import counters_reset, distance_service
     from recommendations.geo import geo_index, nearby_batch_size, nearby_candidates
     from recommendations.selectors import distance_cache_stats

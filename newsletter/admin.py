@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from newsletter.models import Campaign, Click, Send, Unsubscription
 from newsletter.selectors import campaign_attributed_booking_count, campaign_send_counts
@@ -80,10 +81,25 @@ class CampaignAdmin(admin.ModelAdmin):
         campaign_ids = list(
             queryset.exclude(status=Campaign.Status.SENT).values_list("pk", flat=True)
         )
-        for campaign_id in campaign_ids:
-            transaction.on_commit(
-                lambda campaign_id=campaign_id: campaign_dispatch_task.delay(campaign_id)
+        queued = 0
+        try:
+            for campaign_id in campaign_ids:
+                # Outside a transaction (the admin's default) this sends at once. The
+                # result is never read, so only the broker is needed, not the result store.
+                transaction.on_commit(
+                    lambda campaign_id=campaign_id: campaign_dispatch_task.apply_async(
+                        args=[campaign_id], ignore_result=True
+                    )
+                )
+                queued += 1
+        except BrokerUnreachable as error:
+            self.message_user(
+                request,
+                f"Could not reach the task queue ({error}): {queued} of {len(campaign_ids)} "
+                "campaign(s) queued. Try again once Celery's broker answers.",
+                messages.ERROR,
             )
+            return
         level = messages.WARNING if newsletter_is_paused() else messages.SUCCESS
         note = (
             " (the newsletter_paused switch is on: nothing is sent until it is off)"

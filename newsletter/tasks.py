@@ -40,12 +40,16 @@ def campaign_send_chunk_task(campaign_id: int, first_send_id: int, last_send_id:
 
 
 def campaign_fan_out(*, campaign_id: int, ranges: list[tuple[int, int]]) -> None:
-    """One chunk task per range, enqueued once the current transaction commits; never awaited."""
+    """One chunk task per range, enqueued once the current transaction commits.
+
+    Never awaited, so no result is stored: the sends' rows are the record, and
+    enqueueing then needs only the broker, not the result backend too.
+    """
     if ranges:
         chunks = group(
             campaign_send_chunk_task.s(campaign_id, first, last) for first, last in ranges
         )
-        transaction.on_commit(chunks.apply_async)
+        transaction.on_commit(lambda: chunks.apply_async(ignore_result=True))
 
 
 @shared_task(name="newsletter.campaign_dispatch", acks_late=True)

@@ -30,19 +30,14 @@ from itertools import islice
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
 from marketplace.models import Booking, Offer, User, Venue
+from recommendations.cache import CACHE_ERRORS, recommendations_cache
 from recommendations.candidates import bookable_offers
 from recommendations.distance.providers import haversine_km
-from recommendations.distance.service import (
-    CACHE_ERRORS,
-    DistanceService,
-    OriginCell,
-    distance_service,
-)
+from recommendations.distance.service import DistanceService, OriginCell, distance_service
 from recommendations.popular import popularity_reason
 from recommendations.popularity import compute_popular_offer_ranking
 from recommendations.strategies import Recommendation, strategy_register
@@ -153,7 +148,7 @@ def geo_index() -> GeoIndex:
     a reachable cache each process keeps its index for the same lifetime.
     """
     try:
-        version, reachable = cache.get(INDEX_VERSION_KEY), True
+        version, reachable = recommendations_cache.get(INDEX_VERSION_KEY), True
     except CACHE_ERRORS:
         version, reachable = None, False
     return current_local_index(version=version, reachable=reachable) or geo_index_rebuild()
@@ -176,8 +171,8 @@ def geo_index_rebuild() -> GeoIndex:
     try:
         # Processes racing to rebuild agree on the first version stored.
         lifetime = settings.RECOMMENDATION_POPULAR_CACHE_SECONDS
-        if not cache.add(INDEX_VERSION_KEY, index.version, lifetime):
-            index.version = cache.get(INDEX_VERSION_KEY) or index.version
+        if not recommendations_cache.add(INDEX_VERSION_KEY, index.version, lifetime):
+            index.version = recommendations_cache.get(INDEX_VERSION_KEY) or index.version
     except CACHE_ERRORS:
         pass
     _local_index = index

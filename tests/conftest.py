@@ -11,7 +11,7 @@ import socket
 from email.message import Message
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 
 from tests.factories import UserFactory
@@ -53,12 +53,48 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def caches_clear() -> None:
+    for cache in caches.all():
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache, so cached rankings never leak between tests."""
-    cache.clear()
+    """Each test starts with empty caches, so cached rankings never leak between tests."""
+    caches_clear()
     yield
-    cache.clear()
+    caches_clear()
+
+
+@pytest.fixture
+def unavailable_cache(settings):
+    """Both cache aliases, configured as in production, on a Redis port where nothing listens."""
+    from config.settings.base import redis_caches
+
+    settings.CACHES = redis_caches(
+        location=f"redis://127.0.0.1:{free_port()}/0", key_prefix="test", socket_timeout=0.5
+    )
+
+
+@pytest.fixture
+def unreachable_broker():
+    """Tasks sent during the test go to a Redis port where nothing listens, broker and
+    result store alike, as when the production Redis is down.
+
+    A second Celery app, made current, is what `delay()` of shared tasks uses.
+    """
+    from celery import Celery
+
+    from config.celery import app
+
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"
+    broken = Celery("unreachable-broker", broker=nowhere, backend=nowhere)
+    # The result store retries for about 20 s before giving up; the error is the same after one.
+    broken.conf.result_backend_transport_options = {"retry_policy": {"max_retries": 1}}
+    broken.set_current()
+    yield
+    app.set_current()
+    broken.close()
 
 
 @pytest.fixture

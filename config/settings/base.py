@@ -22,6 +22,33 @@ def redis_url_next_db(url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{db + 1}"))
 
 
+# Two aliases on the same Redis (ADR 0013). "default" forgives an outage: a read
+# is a miss, a write is dropped and logged, so waffle and the popularity ranking
+# keep working from the database. "recommendations" raises, for the distance
+# service and the geo index, which pick their own fallback.
+RECOMMENDATIONS_CACHE = "recommendations"
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
+
+def redis_caches(*, location: str, key_prefix: str, socket_timeout: float) -> dict:
+    """The CACHES of both aliases on the Redis at `location`."""
+    return {
+        alias: {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": location,
+            "KEY_PREFIX": key_prefix,
+            "TIMEOUT": 300,
+            "OPTIONS": {
+                # An unreachable or hung Redis costs a request this long at most.
+                "SOCKET_CONNECT_TIMEOUT": socket_timeout,
+                "SOCKET_TIMEOUT": socket_timeout,
+                "IGNORE_EXCEPTIONS": forgiving,
+            },
+        }
+        for alias, forgiving in (("default", True), (RECOMMENDATIONS_CACHE, False))
+    }
+
+
 SECRET_KEY = env("SECRET_KEY", default="django-insecure-local-only-do-not-use-in-production")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
@@ -110,21 +137,21 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     # The cache gets the DB number after the broker's, so that clearing the
     # cache never drops queued tasks.
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": env("CACHE_REDIS_URL", default=redis_url_next_db(REDIS_URL)),
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="passerelle"),
-            "TIMEOUT": 300,
-        }
-    }
+    CACHES = redis_caches(
+        location=env("CACHE_REDIS_URL", default=redis_url_next_db(REDIS_URL)),
+        key_prefix=env("CACHE_KEY_PREFIX", default="passerelle"),
+        socket_timeout=env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
+    )
     CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
     # Results are only kept for callers that wait on them (tests, benchmarks).
     CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
     CELERY_RESULT_EXPIRES = 3600
     CELERY_TASK_ALWAYS_EAGER = False
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": alias}
+        for alias in ("default", RECOMMENDATIONS_CACHE)
+    }
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
@@ -164,11 +191,14 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 WAFFLE_FLAG_MODEL = "marketplace.UserBucketFlag"
 WAFFLE_CREATE_MISSING_SWITCHES = False
 
+DJANGO_REDIS_LOGGER = "django_redis.cache"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"exception_on_one_line": {"()": "config.log_filters.ExceptionOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {DJANGO_REDIS_LOGGER: {"filters": ["exception_on_one_line"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 

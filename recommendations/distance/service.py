@@ -20,10 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache as default_cache
-from redis.exceptions import RedisError
 
 from marketplace.geocoding import coordinates_validate
+from recommendations.cache import CACHE_ERRORS, recommendations_cache
 from recommendations.distance.providers import (
     DistanceProvider,
     DistanceProviderError,
@@ -34,8 +33,6 @@ from recommendations.distance.providers import (
 
 logger = logging.getLogger(__name__)
 
-# What a cache backend raises when its server is unreachable (Redis, or a socket error).
-CACHE_ERRORS = (RedisError, OSError)
 COUNTERS = ("hits", "misses", "provider_calls", "provider_errors")
 COUNTER_KEY_PREFIX = "distance-stats:"
 
@@ -84,7 +81,7 @@ class PendingCounters:
 pending_counters = PendingCounters()
 
 
-def counters_add(*, cache=default_cache, **amounts: int) -> None:
+def counters_add(*, cache=recommendations_cache, **amounts: int) -> None:
     """Count hits, misses and provider calls; a cache outage loses counts, never a request."""
     with pending_counters.lock:
         pending_counters.counts.update({name: amount for name, amount in amounts.items() if amount})
@@ -93,7 +90,7 @@ def counters_add(*, cache=default_cache, **amounts: int) -> None:
         counters_flush(cache=cache)
 
 
-def counters_flush(*, cache=default_cache) -> None:
+def counters_flush(*, cache=recommendations_cache) -> None:
     counts = pending_counters.take()
     try:
         for name, amount in counts.items():
@@ -109,7 +106,7 @@ def counters_flush(*, cache=default_cache) -> None:
         logger.debug("Distance counters not updated: %s", error)
 
 
-def counters_read(*, cache=default_cache) -> dict[str, int]:
+def counters_read(*, cache=recommendations_cache) -> dict[str, int]:
     counters_flush(cache=cache)
     try:
         stored = cache.get_many([COUNTER_KEY_PREFIX + name for name in COUNTERS])
@@ -119,7 +116,7 @@ def counters_read(*, cache=default_cache) -> dict[str, int]:
     return {name: int(stored.get(COUNTER_KEY_PREFIX + name, 0)) for name in COUNTERS}
 
 
-def counters_reset(*, cache=default_cache) -> None:
+def counters_reset(*, cache=recommendations_cache) -> None:
     pending_counters.take()
     cache.delete_many([COUNTER_KEY_PREFIX + name for name in COUNTERS])
 
@@ -131,7 +128,7 @@ class DistanceService:
         provider: DistanceProvider,
         cell_degrees: float,
         timeout: int,
-        cache=default_cache,
+        cache=recommendations_cache,
     ) -> None:
         if not 0 < cell_degrees <= 1:
             raise ValueError(f"The cache cell must be within (0, 1] degree, got {cell_degrees}.")

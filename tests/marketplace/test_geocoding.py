@@ -263,6 +263,16 @@ def test_the_geocode_command_refuses_a_size_below_one(option):
         call_command("geocode", option, "0")
 
 
+@pytest.mark.django_db
+def test_with_the_broker_down_the_geocode_command_fails_in_one_line(unreachable_broker):
+    homeless_user(home_postcode="69003", home_city="Lyon")
+
+    with pytest.raises(CommandError, match="Could not reach Celery's broker") as failure:
+        call_command("geocode", "--users", "--missing-only")
+
+    assert "\n" not in str(failure.value)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_geocode_command_geocodes_missing_rows_in_celery_tasks(celery_worker, capsys):
     missing = [homeless_user(home_postcode="69003", home_city="Lyon") for _ in range(5)]

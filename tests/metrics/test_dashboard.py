@@ -215,6 +215,19 @@ def test_distance_cache_panel_shows_the_hit_rate_and_provider_cost(
     assert "estimated cost 0.02 at 0.005 a call" in html
 
 
+def test_with_redis_down_the_dashboard_still_draws_the_stored_metrics(
+    client, staff_user, stored, unavailable_cache
+):
+    client.force_login(staff_user)
+
+    response = client.get(DASHBOARD, RANGE)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert drawn_points(panel_svg(html, "north-star"))
+    assert "distance-cache" in html
+
+
 def test_missing_days_are_reported(client, staff_user, stored):
     client.force_login(staff_user)
 

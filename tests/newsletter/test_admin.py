@@ -53,3 +53,22 @@ def test_sends_are_read_only_in_the_admin(client, staff_user, campaign):
     assert response.status_code == 403
     send.refresh_from_db()
     assert send.status == Send.Status.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_the_start_action_says_so_and_changes_nothing(
+    client, staff_user, campaign, unreachable_broker
+):
+    client.force_login(staff_user)
+
+    response = client.post(
+        reverse("admin:newsletter_campaign_changelist"),
+        {"action": "start_sending", "_selected_action": [campaign.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert b"Could not reach the task queue" in response.content
+    assert b"0 of 1 campaign(s) queued" in response.content
+    campaign.refresh_from_db()
+    assert campaign.status == campaign.Status.DRAFT

@@ -110,3 +110,47 @@ def test_the_schedule_migration_is_idempotent_and_keeps_admin_edits():
     assert PeriodicTask.objects.count() == count
     assert PeriodicTask.objects.get(name="newsletter: weekly campaign").enabled is False
     assert Switch.objects.get(name="newsletter_paused").active is True
+
+
+def test_with_redis_down_the_newsletter_goes_out_and_the_kill_switch_still_holds(
+    unavailable_cache, smtp_server, popular_offers, caplog
+):
+    users = [consenting_user() for _ in range(3)]
+
+    # The switch is read from the database when its cached value cannot be.
+    with (
+        override_switch("newsletter_paused", active=True),
+        pytest.raises(CommandError, match="paused"),
+    ):
+        run()
+    output = run()
+
+    assert "3 sent, 0 skipped, 0 failed; status sent." in output
+    assert sorted(smtp_server.recipients) == sorted(user.email for user in users)
+    assert "Offer 0" in text_part(smtp_server.messages[0])
+    # Each cache call the outage turned into a miss is logged, on one line.
+    assert "Exception ignored: Redis ConnectionError" in caplog.text
+    assert "Traceback" not in caplog.text
+
+
+# Transactional: the command runs outside a transaction, so the chunks are sent at once.
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_queueing_fails_in_one_line_and_the_campaign_can_be_resumed(
+    unreachable_broker, smtp_server, popular_offers
+):
+    users = [consenting_user() for _ in range(3)]
+
+    with pytest.raises(CommandError, match="Could not reach the Celery broker") as failure:
+        run("--queue")
+
+    campaign = Campaign.objects.get()
+    assert "\n" not in str(failure.value)
+    assert f"send_newsletter --campaign {campaign.pk}" in str(failure.value)
+    assert campaign.status == Campaign.Status.SENDING
+    assert campaign.sends.filter(status=Send.Status.PENDING).count() == 3
+    assert smtp_server.messages == []
+
+    output = run("--campaign", str(campaign.pk))
+
+    assert "3 sent, 0 skipped, 0 failed; status sent." in output
+    assert sorted(smtp_server.recipients) == sorted(user.email for user in users)

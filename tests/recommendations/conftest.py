@@ -1,11 +1,10 @@
-"""Fixtures of the recommendation tests: a real OSRM-compatible server, an unreachable cache."""
+"""Fixtures of the recommendation tests: a real OSRM-compatible server."""
 
 import re
 
 import pytest
 
 from recommendations.distance.providers import great_circle_km
-from tests.conftest import free_port
 from tests.local_http import LocalJsonServer
 
 # Roads are longer than the crow flies; the local routing server says by this much.
@@ -40,14 +39,3 @@ def osrm(settings):
         settings.DISTANCE_OSRM_MAX_DESTINATIONS = 100
         settings.DISTANCE_PROVIDER_COST_PER_CALL = 0.005
         yield server
-
-
-@pytest.fixture
-def unavailable_cache(settings):
-    """The Django cache pointed at a Redis port where nothing listens."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
-        }
-    }

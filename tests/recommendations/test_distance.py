@@ -7,6 +7,7 @@ import pytest
 from geopy.distance import geodesic, great_circle
 
 from marketplace.geocoding import InvalidCoordinatesError
+from recommendations.cache import recommendations_cache
 from recommendations.distance.providers import (
     GreatCircleProvider,
     OsrmTableProvider,
@@ -218,15 +219,13 @@ def test_osrm_provider_reports_a_timeout_as_a_provider_error():
 
 @pytest.mark.django_db
 def test_counts_are_shared_in_batches_and_on_every_read(osrm, settings):
-    from django.core.cache import cache
-
     settings.DISTANCE_COUNTERS_FLUSH_SECONDS = 3600
     venues = venues_around(LYON, 5)
     lookup(venues=venues)
     lookup(venues=venues)
 
     # Not yet in the shared cache: no Redis write per request.
-    assert cache.get("distance-stats:hits") is None
+    assert recommendations_cache.get("distance-stats:hits") is None
     stats = distance_cache_stats()
     assert (stats["hits"], stats["misses"], stats["provider_calls"]) == (5, 5, 1)
-    assert cache.get("distance-stats:hits") == 5
+    assert recommendations_cache.get("distance-stats:hits") == 5

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from marketplace.models import Venue
 from recommendations import geo as geo_module
+from recommendations.cache import recommendations_cache
 from recommendations.strategies import recommendations_for_user
 from tests.factories import (
     BookingFactory,
@@ -187,9 +188,7 @@ def test_category_radii_come_from_settings(settings):
     assert geo(user) == []
 
     settings.RECOMMENDATION_GEO_RADIUS_KM = {**settings.RECOMMENDATION_GEO_RADIUS_KM, "cinema": 30}
-    from django.core.cache import cache
-
-    cache.clear()  # the strategy's index holds each offer's radius
+    recommendations_cache.clear()  # the strategy's index holds each offer's radius
 
     assert [r.offer for r in geo(user)] == [cinema_vienne]
 

@@ -128,3 +128,13 @@ def test_recommend_command_refuses_bad_input_with_one_line(arguments, message):
 
     with pytest.raises(CommandError, match=message):
         call_command("recommend", *arguments)
+
+
+def test_with_redis_down_popular_gives_the_same_list_from_the_database(unavailable_cache):
+    first, second = OfferFactory(), OfferFactory()
+    book(second, 2)
+    book(first, 3)
+
+    recommendations = recommendations_for_user(user=UserFactory(), limit=5, strategy="popular")
+
+    assert [r.offer for r in recommendations] == [first, second]

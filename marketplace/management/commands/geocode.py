@@ -4,6 +4,7 @@ import sys
 
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from kombu.exceptions import OperationalError as BrokerUnreachable
 from tqdm import tqdm
 
 from marketplace.geocoding import (
@@ -80,7 +81,17 @@ class Command(BaseCommand):
         ids = row_ids_to_geocode(fields=fields, missing_only=missing_only)
         chunks = [ids[start : start + chunk_size] for start in range(0, len(ids), chunk_size)]
         # Everything is queued first so that several workers share the chunks.
-        results = [(task.delay(chunk), len(chunk)) for chunk in chunks]
+        try:
+            results = [(task.delay(chunk), len(chunk)) for chunk in chunks]
+        # The command waits on the results, so the result store must answer too; the
+        # Redis one raises RuntimeError once its reconnection attempts are spent.
+        except (BrokerUnreachable, RuntimeError) as error:
+            message = " ".join(str(error).split())
+            raise CommandError(
+                f"Could not reach Celery's broker or result store ({message}). Chunks queued "
+                "before the failure are geocoded when a worker takes them; run again once "
+                "Redis answers (geocoding a row twice is harmless)."
+            ) from None
         summary = GeocodingSummary()
         with tqdm(total=len(ids), desc=label, unit="row", file=sys.stderr) as progress:
             for result, size in results:

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnreachable
 from tqdm import tqdm
 
 from newsletter.models import Campaign
@@ -51,7 +52,14 @@ class Command(BaseCommand):
             return
         ranges = campaign_start(campaign_id=target.pk)
         if queue:
-            campaign_fan_out(campaign_id=target.pk, ranges=ranges)
+            try:
+                campaign_fan_out(campaign_id=target.pk, ranges=ranges)
+            except BrokerUnreachable as error:
+                raise CommandError(
+                    f"Could not reach the Celery broker ({error}). Campaign {target.pk} is "
+                    f"started and its sends wait as pending: run `send_newsletter --campaign "
+                    f"{target.pk}` to send from here, or queue it again once the broker answers."
+                ) from None
             self.stdout.write(
                 f"Campaign {target.pk}: {len(ranges)} chunk(s) queued for the workers."
             )
