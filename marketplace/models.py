@@ -238,6 +238,10 @@ class Offer(models.Model):
 
 
 class BookingQuerySet(models.QuerySet):
+    def live(self) -> "BookingQuerySet":
+        """Bookings that hold their places now: confirmed or used, not cancelled."""
+        return self.exclude(status=Booking.Status.CANCELLED)
+
     def live_at(self, cutoff: datetime) -> "BookingQuerySet":
         """Bookings not cancelled at `cutoff`: what a date's figures count, so that
         recomputing a past date gives the figure it had at the time (ADR 0007).

@@ -32,8 +32,4 @@ def booking_list_for_user(*, user: User) -> QuerySet[Booking]:
 
 def booking_live_for_offer(*, user: User, offer_id: int) -> Booking | None:
     """The shopper's confirmed or used booking of an offer, if any (at most one can exist)."""
-    return (
-        Booking.objects.filter(user=user, offer_id=offer_id)
-        .exclude(status=Booking.Status.CANCELLED)
-        .first()
-    )
+    return Booking.objects.filter(user=user, offer_id=offer_id).live().first()

@@ -69,11 +69,7 @@ def booking_create(*, user: User, offer_id: int, quantity: int = 1) -> Booking:
         raise BookingError(
             "This offer is sold out." if remaining == 0 else f"Only {remaining} place(s) left."
         )
-    if (
-        Booking.objects.filter(user=user, offer=offer)
-        .exclude(status=Booking.Status.CANCELLED)
-        .exists()
-    ):
+    if Booking.objects.filter(user=user, offer=offer).live().exists():
         raise BookingError("You have already booked this offer.")
     try:
         # A savepoint, so the unique constraint's error leaves the outer transaction usable.

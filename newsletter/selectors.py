@@ -79,7 +79,7 @@ def campaign_send_counts(*, campaign: Campaign) -> dict[str, int]:
 def campaign_attributed_booking_count(*, campaign: Campaign) -> int:
     """Live bookings attributed to a click of this campaign (same user and offer, 7 days)."""
     return (
-        Booking.objects.exclude(status=Booking.Status.CANCELLED)
+        Booking.objects.live()
         .filter(Exists(attributing_clicks().filter(campaign=campaign)))
         .count()
     )

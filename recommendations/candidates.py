@@ -13,7 +13,7 @@ def bookable_offers() -> QuerySet[Offer]:
 
 
 def live_bookings() -> QuerySet[Booking]:
-    return Booking.objects.exclude(status=Booking.Status.CANCELLED)
+    return Booking.objects.live()
 
 
 def offer_ids_booked_by(*, user: User | None, among: Iterable[int] | None) -> set[int]:

@@ -369,13 +369,7 @@ def offer_ids_still_bookable(offer_ids: list[int]) -> set[int]:
 
 @functools.cache
 def booked_sql() -> tuple[str, tuple]:
-    query = (
-        Booking.objects.filter(user_id=0)
-        .exclude(status=Booking.Status.CANCELLED)
-        .order_by()
-        .values_list("offer_id")
-        .query
-    )
+    query = Booking.objects.filter(user_id=0).live().order_by().values_list("offer_id").query
     return query.sql_with_params()
 
 
