@@ -63,7 +63,7 @@ def metrics_compute_nightly(*, today: date) -> list[date]:
     """
     yesterday = today - timedelta(days=1)
     window = metrics_days_ending(end=yesterday, days=settings.METRICS_CATCH_UP_DAYS)
-    missed = days_without_metrics(days=window[:-1])
-    for day in [*missed, yesterday]:
+    days = [*days_without_metrics(days=window[:-1]), yesterday]
+    for day in days:
         metrics_compute_for_day(day=day)
-    return [*missed, yesterday]
+    return days
