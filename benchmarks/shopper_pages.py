@@ -29,7 +29,7 @@ from django.urls import reverse  # noqa: E402
 from benchmarks.pagetiming import marketplace_summary, pages_report  # noqa: E402
 from marketplace.models import User  # noqa: E402
 from marketplace.selectors import offer_list_upcoming  # noqa: E402
-from marketplace.views import OFFERS_PER_PAGE  # noqa: E402
+from storefront.views import OFFERS_PER_PAGE  # noqa: E402
 
 
 def main() -> None:
@@ -43,12 +43,12 @@ def main() -> None:
     offer = offer_list_upcoming().first()
     if busiest is None or offer is None:
         sys.exit("Nothing to show: seed the database first (manage.py seed_demo).")
-    home = reverse("marketplace:home")
+    home = reverse("storefront:home")
     last_page = max(1, math.ceil(offer_list_upcoming().count() / OFFERS_PER_PAGE))
     visitor, shopper = Client(SERVER_NAME="127.0.0.1"), Client(SERVER_NAME="127.0.0.1")
     shopper.force_login(busiest)
     print(marketplace_summary())
-    offer_page = reverse("marketplace:offer_detail", args=[offer.pk])
+    offer_page = reverse("storefront:offer_detail", args=[offer.pk])
     pages_report(
         [
             ("home", visitor, home),
@@ -59,9 +59,9 @@ def main() -> None:
             (
                 f"my bookings ({busiest.booking_count} bookings)",
                 shopper,
-                reverse("marketplace:my_bookings"),
+                reverse("storefront:my_bookings"),
             ),
-            ("sign-up form", visitor, reverse("marketplace:signup")),
+            ("sign-up form", visitor, reverse("storefront:signup")),
         ],
         repeat=args.repeat,
     )

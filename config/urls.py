@@ -7,5 +7,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dashboard/", include("metrics.urls")),
     path("newsletter/", include("newsletter.urls")),
-    path("", include("marketplace.urls")),
+    path("", include("storefront.urls")),
 ]

@@ -51,4 +51,4 @@ def click(request: HttpRequest, token: str) -> HttpResponse:
         offer_id = click_record(token=token)
     except InvalidLink as error:
         return invalid_link(request, error)
-    return redirect("marketplace:offer_detail", offer_id=offer_id)
+    return redirect("storefront:offer_detail", offer_id=offer_id)

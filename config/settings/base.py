@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "recommendations",
     "newsletter",
     "metrics",
+    "storefront",
 ]
 
 MIDDLEWARE = [
@@ -109,9 +110,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "marketplace.User"
-LOGIN_URL = "marketplace:login"
-LOGIN_REDIRECT_URL = "marketplace:home"
-LOGOUT_REDIRECT_URL = "marketplace:home"
+LOGIN_URL = "storefront:login"
+LOGIN_REDIRECT_URL = "storefront:home"
+LOGOUT_REDIRECT_URL = "storefront:home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -121,7 +121,7 @@ def test_a_click_is_recorded_and_lands_on_the_offer_page(client, send):
     )
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("marketplace:offer_detail", args=[offer.pk])
+    assert response["Location"] == reverse("storefront:offer_detail", args=[offer.pk])
     click = Click.objects.get()
     assert (click.send, click.campaign, click.user, click.offer) == (
         send,
@@ -152,5 +152,5 @@ def test_an_old_click_link_still_lands_on_the_offer_but_is_not_recorded(client, 
     response = client.get(reverse("newsletter:click", args=[token]))
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("marketplace:offer_detail", args=[offer.pk])
+    assert response["Location"] == reverse("storefront:offer_detail", args=[offer.pk])
     assert not Click.objects.exists()

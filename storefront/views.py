@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from marketplace.forms import BookingForm, CategoryFilterForm, EmailAuthenticationForm, SignupForm
+from storefront.forms import BookingForm, CategoryFilterForm, EmailAuthenticationForm, SignupForm
 from marketplace.models import Offer
 from marketplace.selectors import (
     booking_list_for_user,
@@ -38,7 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
     page = Paginator(offers, OFFERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
-        "marketplace/home.html",
+        "storefront/home.html",
         {
             "filter_form": filter_form,
             "category": category,
@@ -58,7 +58,7 @@ def offer_detail_render(
     )
     return render(
         request,
-        "marketplace/offer_detail.html",
+        "storefront/offer_detail.html",
         {"offer": offer, "booking_form": booking_form, "live_booking": live_booking},
     )
 
@@ -79,7 +79,7 @@ def offer_book(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = offer_visible_or_404(offer_id)
     if not request.user.is_authenticated:
         # Back to the offer page after logging in: this URL only takes POSTs.
-        return redirect_to_login(reverse("marketplace:offer_detail", args=[offer.pk]))
+        return redirect_to_login(reverse("storefront:offer_detail", args=[offer.pk]))
     form = BookingForm(request.POST)
     if form.is_valid():
         try:
@@ -96,7 +96,7 @@ def offer_book(request: HttpRequest, offer_id: int) -> HttpResponse:
                 f"Booked {booking.quantity} place{'s' if booking.quantity > 1 else ''} "
                 f"for “{offer.title}”.",
             )
-            return redirect("marketplace:my_bookings")
+            return redirect("storefront:my_bookings")
     return offer_detail_render(request, offer, form)
 
 
@@ -113,7 +113,7 @@ def safe_next_url(request: HttpRequest) -> str | None:
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("marketplace:home")
+        return redirect("storefront:home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,14 +124,14 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome to Passerelle! You are signed in as {user.email}.")
-            return redirect(safe_next_url(request) or "marketplace:home")
+            return redirect(safe_next_url(request) or "storefront:home")
     return render(
-        request, "marketplace/signup.html", {"form": form, "next": safe_next_url(request)}
+        request, "storefront/signup.html", {"form": form, "next": safe_next_url(request)}
     )
 
 
 class ShopperLoginView(LoginView):
-    template_name = "marketplace/login.html"
+    template_name = "storefront/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
@@ -148,17 +148,17 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     page = Paginator(booking_list_for_user(user=request.user), BOOKINGS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    return render(request, "marketplace/my_bookings.html", {"page": page})
+    return render(request, "storefront/my_bookings.html", {"page": page})
 
 
 @require_POST
 def booking_cancel_view(request: HttpRequest, booking_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
-        return redirect_to_login(reverse("marketplace:my_bookings"))
+        return redirect_to_login(reverse("storefront:my_bookings"))
     try:
         booking = booking_cancel(user=request.user, booking_id=booking_id)
     except BookingError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"Your booking for “{booking.offer.title}” is cancelled.")
-    return redirect("marketplace:my_bookings")
+    return redirect("storefront:my_bookings")

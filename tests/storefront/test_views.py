@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from marketplace.models import Booking, Offer, User
 from marketplace.services import booking_create
-from marketplace.views import OFFERS_PER_PAGE
+from storefront.views import OFFERS_PER_PAGE
 from tests.factories import (
     BookingFactory,
     CategoryFactory,
@@ -20,22 +20,22 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-HOME = reverse("marketplace:home")
-MY_BOOKINGS = reverse("marketplace:my_bookings")
-SIGNUP = reverse("marketplace:signup")
-LOGIN = reverse("marketplace:login")
+HOME = reverse("storefront:home")
+MY_BOOKINGS = reverse("storefront:my_bookings")
+SIGNUP = reverse("storefront:signup")
+LOGIN = reverse("storefront:login")
 
 
 def detail_url(offer: Offer) -> str:
-    return reverse("marketplace:offer_detail", args=[offer.pk])
+    return reverse("storefront:offer_detail", args=[offer.pk])
 
 
 def book_url(offer: Offer) -> str:
-    return reverse("marketplace:offer_book", args=[offer.pk])
+    return reverse("storefront:offer_book", args=[offer.pk])
 
 
 def cancel_url(booking: Booking) -> str:
-    return reverse("marketplace:booking_cancel", args=[booking.pk])
+    return reverse("storefront:booking_cancel", args=[booking.pk])
 
 
 def page_messages(response) -> list[str]:
@@ -148,7 +148,7 @@ def test_layout_has_landmarks_a_skip_link_and_the_stylesheet(client):
     assert '<a class="skip-link" href="#content">' in html
     assert '<main id="content"' in html
     assert '<nav class="site-nav" aria-label="Main">' in html
-    assert "/static/marketplace/site.css" in html
+    assert "/static/storefront/site.css" in html
     assert 'name="viewport"' in html
 
 
@@ -205,7 +205,7 @@ def test_offer_page_of_an_inactive_or_unknown_offer_is_not_found(client):
     withdrawn = OfferFactory(is_active=False)
 
     assert client.get(detail_url(withdrawn)).status_code == 404
-    assert client.get(reverse("marketplace:offer_detail", args=[999_999])).status_code == 404
+    assert client.get(reverse("storefront:offer_detail", args=[999_999])).status_code == 404
 
 
 def test_offer_page_says_a_sold_out_offer_is_sold_out(client, shopper):
@@ -464,8 +464,8 @@ def test_login_with_a_wrong_password_shows_an_error(client):
 def test_logout_is_a_post_that_ends_the_session(client, shopper):
     client.force_login(shopper)
 
-    assert client.get(reverse("marketplace:logout")).status_code == 405
-    response = client.post(reverse("marketplace:logout"), follow=True)
+    assert client.get(reverse("storefront:logout")).status_code == 405
+    response = client.post(reverse("storefront:logout"), follow=True)
 
     assert SESSION_KEY not in client.session
     assert page_messages(response) == ["You are logged out."]

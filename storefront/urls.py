@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from marketplace import views
+from storefront import views
 
-app_name = "marketplace"
+app_name = "storefront"
 
 urlpatterns = [
     path("", views.home, name="home"),

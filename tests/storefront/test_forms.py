@@ -1,6 +1,6 @@
 import pytest
 
-from marketplace.forms import PLACES_PER_BOOKING_MAX, BookingForm, CategoryFilterForm, SignupForm
+from storefront.forms import PLACES_PER_BOOKING_MAX, BookingForm, CategoryFilterForm, SignupForm
 
 pytestmark = pytest.mark.django_db
 
