@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from storefront.forms import BookingForm, CategoryFilterForm, EmailAuthenticationForm, SignupForm
 from marketplace.models import Offer
 from marketplace.selectors import (
     booking_list_for_user,
@@ -25,6 +24,7 @@ from marketplace.selectors import (
     offer_list_upcoming,
 )
 from marketplace.services import BookingError, booking_cancel, booking_create, user_register
+from storefront.forms import BookingForm, CategoryFilterForm, EmailAuthenticationForm, SignupForm
 
 OFFERS_PER_PAGE = 24
 BOOKINGS_PER_PAGE = 20
@@ -125,9 +125,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome to Passerelle! You are signed in as {user.email}.")
             return redirect(safe_next_url(request) or "storefront:home")
-    return render(
-        request, "storefront/signup.html", {"form": form, "next": safe_next_url(request)}
-    )
+    return render(request, "storefront/signup.html", {"form": form, "next": safe_next_url(request)})
 
 
 class ShopperLoginView(LoginView):
