@@ -7,13 +7,16 @@ many users at once (the newsletter asks per chunk of recipients); strategies
 without one are called user by user.
 """
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
+from django.utils import timezone
 
 from marketplace.models import Offer, User
+from recommendations.lists import RecommendationList, RecommendationRequest, RecommendedItem
 
 
 @dataclass(frozen=True)
@@ -95,3 +98,81 @@ def recommendations_for_users(
         return batch(users=users, limit=limit)
     recommend = STRATEGIES[name]
     return {user.pk: recommend(user=user, limit=limit) for user in users}
+
+
+def recommendation_list_compute(
+    *, request: RecommendationRequest, strategy: str | None = None
+) -> RecommendationList:
+    """The list that `strategy` (default: RECOMMENDATION_STRATEGY) computes for `request`."""
+    return recommendation_lists_compute(requests=[request], strategy=strategy)[0]
+
+
+def recommendation_lists_compute(
+    *, requests: Sequence[RecommendationRequest], strategy: str | None = None
+) -> list[RecommendationList]:
+    """One computed list per request, in the requests' order.
+
+    Requests of saved users without a location override go through the
+    strategy's batch form together; the others are computed one by one.
+    Categories are applied to a longer list, which a strategy that knows them
+    natively will make exact.
+    """
+    name = strategy_resolve(strategy)
+    users = User.objects.in_bulk([r.user_id for r in requests if r.user_id is not None])
+    batched = [r for r in requests if r.user_id in users and r.location is None]
+    widest = max((fetch_size(r) for r in batched), default=0)
+    picks = recommendations_for_users(
+        users=[users[r.user_id] for r in batched], limit=widest, strategy=name
+    )
+    lists = []
+    for request in requests:
+        if request.user_id in users and request.location is None:
+            found = picks.get(request.user_id, [])
+        else:
+            found = recommendations_for_user(
+                user=user_for_request(request=request, users=users),
+                limit=fetch_size(request),
+                strategy=name,
+            )
+        lists.append(recommendation_list_from(request=request, found=found, strategy=name))
+    return lists
+
+
+def fetch_size(request: RecommendationRequest) -> int:
+    return request.limit * 5 if request.categories else request.limit
+
+
+def user_for_request(*, request: RecommendationRequest, users: dict[int, User]) -> User | None:
+    """The user a per-user strategy ranks for, placed at the request's location if it has one.
+
+    An anonymous request with a location is ranked as an unsaved user living there.
+    """
+    user = users.get(request.user_id) if request.user_id is not None else None
+    if request.location is None:
+        return user
+    placed = User() if user is None else copy.copy(user)
+    placed.home_latitude = request.location.latitude
+    placed.home_longitude = request.location.longitude
+    placed.home_city = request.location.label
+    return placed
+
+
+def recommendation_list_from(
+    *, request: RecommendationRequest, found: list[Recommendation], strategy: str
+) -> RecommendationList:
+    wanted = set(request.categories)
+    kept = [r for r in found if not wanted or r.offer.category.slug in wanted][: request.limit]
+    return RecommendationList(
+        request_id=request.request_id,
+        items=tuple(
+            RecommendedItem(
+                offer_id=r.offer.pk, score=r.score, reason=r.reason, distance_km=r.distance_km
+            )
+            for r in kept
+        ),
+        strategy=strategy,
+        generated_at=timezone.now(),
+        variant=request.variant,
+        user_id=request.user_id,
+        personalised=request.user_id is not None,
+    )
