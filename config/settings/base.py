@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "marketplace",
     "recommendations",
     "newsletter",
+    "experiments",
     "metrics",
     "storefront",
 ]
