@@ -5,10 +5,12 @@ Works on per-user arrays only (no database), so the report and the simulated
 experiments of the tests run the same code.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from experiments.formatting import p_value_text
 from experiments.statistics import (
     Difference,
     Estimate,
@@ -61,7 +63,7 @@ class ArmData:
 class MetricComparison:
     key: str
     label: str
-    # How the figure reads: "share" and "ratio" in percent, "mean" as a number.
+    # How the figure reads: "share" in percent, "mean" as a number.
     unit: str
     control: Estimate
     treatment: Estimate
@@ -82,89 +84,107 @@ class Comparison:
         return next(metric for metric in self.metrics if metric.key == key)
 
 
-def share_metric(
-    key: str, label: str, control_hits, control_total, treatment_hits, treatment_total
-):
-    return MetricComparison(
+@dataclass(frozen=True)
+class MetricSpec:
+    """How one metric of the report is estimated per arm and compared between arms."""
+
+    key: str
+    label: str
+    unit: str
+    test: str
+    estimate: Callable[[ArmData], Estimate]
+    difference: Callable[[ArmData, ArmData], Difference]  # (treatment, control)
+    total: Callable[[ArmData], int]
+
+
+def share_spec(key: str, label: str, hits: Callable[[ArmData], int], total_of) -> MetricSpec:
+    """A share of users, `hits(arm)` out of `total_of(arm)`."""
+    return MetricSpec(
         key=key,
         label=label,
         unit="share",
-        control=proportion_estimate(int(control_hits), int(control_total)),
-        treatment=proportion_estimate(int(treatment_hits), int(treatment_total)),
-        difference=proportion_difference(
-            int(treatment_hits), int(treatment_total), int(control_hits), int(control_total)
-        ),
         test="two-proportion z-test",
-        totals={"control": int(control_hits), "treatment": int(treatment_hits)},
+        estimate=lambda arm: proportion_estimate(int(hits(arm)), int(total_of(arm))),
+        difference=lambda treatment, control: proportion_difference(
+            int(hits(treatment)),
+            int(total_of(treatment)),
+            int(hits(control)),
+            int(total_of(control)),
+        ),
+        total=lambda arm: int(hits(arm)),
     )
 
 
-def mean_metric(key: str, label: str, control: np.ndarray, treatment: np.ndarray):
-    return MetricComparison(
+def mean_spec(key: str, label: str, values: Callable[[ArmData], np.ndarray]) -> MetricSpec:
+    """A mean over exposed users of a per-user count."""
+    return MetricSpec(
         key=key,
         label=label,
         unit="mean",
-        control=mean_estimate(control),
-        treatment=mean_estimate(treatment),
-        difference=mean_difference(treatment, control),
         test="Welch's t-test",
-        totals={"control": int(control.sum()), "treatment": int(treatment.sum())},
+        estimate=lambda arm: mean_estimate(values(arm)),
+        difference=lambda treatment, control: mean_difference(values(treatment), values(control)),
+        total=lambda arm: int(values(arm).sum()),
     )
+
+
+def exposed(arm: ArmData) -> int:
+    return arm.users_exposed
+
+
+METRICS = (
+    share_spec(
+        "exposed",
+        "Users exposed (share of assigned)",
+        exposed,
+        lambda arm: arm.users_assigned,
+    ),
+    mean_spec("impressions", "Impressions per exposed user", lambda arm: arm.impressions),
+    MetricSpec(
+        key="ctr",
+        label="Click-through rate (clicks per impression)",
+        unit="share",
+        test="delta method, z-test",
+        estimate=lambda arm: ratio_estimate(arm.clicks, arm.impressions),
+        difference=lambda treatment, control: ratio_difference(
+            treatment.clicks, treatment.impressions, control.clicks, control.impressions
+        ),
+        total=lambda arm: int(arm.clicks.sum()),
+    ),
+    share_spec("clicked", "Exposed users who clicked", lambda arm: (arm.clicks > 0).sum(), exposed),
+    mean_spec("bookings", "Bookings per exposed user", lambda arm: arm.bookings),
+    mean_spec(
+        "attributed", "Attributed bookings per exposed user", lambda arm: arm.attributed_bookings
+    ),
+    share_spec(
+        "north_star",
+        "North star: exposed users booking 2+ categories",
+        lambda arm: arm.north_star.sum(),
+        exposed,
+    ),
+)
+
+
+def arm_estimates(arm: ArmData) -> dict[str, Estimate]:
+    """Every metric of one arm, without comparison (for the charts over time)."""
+    return {spec.key: spec.estimate(arm) for spec in METRICS}
 
 
 def arms_compare(*, control: ArmData, treatment: ArmData, treatment_share: float) -> Comparison:
     """Every metric of the report for two arms; `treatment_share` is the configured
     split (the flag's percentage / 100) that the sample-ratio check expects."""
     metrics = [
-        share_metric(
-            "exposed",
-            "Users exposed (share of assigned)",
-            control.users_exposed,
-            control.users_assigned,
-            treatment.users_exposed,
-            treatment.users_assigned,
-        ),
-        mean_metric(
-            "impressions",
-            "Impressions per exposed user",
-            control.impressions,
-            treatment.impressions,
-        ),
         MetricComparison(
-            key="ctr",
-            label="Click-through rate (clicks per impression)",
-            unit="ratio",
-            control=ratio_estimate(control.clicks, control.impressions),
-            treatment=ratio_estimate(treatment.clicks, treatment.impressions),
-            difference=ratio_difference(
-                treatment.clicks, treatment.impressions, control.clicks, control.impressions
-            ),
-            test="delta method, z-test",
-            totals={"control": int(control.clicks.sum()), "treatment": int(treatment.clicks.sum())},
-        ),
-        share_metric(
-            "clicked",
-            "Exposed users who clicked",
-            (control.clicks > 0).sum(),
-            control.users_exposed,
-            (treatment.clicks > 0).sum(),
-            treatment.users_exposed,
-        ),
-        mean_metric("bookings", "Bookings per exposed user", control.bookings, treatment.bookings),
-        mean_metric(
-            "attributed",
-            "Attributed bookings per exposed user",
-            control.attributed_bookings,
-            treatment.attributed_bookings,
-        ),
-        share_metric(
-            "north_star",
-            "North star: exposed users booking 2+ categories",
-            control.north_star.sum(),
-            control.users_exposed,
-            treatment.north_star.sum(),
-            treatment.users_exposed,
-        ),
+            key=spec.key,
+            label=spec.label,
+            unit=spec.unit,
+            control=spec.estimate(control),
+            treatment=spec.estimate(treatment),
+            difference=spec.difference(treatment, control),
+            test=spec.test,
+            totals={"control": spec.total(control), "treatment": spec.total(treatment)},
+        )
+        for spec in METRICS
     ]
     sample_ratio = sample_ratio_check(
         observed=[control.users_exposed, treatment.users_exposed],
@@ -189,10 +209,6 @@ def arms_compare(*, control: ArmData, treatment: ArmData, treatment_share: float
 
 def points(share: float) -> str:
     return f"{share * 100:.1f}"
-
-
-def p_value_text(p_value: float) -> str:
-    return "p < 0.0001" if p_value < 0.0001 else f"p = {p_value:.4f}"
 
 
 def verdict_write(
