@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
@@ -180,3 +181,23 @@ def test_a_click_is_attributed_once_its_exposure_is_drained(shown_list, offer, s
     assert booking_attributions_record(since=clicked_at) == 0  # exposure still in the buffer
     exposure_of(shown_list, 2, shown_at=clicked_at)
     assert booking_attributions_record(since=clicked_at) == 1
+
+
+def test_the_template_tag_writes_the_signed_click_link_of_a_position():
+    offer_ids = (11, 12, 13)
+    recommendations = RecommendationList(
+        request_id="req9",
+        items=tuple(RecommendedItem(offer_id=pk, score=1.0, reason="") for pk in offer_ids),
+        strategy="geo",
+        generated_at=timezone.now(),
+        user_id=5,
+    )
+    template = Template(
+        "{% load recommendation_links %}{% for item in recommendations.items %}"
+        "{% recommendation_click_url recommendations forloop.counter %} {% endfor %}"
+    )
+
+    links = template.render(Context({"recommendations": recommendations})).split()
+
+    assert len(set(links)) == 3
+    assert all(link.startswith("/r/") for link in links)

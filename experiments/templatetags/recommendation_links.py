@@ -1,5 +1,8 @@
-"""`{% recommendation_click_url recommendations forloop.counter %}`: the tracked link of
-the offer at that position of a RecommendationList, for pages showing recommendations."""
+"""The tracked link of the offer at a position of a RecommendationList, for pages:
+
+{% load recommendation_links %}
+<a href="{% recommendation_click_url recommendations forloop.counter %}">
+"""
 
 from django import template
 
