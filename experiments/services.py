@@ -20,7 +20,7 @@ from experiments.buffer import (
 )
 from experiments.clicks import ClickLink
 from experiments.models import BookingAttribution, Exposure, RecommendationClick
-from marketplace.models import Booking, Offer
+from marketplace.models import Booking, Offer, User
 
 logger = logging.getLogger(__name__)
 
@@ -103,13 +103,20 @@ def exposure_rows_record(*, rows: list[dict]) -> None:
 def exposures_insert(*, rows: list[dict]) -> int:
     """Insert exposure rows in bulk; rows already there (same request and position) are skipped.
 
-    Rows naming an offer that no longer exists are dropped with a warning,
-    so one deleted offer cannot block the drain forever.
+    Rows naming an offer or a user that no longer exists are dropped with a
+    warning, so one deletion cannot block the drain forever.
     """
     offer_ids = {row["offer_id"] for row in rows}
-    existing = set(Offer.objects.filter(pk__in=offer_ids).values_list("pk", flat=True))
-    if missing := offer_ids - existing:
-        logger.warning("Dropping exposures of deleted offers %s", sorted(missing))
+    user_ids = {row["user_id"] for row in rows if row["user_id"] is not None}
+    offers = set(Offer.objects.filter(pk__in=offer_ids).values_list("pk", flat=True))
+    users = set(User.objects.filter(pk__in=user_ids).values_list("pk", flat=True))
+    missing_offers, missing_users = offer_ids - offers, user_ids - users
+    if missing_offers or missing_users:
+        logger.warning(
+            "Dropping exposures of deleted offers %s or users %s",
+            sorted(missing_offers),
+            sorted(missing_users),
+        )
     exposures = [
         Exposure(
             request_id=row["request_id"],
@@ -124,7 +131,7 @@ def exposures_insert(*, rows: list[dict]) -> int:
             shown_at=parse_datetime(row["shown_at"]),
         )
         for row in rows
-        if row["offer_id"] in existing
+        if row["offer_id"] in offers and (row["user_id"] is None or row["user_id"] in users)
     ]
     Exposure.objects.bulk_create(exposures, ignore_conflicts=True, batch_size=1000)
     return len(exposures)

@@ -3,7 +3,6 @@ drain worker and a stopped Redis without loss or duplicates (ADR 0021)."""
 
 import os
 import signal
-import uuid
 
 import psycopg
 import pytest
@@ -30,12 +29,10 @@ LIST_LENGTH = 10
 
 
 @pytest.fixture
-def buffer(redis, settings):
-    """The exposure buffer on the test Redis, under a key of its own, emptied afterwards."""
+def buffer(redis, settings, exposure_stream):
+    """The exposure buffer on the test Redis (under the test's own stream key)."""
     settings.EXPOSURE_BUFFER_URL = settings.REDIS_URL
-    settings.EXPOSURE_STREAM_KEY = f"test:exposures:{uuid.uuid4().hex}"
-    yield settings.EXPOSURE_STREAM_KEY
-    redis.delete(settings.EXPOSURE_STREAM_KEY)
+    return exposure_stream
 
 
 @pytest.fixture
@@ -177,7 +174,7 @@ def test_a_drain_worker_killed_mid_batch_loses_and_duplicates_nothing_once_resta
     """A separate worker process is caught inside a batch (its INSERT waits on a row
     that another transaction holds), killed with SIGKILL, and a new one finishes."""
     settings.EXPOSURE_BUFFER_URL = settings.REDIS_URL
-    key = settings.EXPOSURE_STREAM_KEY = f"test:exposures:{uuid.uuid4().hex}"
+    key = settings.EXPOSURE_STREAM_KEY
     offers = OfferFactory.create_batch(LIST_LENGTH)
     user = UserFactory()
     lists = 300
