@@ -26,30 +26,31 @@ def database_url() -> str:
 
 def worker_process_start(*, log_path: Path, **env: str) -> subprocess.Popen:
     """A `celery worker` (solo pool) on the test database and Redis, logging to `log_path`."""
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=Path(settings.BASE_DIR),
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": database_url(),
-            "REDIS_URL": settings.REDIS_URL,
-            **env,
-        },
-        stdout=log_path.open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    with log_path.open("w") as log:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=Path(settings.BASE_DIR),
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "config.settings.test",
+                "DATABASE_URL": database_url(),
+                "REDIS_URL": settings.REDIS_URL,
+                **env,
+            },
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )

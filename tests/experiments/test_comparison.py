@@ -24,27 +24,33 @@ def simulated_arm(rng, *, users: int, north_star: float, assigned: int | None = 
     )
 
 
+def simulated_experiment(
+    seed_or_rng,
+    *,
+    control: tuple[int, float],
+    treatment: tuple[int, float],
+    treatment_share: float = 0.5,
+):
+    """The comparison of two simulated arms given as (users, north-star rate)."""
+    rng = np.random.default_rng(seed_or_rng)
+    return arms_compare(
+        control=simulated_arm(rng, users=control[0], north_star=control[1]),
+        treatment=simulated_arm(rng, users=treatment[0], north_star=treatment[1]),
+        treatment_share=treatment_share,
+    )
+
+
 def test_about_five_percent_of_200_aa_experiments_are_called_significant():
     rng = np.random.default_rng(2026)
     significant = 0
     for _ in range(200):
-        comparison = arms_compare(
-            control=simulated_arm(rng, users=1000, north_star=0.2),
-            treatment=simulated_arm(rng, users=1000, north_star=0.2),
-            treatment_share=0.5,
-        )
+        comparison = simulated_experiment(rng, control=(1000, 0.2), treatment=(1000, 0.2))
         significant += comparison.verdict.startswith("Treatment")
     assert 4 <= significant <= 18  # 2 % to 9 % of 200
 
 
 def test_a_five_point_effect_with_5000_users_per_arm_is_detected():
-    rng = np.random.default_rng(5)
-
-    comparison = arms_compare(
-        control=simulated_arm(rng, users=5000, north_star=0.20),
-        treatment=simulated_arm(rng, users=5000, north_star=0.25),
-        treatment_share=0.5,
-    )
+    comparison = simulated_experiment(5, control=(5000, 0.20), treatment=(5000, 0.25))
 
     north_star = comparison.metric("north_star")
     assert north_star.difference.significant
@@ -54,13 +60,10 @@ def test_a_five_point_effect_with_5000_users_per_arm_is_detected():
 
 
 def test_a_55_45_split_configured_as_50_50_on_20000_users_raises_the_mismatch_warning():
-    rng = np.random.default_rng(55)
-    treatment_users = rng.binomial(20_000, 0.55)
+    treatment_users = np.random.default_rng(55).binomial(20_000, 0.55)
 
-    comparison = arms_compare(
-        control=simulated_arm(rng, users=20_000 - treatment_users, north_star=0.2),
-        treatment=simulated_arm(rng, users=treatment_users, north_star=0.3),
-        treatment_share=0.5,
+    comparison = simulated_experiment(
+        55, control=(20_000 - treatment_users, 0.2), treatment=(treatment_users, 0.3)
     )
 
     assert comparison.sample_ratio.mismatch
@@ -69,25 +72,15 @@ def test_a_55_45_split_configured_as_50_50_on_20000_users_raises_the_mismatch_wa
 
 
 def test_the_configured_split_is_what_the_sample_ratio_is_checked_against():
-    rng = np.random.default_rng(10)
-
-    comparison = arms_compare(
-        control=simulated_arm(rng, users=18_000, north_star=0.2),
-        treatment=simulated_arm(rng, users=2_000, north_star=0.2),
-        treatment_share=0.1,
+    comparison = simulated_experiment(
+        10, control=(18_000, 0.2), treatment=(2_000, 0.2), treatment_share=0.1
     )
 
     assert not comparison.sample_ratio.mismatch
 
 
 def test_an_underpowered_experiment_says_how_many_more_users_it_needs():
-    rng = np.random.default_rng(3)
-
-    comparison = arms_compare(
-        control=simulated_arm(rng, users=500, north_star=0.2),
-        treatment=simulated_arm(rng, users=500, north_star=0.2),
-        treatment_share=0.5,
-    )
+    comparison = simulated_experiment(3, control=(500, 0.2), treatment=(500, 0.2))
 
     assert comparison.verdict.startswith("No significant difference yet: about ")
     assert comparison.verdict.endswith("more users per arm are needed to detect 2 points.")
@@ -96,13 +89,7 @@ def test_an_underpowered_experiment_says_how_many_more_users_it_needs():
 
 
 def test_every_metric_has_an_interval_per_variant_and_a_tested_difference():
-    rng = np.random.default_rng(1)
-
-    comparison = arms_compare(
-        control=simulated_arm(rng, users=800, north_star=0.2),
-        treatment=simulated_arm(rng, users=800, north_star=0.2),
-        treatment_share=0.5,
-    )
+    comparison = simulated_experiment(1, control=(800, 0.2), treatment=(800, 0.2))
 
     for metric in comparison.metrics:
         for estimate in (metric.control, metric.treatment):
@@ -123,12 +110,6 @@ def test_only_users_first_exposed_by_a_day_are_kept_until_that_day():
 
 @pytest.mark.parametrize("north_star", [0.0, 1.0])
 def test_degenerate_arms_give_no_p_value_rather_than_an_error(north_star):
-    rng = np.random.default_rng(0)
-
-    comparison = arms_compare(
-        control=simulated_arm(rng, users=50, north_star=north_star),
-        treatment=simulated_arm(rng, users=50, north_star=north_star),
-        treatment_share=0.5,
-    )
+    comparison = simulated_experiment(0, control=(50, north_star), treatment=(50, north_star))
 
     assert comparison.metric("north_star").difference.p_value is None

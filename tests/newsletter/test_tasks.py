@@ -7,15 +7,11 @@ SIGKILL half-way through a campaign, as a machine failure would.
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings as django_settings
 from waffle.testutils import override_switch
 
 from config.celery import app as celery_app
@@ -27,9 +23,7 @@ from newsletter.tasks import (
     campaigns_resume_stalled_task,
 )
 from tests.newsletter.conftest import consenting_user, refuse_data
-from tests.workers import database_url, wait_until
-
-BASE_DIR = Path(django_settings.BASE_DIR)
+from tests.workers import wait_until, worker_process_start
 
 
 def campaign_sent(campaign_id: int):
@@ -130,36 +124,12 @@ def test_a_campaign_interrupted_by_a_killed_worker_resumes_with_exactly_the_miss
     users = [consenting_user() for _ in range(12)]
     gate = Gate(smtp_server, open_for=6)
     celery_app.control.purge()
-    log = (tmp_path / "worker.log").open("w")
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=BASE_DIR,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": database_url(),
-            "REDIS_URL": settings.REDIS_URL,
-            "EMAIL_HOST": settings.EMAIL_HOST,
-            "EMAIL_PORT": str(settings.EMAIL_PORT),
-            # The killed worker's claims expire quickly, so the resume can take them.
-            "NEWSLETTER_SEND_LEASE_SECONDS": "2",
-        },
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    worker = worker_process_start(
+        log_path=tmp_path / "worker.log",
+        EMAIL_HOST=settings.EMAIL_HOST,
+        EMAIL_PORT=str(settings.EMAIL_PORT),
+        # The killed worker's claims expire quickly, so the resume can take them.
+        NEWSLETTER_SEND_LEASE_SECONDS="2",
     )
     try:
         campaign_dispatch_task.delay(campaign.pk)
@@ -171,7 +141,6 @@ def test_a_campaign_interrupted_by_a_killed_worker_resumes_with_exactly_the_miss
         gate.released.set()
         if worker.poll() is None:
             worker.kill()
-        log.close()
 
     assert len(smtp_server.messages) == 6
     assert campaign.sends.filter(status=Send.Status.SENT).count() == 6
