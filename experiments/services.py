@@ -88,8 +88,11 @@ def exposures_log(
 
 
 def exposure_rows_record(*, rows: list[dict]) -> None:
-    """Buffer `rows` in Redis, or write them directly when the buffer is unavailable."""
+    """Buffer `rows` in Redis, or write them directly when there is no buffer or it is down."""
     if not rows:
+        return
+    if not settings.EXPOSURE_BUFFER_URL:
+        exposures_insert(rows=rows, drop_dangling=False)
         return
     try:
         buffer_push(rows=rows)
@@ -97,44 +100,56 @@ def exposure_rows_record(*, rows: list[dict]) -> None:
         logger.warning(
             "Exposure buffer unavailable, writing %s rows directly: %s", len(rows), error
         )
-        exposures_insert(rows=rows)
+        exposures_insert(rows=rows, drop_dangling=False)
 
 
-def exposures_insert(*, rows: list[dict]) -> int:
+def exposure_of_row(row: dict) -> Exposure:
+    return Exposure(
+        request_id=row["request_id"],
+        position=row["position"],
+        offer_id=row["offer_id"],
+        user_id=row["user_id"],
+        visitor_id=row["visitor_id"],
+        surface=row["surface"],
+        variant=row["variant"],
+        strategy=row["strategy"],
+        model_version=row["model_version"],
+        shown_at=parse_datetime(row["shown_at"]),
+    )
+
+
+def exposures_insert(*, rows: list[dict], drop_dangling: bool = True) -> int:
     """Insert exposure rows in bulk; rows already there (same request and position) are skipped.
 
-    Rows naming an offer or a user that no longer exists are dropped with a
-    warning, so one deletion cannot block the drain forever.
+    With `drop_dangling`, rows naming an offer or user deleted since they
+    were made are dropped with a warning first, so one deletion cannot block
+    the drain forever (PostgreSQL checks the foreign keys only at commit, too
+    late to retry without them). A request writing what it has just shown
+    skips those two queries.
     """
+    kept = rows_with_existing_references(rows) if drop_dangling else rows
+    Exposure.objects.bulk_create(
+        [exposure_of_row(row) for row in kept], ignore_conflicts=True, batch_size=1000
+    )
+    return len(kept)
+
+
+def rows_with_existing_references(rows: list[dict]) -> list[dict]:
     offer_ids = {row["offer_id"] for row in rows}
     user_ids = {row["user_id"] for row in rows if row["user_id"] is not None}
     offers = set(Offer.objects.filter(pk__in=offer_ids).values_list("pk", flat=True))
     users = set(User.objects.filter(pk__in=user_ids).values_list("pk", flat=True))
-    missing_offers, missing_users = offer_ids - offers, user_ids - users
-    if missing_offers or missing_users:
+    if offer_ids - offers or user_ids - users:
         logger.warning(
             "Dropping exposures of deleted offers %s or users %s",
-            sorted(missing_offers),
-            sorted(missing_users),
+            sorted(offer_ids - offers),
+            sorted(user_ids - users),
         )
-    exposures = [
-        Exposure(
-            request_id=row["request_id"],
-            position=row["position"],
-            offer_id=row["offer_id"],
-            user_id=row["user_id"],
-            visitor_id=row["visitor_id"],
-            surface=row["surface"],
-            variant=row["variant"],
-            strategy=row["strategy"],
-            model_version=row["model_version"],
-            shown_at=parse_datetime(row["shown_at"]),
-        )
+    return [
+        row
         for row in rows
         if row["offer_id"] in offers and (row["user_id"] is None or row["user_id"] in users)
     ]
-    Exposure.objects.bulk_create(exposures, ignore_conflicts=True, batch_size=1000)
-    return len(exposures)
 
 
 def exposures_drain(*, batch_size: int | None = None, max_batches: int | None = None) -> int:

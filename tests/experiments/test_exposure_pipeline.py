@@ -148,14 +148,17 @@ def test_without_redis_configured_exposures_are_written_directly(offers, shopper
     assert set(stored_keys()) == expected_keys(1)
 
 
-def test_exposures_of_a_deleted_offer_are_dropped_and_the_rest_stored(offers, shopper, settings):
-    settings.EXPOSURE_BUFFER_URL = ""
+def test_the_drain_drops_exposures_of_an_offer_deleted_meanwhile_and_stores_the_rest(
+    buffer, offers, shopper
+):
     rows = list_rows(offers, shopper, 0)
     rows[3]["offer_id"] = 10**9
 
     exposure_rows_record(rows=rows)
+    exposures_drain()
 
     assert Exposure.objects.count() == 9
+    assert buffer_length() == 0
 
 
 def insert_waiting_on_lock() -> bool:
