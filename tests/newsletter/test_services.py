@@ -19,6 +19,7 @@ from newsletter.services import (
     campaigns_to_resume,
     sends_claim,
 )
+from tests.conftest import free_port
 from tests.factories import BookingFactory, UserFactory
 from tests.newsletter.conftest import (
     consenting_user,
@@ -325,3 +326,14 @@ def test_each_sent_message_is_logged_as_exposures_of_its_offers(
     assert {(e.request_id, e.surface, e.strategy) for e in exposures} == {
         (f"newsletter-{send.pk}", "newsletter", "popular")
     }
+
+
+def test_sent_messages_are_still_logged_as_exposures_while_redis_is_stopped(
+    smtp_server, popular_offers, campaign, settings
+):
+    settings.EXPOSURE_BUFFER_URL = f"redis://127.0.0.1:{free_port()}/0"
+    users = [consenting_user() for _ in range(3)]
+
+    send_all(campaign)
+
+    assert Exposure.objects.filter(user__in=users, surface="newsletter").count() == 3 * 5
