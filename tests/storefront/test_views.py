@@ -396,6 +396,19 @@ def test_signup_with_a_badly_formed_postcode_is_refused(client):
     assert not User.objects.exists()
 
 
+def test_signup_with_an_email_longer_than_the_column_is_a_form_error_not_a_server_error(client):
+    # Syntactically valid (64-character local part, 63-character labels), 259 characters.
+    long_email = "a" * 64 + "@" + ".".join(["b" * 63] * 3) + ".fr"
+
+    response = client.post(SIGNUP, signup_data(email=long_email))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == [
+        "An email address has at most 254 characters."
+    ]
+    assert not User.objects.exists()
+
+
 def test_signup_with_an_email_already_used_is_refused_whatever_its_case(client):
     UserFactory(email="camille@example.org")
 
