@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from marketplace.models import Booking, User
 from newsletter.models import Campaign, Click, Send, Unsubscription
+from newsletter.tokens import InvalidLink, unsubscribe_token_read
 from recommendations.strategies import Recommendation, recommendations_for_users
 
 ATTRIBUTION_WINDOW = timedelta(days=7)
@@ -160,3 +161,17 @@ def preview_batch(
     picks = recommendations_for_users(users=users, limit=OFFERS_PER_EMAIL, strategy=strategy)
     for user in users:
         yield user, picks.get(user.pk, [])
+
+
+def send_for_unsubscribe_token(*, token: str) -> Send:
+    """The send (with its recipient) an unsubscribe link was made for.
+
+    Raises InvalidLink for a forged, damaged or expired token, and for an
+    authentic one whose send no longer exists, so the confirmation page and the
+    unsubscription refuse the same links.
+    """
+    send_id = unsubscribe_token_read(token=token)
+    send = Send.objects.select_related("user").filter(pk=send_id).first()
+    if send is None:
+        raise InvalidLink("This unsubscribe link is not valid any more.")
+    return send

@@ -30,9 +30,10 @@ from newsletter.selectors import (
     campaigns_stalled,
     claimable_condition,
     newsletter_recipients,
+    send_for_unsubscribe_token,
     send_ranges_to_deliver,
 )
-from newsletter.tokens import InvalidLink, click_token_read, unsubscribe_token_read
+from newsletter.tokens import click_token_read
 from recommendations.strategies import Recommendation, recommendations_for_users, strategy_names
 
 logger = logging.getLogger(__name__)
@@ -273,10 +274,7 @@ def newsletter_unsubscribe(*, token: str, method: str) -> Send:
 
     Raises InvalidLink for a forged or expired token, before any change.
     """
-    send_id = unsubscribe_token_read(token=token)
-    send = Send.objects.select_related("user").filter(pk=send_id).first()
-    if send is None:
-        raise InvalidLink("This unsubscribe link is not valid any more.")
+    send = send_for_unsubscribe_token(token=token)
     if user_newsletter_consent_set(user=send.user, consent=False):
         Unsubscription.objects.create(
             user=send.user,
