@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import waffle
+from celery import current_app, group
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
@@ -40,10 +41,21 @@ logger = logging.getLogger(__name__)
 
 PAUSE_SWITCH = "newsletter_paused"
 MATERIALISE_BATCH = 2000
+# The chunk task is queued by its registered name: newsletter.tasks imports this
+# module, so importing the task object here would be circular.
+CHUNK_TASK_NAME = "newsletter.campaign_send_chunk"
 
 
 class DeliveryError(Exception):
     """A transient SMTP failure; the chunk's unsent sends are pending again, ready for a retry."""
+
+
+@dataclass(frozen=True)
+class CampaignDispatch:
+    """What dispatching did: how many chunk tasks it queued, and whether the switch held it."""
+
+    chunks: int
+    paused: bool
 
 
 @dataclass
@@ -58,6 +70,20 @@ def newsletter_is_paused() -> bool:
     return waffle.switch_is_active(PAUSE_SWITCH)
 
 
+def campaign_strategy_validate(*, strategy: str) -> str:
+    """`strategy` if it is registered; a ValidationError on the strategy field otherwise.
+
+    Checked on every write, because a campaign with an unknown strategy fails
+    each of its chunks and the stalled-campaign sweep would retry it forever.
+    """
+    if strategy not in strategy_names():
+        known = ", ".join(strategy_names())
+        raise ValidationError(
+            {"strategy": f"Unknown strategy {strategy!r}; choose one of: {known}."}
+        )
+    return strategy
+
+
 def campaign_create(
     *,
     subject: str,
@@ -65,12 +91,20 @@ def campaign_create(
     strategy: str | None = None,
     week: str | None = None,
 ) -> Campaign:
-    strategy = strategy or settings.RECOMMENDATION_STRATEGY
-    if strategy not in strategy_names():
-        raise ValidationError({"strategy": f"Unknown strategy {strategy!r}."})
+    strategy = campaign_strategy_validate(strategy=strategy or settings.RECOMMENDATION_STRATEGY)
     return Campaign.objects.create(
         subject=subject, planned_at=planned_at, strategy=strategy, week=week
     )
+
+
+def campaign_update(
+    *, campaign: Campaign, subject: str, planned_at: datetime, strategy: str
+) -> None:
+    """Change what staff may edit of a campaign; its strategy must be registered."""
+    campaign.subject = subject
+    campaign.planned_at = planned_at
+    campaign.strategy = campaign_strategy_validate(strategy=strategy)
+    campaign.save(update_fields=["subject", "planned_at", "strategy"])
 
 
 def iso_week_label(day: date) -> str:
@@ -129,6 +163,27 @@ def campaign_start(*, campaign_id: int) -> list[tuple[int, int]]:
     if not ranges:
         campaign_finish_if_done(campaign_id=campaign.pk)
     return ranges
+
+
+def campaign_dispatch(*, campaign_id: int) -> CampaignDispatch:
+    """Start or resume a campaign and queue one chunk task per range of sends to deliver.
+
+    The one way to hand a campaign to the workers: the dispatch task (weekly
+    start, stalled-campaign sweep), the admin action and `send_newsletter
+    --queue` all call it. Chunks are queued once the current transaction
+    commits, never awaited, with no result stored (the sends' rows are the
+    record, so only the broker is needed). An unreachable broker raises kombu's
+    OperationalError after the campaign started: its sends wait as pending for
+    the sweep or a manual resume.
+    """
+    ranges = campaign_start(campaign_id=campaign_id)
+    if ranges:
+        chunks = group(
+            current_app.signature(CHUNK_TASK_NAME, args=(campaign_id, first, last))
+            for first, last in ranges
+        )
+        transaction.on_commit(lambda: chunks.apply_async(ignore_result=True))
+    return CampaignDispatch(chunks=len(ranges), paused=newsletter_is_paused())
 
 
 def campaign_finish_if_done(*, campaign_id: int) -> bool:
