@@ -6,12 +6,15 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
+from marketplace.admin.users import UserAdmin
+from marketplace.models import User
 from newsletter.models import Campaign, Click, Send, Unsubscription
 from newsletter.selectors import campaign_attributed_booking_count, campaign_send_counts
 from newsletter.services import (
     campaign_create,
     campaign_dispatch,
     campaign_update,
+    newsletter_consent_set,
     newsletter_is_paused,
 )
 from recommendations.strategies import strategy_names
@@ -176,3 +179,15 @@ class UnsubscriptionAdmin(ReadOnlyAdmin):
     list_select_related = ["campaign", "user"]
     search_fields = ["user__email"]
     date_hierarchy = "created_at"
+
+
+# marketplace sits below the newsletter and cannot record unsubscriptions: the
+# people admin is re-registered here with consent changes going through the
+# newsletter's service.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class NewsletterAwareUserAdmin(UserAdmin):
+    def newsletter_consent_change(self, *, user: User, consent: bool) -> None:
+        newsletter_consent_set(user=user, consent=consent, method=Unsubscription.Method.STAFF)

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from marketplace.models import Offer
+from marketplace.models import Offer, User
 from marketplace.services import user_newsletter_consent_set
 from newsletter.emails import newsletter_message_build
 from newsletter.models import Campaign, Click, Send, Unsubscription
@@ -330,15 +330,29 @@ def newsletter_unsubscribe(*, token: str, method: str) -> Send:
     Raises InvalidLink for a forged or expired token, before any change.
     """
     send = send_for_unsubscribe_token(token=token)
-    if user_newsletter_consent_set(user=send.user, consent=False):
+    newsletter_consent_set(user=send.user, consent=False, method=method, send=send)
+    return send
+
+
+@transaction.atomic
+def newsletter_consent_set(
+    *, user: User, consent: bool, method: str, send: Send | None = None
+) -> bool:
+    """Give or withdraw a person's consent; a withdrawal is recorded as an unsubscription.
+
+    Every withdrawal counts in the funnel, whoever makes it (a link, staff);
+    repeats change and record nothing. Returns whether the consent changed.
+    """
+    changed = user_newsletter_consent_set(user=user, consent=consent)
+    if changed and not consent:
         Unsubscription.objects.create(
-            user=send.user,
+            user=user,
             send=send,
-            campaign_id=send.campaign_id,
+            campaign_id=send.campaign_id if send else None,
             method=method,
             created_at=timezone.now(),
         )
-    return send
+    return changed
 
 
 def click_record(*, token: str) -> int:

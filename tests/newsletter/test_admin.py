@@ -3,7 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from newsletter.models import Campaign, Send
+from newsletter.models import Campaign, Send, Unsubscription
+from tests.factories import UserFactory
+from tests.marketplace.test_admin import change_form_data
 from tests.newsletter.conftest import consenting_user
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +136,38 @@ def test_the_admin_edits_a_campaign_through_the_service(client, staff_user, camp
     assert response.status_code == 302
     campaign.refresh_from_db()
     assert (campaign.subject, campaign.strategy) == ("Winter picks", "geo")
+
+
+def test_consent_withdrawn_in_the_user_admin_is_recorded_as_an_unsubscription(client, staff_user):
+    user = consenting_user()
+    client.force_login(staff_user)
+    url = reverse("admin:marketplace_user_change", args=[user.pk])
+    form = change_form_data(client.get(url), "user_form")
+    del form["newsletter_consent"]  # an unticked box is not posted
+
+    response = client.post(url, form)
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.newsletter_consent, user.newsletter_consent_at) == (False, None)
+    unsubscription = Unsubscription.objects.get()
+    assert (unsubscription.user, unsubscription.method, unsubscription.send) == (
+        user,
+        Unsubscription.Method.STAFF,
+        None,
+    )
+
+
+def test_consent_given_in_the_user_admin_is_dated_and_records_no_unsubscription(client, staff_user):
+    user = UserFactory(newsletter_consent=False)
+    client.force_login(staff_user)
+    url = reverse("admin:marketplace_user_change", args=[user.pk])
+
+    response = client.post(
+        url, change_form_data(client.get(url), "user_form", newsletter_consent="on")
+    )
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.newsletter_consent and user.newsletter_consent_at is not None
+    assert not Unsubscription.objects.exists()
