@@ -17,6 +17,7 @@ from marketplace.geocoding import (
     rows_geocode,
 )
 from marketplace.models import User, Venue
+from marketplace.territories import TERRITORIES, territory_of
 from tests.factories import UserFactory, VenueFactory
 from tests.local_http import LocalJsonServer
 
@@ -356,3 +357,24 @@ def test_a_retry_after_beyond_the_longest_wait_gives_up_and_keeps_the_row(remote
     assert summary.failed == 1
     assert len(ban.requests) == 1
     assert clock.waits == []
+
+
+@pytest.mark.parametrize(
+    ("postcode", "city", "territory"),
+    [
+        ("97110", "Pointe-à-Pitre", "Guadeloupe"),
+        ("97200", "Fort-de-France", "Martinique"),
+        ("97300", "Cayenne", "Guyane"),
+        ("97400", "Saint-Denis", "La Réunion"),
+        ("97500", "Saint-Pierre", "Saint-Pierre-et-Miquelon"),
+        ("97600", "Mamoudzou", "Mayotte"),
+        ("97150", "Saint-Martin", "Saint-Martin"),
+        ("20000", "Ajaccio", "Mainland France and Corsica"),
+    ],
+)
+def test_the_offline_geocoder_locates_overseas_france_on_its_own_land(postcode, city, territory):
+    point = OfflineGeocoder().locate(postcode=postcode)
+
+    assert point.label == f"{postcode} {city}"
+    position = territory_of(latitude=point.latitude, longitude=point.longitude)
+    assert TERRITORIES[position][0] == territory

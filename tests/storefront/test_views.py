@@ -365,6 +365,16 @@ def test_signup_creates_a_located_shopper_and_logs_them_in(client):
     assert "Welcome to Passerelle!" in page_messages(response)[0]
 
 
+def test_a_shopper_of_la_reunion_signs_up_and_is_located_on_the_island(client):
+    response = client.post(SIGNUP, signup_data(home_postcode="97400"))
+
+    assert response.status_code == 302
+    user = User.objects.get(email="camille@example.org")
+    assert (user.home_postcode, user.home_city) == ("97400", "Saint-Denis")
+    assert user.home_latitude == pytest.approx(-20.93, abs=0.05)
+    assert user.home_longitude == pytest.approx(55.45, abs=0.05)
+
+
 def test_signup_returns_to_the_page_asked_for_but_never_to_another_site(client):
     offer = OfferFactory()
 
