@@ -114,17 +114,20 @@ def campaign_has_sends_to_deliver(*, campaign_id: int) -> bool:
     ).exists()
 
 
-def campaigns_stalled(*, dispatched_before: datetime) -> QuerySet[Campaign]:
-    """Sending campaigns with work left whose last dispatch is older than `dispatched_before`."""
-    return Campaign.objects.filter(
-        Q(dispatched_at__lt=dispatched_before) | Q(dispatched_at__isnull=True),
-        status=Campaign.Status.SENDING,
-    ).filter(
-        Exists(
-            Send.objects.filter(campaign=OuterRef("pk")).filter(
-                claimable_condition(now=timezone.now())
-            )
-        )
+def campaigns_stalled(*, now: datetime, dispatched_before: datetime) -> QuerySet[Campaign]:
+    """Sending campaigns that need a new dispatch.
+
+    Either a claim expired (its worker died: the lease is the whole wait, ADR
+    0006), or sends are still pending and the last dispatch is older than
+    `dispatched_before` (its chunks were lost, ran out of retries or found the
+    kill switch on); a recent dispatch's chunks may still be queued.
+    """
+    sends = Send.objects.filter(campaign=OuterRef("pk"))
+    expired_claim = sends.filter(status=Send.Status.SENDING, claimed_until__lt=now)
+    pending = sends.filter(status=Send.Status.PENDING)
+    long_ago = Q(dispatched_at__lt=dispatched_before) | Q(dispatched_at__isnull=True)
+    return Campaign.objects.filter(status=Campaign.Status.SENDING).filter(
+        Q(Exists(expired_claim)) | (long_ago & Q(Exists(pending)))
     )
 
 

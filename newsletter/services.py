@@ -318,9 +318,11 @@ def sends_deliver(
 
 
 def campaigns_to_resume() -> list[int]:
-    """Ids of sending campaigns left with work and not dispatched for a while."""
-    before = timezone.now() - timedelta(seconds=settings.NEWSLETTER_RESUME_AFTER_SECONDS)
-    return list(campaigns_stalled(dispatched_before=before).values_list("pk", flat=True))
+    """Ids of sending campaigns with an expired claim, or pending and not dispatched lately."""
+    now = timezone.now()
+    before = now - timedelta(seconds=settings.NEWSLETTER_RESUME_AFTER_SECONDS)
+    stalled = campaigns_stalled(now=now, dispatched_before=before)
+    return list(stalled.values_list("pk", flat=True))
 
 
 @transaction.atomic
