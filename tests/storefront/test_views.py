@@ -388,6 +388,15 @@ def test_signup_returns_to_the_page_asked_for_but_never_to_another_site(client):
     assert elsewhere.url == HOME
 
 
+@pytest.mark.parametrize("next_url", ["home", "storefront:home", "javascript:alert(1)"])
+def test_signup_with_a_next_that_is_not_a_path_goes_home(client, next_url):
+    # Found by the fuzz test: a bare word reached redirect() as a view name (500).
+    response = client.post(SIGNUP, signup_data(next=next_url))
+
+    assert response.status_code == 302
+    assert response.url == HOME
+
+
 def test_signup_with_an_unknown_postcode_shows_it_on_the_postcode_field(client):
     response = client.post(SIGNUP, signup_data(home_postcode="99999"))
 
