@@ -241,7 +241,8 @@ GEOCODER_SCHEME = env("GEOCODER_SCHEME", default="https")
 # Nominatim's usage policy requires an agent naming the application.
 GEOCODER_USER_AGENT = env("GEOCODER_USER_AGENT", default="passerelle-geocoding")
 GEOCODER_TIMEOUT = env.float("GEOCODER_TIMEOUT", default=5.0)
-# Retries of timeouts, 5xx and 429, waiting BACKOFF, then twice as long each time.
+# Retries of timeouts, 5xx and 429, waiting BACKOFF, then twice as long each time,
+# or the server's Retry-After when longer (beyond 60 s the row is left for later).
 GEOCODER_MAX_RETRIES = env.int("GEOCODER_MAX_RETRIES", default=3)
 GEOCODER_BACKOFF_SECONDS = env.float("GEOCODER_BACKOFF_SECONDS", default=1.0)
 
