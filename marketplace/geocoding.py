@@ -144,6 +144,11 @@ RETRYABLE_ERRORS = (
 )
 
 
+# The longest Retry-After a geocoding task waits out; beyond it the row is left
+# for a later run rather than holding a worker.
+RETRY_AFTER_MAX_SECONDS = 60
+
+
 def is_retryable(error: geopy_errors.GeopyError) -> bool:
     return isinstance(error, RETRYABLE_ERRORS) or type(error) is geopy_errors.GeocoderServiceError
 
@@ -172,6 +177,25 @@ class GeopyGeocoder:
     def query(self, *, postcode: str, city: str, address: str) -> Location | None:
         raise NotImplementedError
 
+    def retry_delay(self, *, attempt: int, error: geopy_errors.GeopyError) -> float:
+        """Seconds to wait before attempt `attempt + 1`: the backoff, or longer if asked.
+
+        A rate-limited answer's Retry-After (seconds or an HTTP date, parsed by
+        geopy) is honoured when it asks for more than the backoff; a wait past
+        RETRY_AFTER_MAX_SECONDS gives up instead, so a worker is never parked
+        for an hour (the row keeps its coordinates and a later run retries it).
+        """
+        delay = self.backoff_seconds * 2 ** (attempt - 1)
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            if retry_after > RETRY_AFTER_MAX_SECONDS:
+                raise GeocodingError(
+                    f"{self.name} geocoder asked to wait {retry_after:.0f} s "
+                    f"(Retry-After), more than {RETRY_AFTER_MAX_SECONDS} s: giving up for now"
+                ) from error
+            delay = max(delay, float(retry_after))
+        return delay
+
     def locate(self, *, postcode: str, city: str = "", address: str = "") -> GeocodedPoint | None:
         attempts = self.max_retries + 1
         for attempt in range(1, attempts + 1):
@@ -184,15 +208,7 @@ class GeopyGeocoder:
                         f"{self.name} geocoder failed after {attempt} attempt(s): "
                         f"{type(error).__name__}: {error}"
                     ) from error
-            except ValueError as error:
-                # geopy refuses to build a Location from impossible coordinates.
-                raise GeocodingError(
-                    f"{self.name} geocoder answered unusable coordinates: {error}"
-                ) from error
-                delay = self.backoff_seconds * 2 ** (attempt - 1)
-                retry_after = getattr(error, "retry_after", None)
-                if retry_after:
-                    delay = max(delay, float(retry_after))
+                delay = self.retry_delay(attempt=attempt, error=error)
                 logger.info(
                     "%s geocoder attempt %d/%d failed (%s); retrying in %.1f s",
                     self.name,
@@ -202,6 +218,11 @@ class GeopyGeocoder:
                     delay,
                 )
                 self.sleep(delay)
+            except ValueError as error:
+                # geopy refuses to build a Location from impossible coordinates.
+                raise GeocodingError(
+                    f"{self.name} geocoder answered unusable coordinates: {error}"
+                ) from error
         if location is None:
             return None
         try:
@@ -236,8 +257,11 @@ class NominatimGeocoder(GeopyGeocoder):
         return self.geocoder.geocode(structured, exactly_one=True, country_codes="fr")
 
 
-def geocoder_from_settings() -> Geocoder:
-    """The geocoder named by GEOCODER_BACKEND, configured from the GEOCODER_* settings."""
+def geocoder_from_settings(*, sleep: Callable[[float], None] = time.sleep) -> Geocoder:
+    """The geocoder named by GEOCODER_BACKEND, configured from the GEOCODER_* settings.
+
+    `sleep` waits between retries; tests pass a clock of their own.
+    """
     backend = settings.GEOCODER_BACKEND
     if backend == "offline":
         return OfflineGeocoder()
@@ -261,6 +285,7 @@ def geocoder_from_settings() -> Geocoder:
         geocoder=geopy_class(**options),
         max_retries=settings.GEOCODER_MAX_RETRIES,
         backoff_seconds=settings.GEOCODER_BACKOFF_SECONDS,
+        sleep=sleep,
     )
 
 

@@ -7,12 +7,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from marketplace.geocoding import postcode_locate
+from marketplace.geocoding import Place, postcode_locate
 from marketplace.models import Booking, Offer, User
 
 
 class BookingError(Exception):
     """A booking that the rules refuse; the message is meant for the shopper."""
+
+
+def home_place_locate(*, postcode: str, city: str = "") -> Place:
+    """The commune of a home postcode (and city); a ValidationError on the postcode if unknown."""
+    place = postcode_locate(postcode=postcode, city=city)
+    if place is None:
+        raise ValidationError({"home_postcode": f"Unknown French postcode: {postcode}."})
+    return place
 
 
 def user_register(
@@ -24,9 +32,7 @@ def user_register(
     newsletter_consent: bool = False,
 ) -> User:
     """Create a shopper located at their home postcode (its commune's coordinates)."""
-    place = postcode_locate(postcode=home_postcode, city=home_city)
-    if place is None:
-        raise ValidationError({"home_postcode": f"Unknown French postcode: {home_postcode}."})
+    place = home_place_locate(postcode=home_postcode, city=home_city)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "An account already uses this email address."})
     return User.objects.create_user(
@@ -39,6 +45,20 @@ def user_register(
         newsletter_consent=newsletter_consent,
         newsletter_consent_at=timezone.now() if newsletter_consent else None,
     )
+
+
+def user_home_set(*, user: User, postcode: str, city: str = "") -> User:
+    """Move a customer's home: the postcode's commune and its coordinates change together.
+
+    Coordinates are never left behind by an address change, which would keep
+    recommending offers near the old home. Raises a ValidationError for an
+    unknown postcode, before any change.
+    """
+    place = home_place_locate(postcode=postcode, city=city)
+    user.home_postcode, user.home_city = place.postcode, place.city
+    user.home_latitude, user.home_longitude = place.latitude, place.longitude
+    user.save(update_fields=["home_postcode", "home_city", "home_latitude", "home_longitude"])
+    return user
 
 
 def user_newsletter_consent_set(*, user: User, consent: bool) -> bool:

@@ -49,6 +49,12 @@ def metrics_compute_for_day(*, day: date) -> DailyMetrics:
     return daily
 
 
+# No booking can predate the site, and keeping dates this far from `date.min`
+# leaves room for every window reaching back from a day (the month of the north
+# star metric, the catch-up days) without an OverflowError.
+METRICS_EARLIEST_DATE = date(2000, 1, 1)
+
+
 def metrics_days_ending(*, end: date, days: int) -> list[date]:
     """The `days` dates ending on `end`, oldest first: what a backfill computes."""
     return [end - timedelta(days=offset) for offset in range(days - 1, -1, -1)]

@@ -1,15 +1,23 @@
 """Newsletter admin: campaigns with their progress; sends, clicks and unsubscribes read-only."""
 
+from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
+from marketplace.admin.users import UserAdmin
+from marketplace.models import User
 from newsletter.models import Campaign, Click, Send, Unsubscription
 from newsletter.selectors import campaign_attributed_booking_count, campaign_send_counts
-from newsletter.services import newsletter_is_paused
-from newsletter.tasks import campaign_dispatch_task
+from newsletter.services import (
+    campaign_create,
+    campaign_dispatch,
+    campaign_update,
+    newsletter_consent_set,
+    newsletter_is_paused,
+)
+from recommendations.strategies import strategy_names
 
 
 def send_count_column(key: str, description: str):
@@ -23,8 +31,23 @@ def send_count_column(key: str, description: str):
     return column
 
 
+class CampaignAdminForm(forms.ModelForm):
+    """The strategy is picked among the registered ones, so a typo cannot reach the workers."""
+
+    strategy = forms.ChoiceField(choices=())
+
+    class Meta:
+        model = Campaign
+        fields = ["subject", "planned_at", "strategy"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["strategy"].choices = [(name, name) for name in strategy_names()]
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignAdminForm
     list_display = [
         "subject",
         "planned_at",
@@ -76,38 +99,45 @@ class CampaignAdmin(admin.ModelAdmin):
         )
         return f"{counts}; {bookings} attributed booking(s).{paused}"
 
+    def save_model(self, request: HttpRequest, obj: Campaign, form, change: bool) -> None:
+        edited = {name: form.cleaned_data[name] for name in ("subject", "planned_at", "strategy")}
+        if change:
+            campaign_update(campaign=obj, **edited)
+        else:
+            # The admin's redirect and log entry need the new row's id on `obj`.
+            obj.pk = campaign_create(**edited).pk
+
     @admin.action(description="Start or resume sending the selected campaigns")
     def start_sending(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         campaign_ids = list(
             queryset.exclude(status=Campaign.Status.SENT).values_list("pk", flat=True)
         )
-        queued = 0
-        try:
-            for campaign_id in campaign_ids:
-                # Outside a transaction (the admin's default) this sends at once. The
-                # result is never read, so only the broker is needed, not the result store.
-                transaction.on_commit(
-                    lambda campaign_id=campaign_id: campaign_dispatch_task.apply_async(
-                        args=[campaign_id], ignore_result=True
-                    )
+        chunks = 0
+        for done, campaign_id in enumerate(campaign_ids):
+            try:
+                chunks += campaign_dispatch(campaign_id=campaign_id).chunks
+            except BrokerUnreachable as error:
+                self.message_user(
+                    request,
+                    f"Could not reach the task queue ({error}): {done} of {len(campaign_ids)} "
+                    f"campaign(s) queued; campaign {campaign_id} is started and its sends wait "
+                    "as pending. Try again once Celery's broker answers (the periodic sweep "
+                    "also resumes it).",
+                    messages.ERROR,
                 )
-                queued += 1
-        except BrokerUnreachable as error:
+                return
+        if newsletter_is_paused():
             self.message_user(
                 request,
-                f"Could not reach the task queue ({error}): {queued} of {len(campaign_ids)} "
-                "campaign(s) queued. Try again once Celery's broker answers.",
-                messages.ERROR,
+                f"{len(campaign_ids)} campaign(s) started, but the newsletter_paused switch is "
+                "on: nothing is sent until it is off.",
+                messages.WARNING,
             )
             return
-        level = messages.WARNING if newsletter_is_paused() else messages.SUCCESS
-        note = (
-            " (the newsletter_paused switch is on: nothing is sent until it is off)"
-            if level == messages.WARNING
-            else ""
-        )
         self.message_user(
-            request, f"{len(campaign_ids)} campaign(s) queued for sending{note}.", level
+            request,
+            f"{len(campaign_ids)} campaign(s) queued for sending ({chunks} chunk(s)).",
+            messages.SUCCESS,
         )
 
 
@@ -149,3 +179,15 @@ class UnsubscriptionAdmin(ReadOnlyAdmin):
     list_select_related = ["campaign", "user"]
     search_fields = ["user__email"]
     date_hierarchy = "created_at"
+
+
+# marketplace sits below the newsletter and cannot record unsubscriptions: the
+# people admin is re-registered here with consent changes going through the
+# newsletter's service.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class NewsletterAwareUserAdmin(UserAdmin):
+    def newsletter_consent_change(self, *, user: User, consent: bool) -> None:
+        newsletter_consent_set(user=user, consent=consent, method=Unsubscription.Method.STAFF)

@@ -120,11 +120,13 @@ class Click(models.Model):
 
 
 class Unsubscription(models.Model):
-    """A recipient withdrew consent from a newsletter link (consent itself lives on the user)."""
+    """A recipient withdrew consent, from a newsletter link or through staff (consent itself
+    lives on the user); send and campaign are known only for a link."""
 
     class Method(models.TextChoices):
         ONE_CLICK = "one-click", "One-click (mail client)"
         PAGE = "page", "Confirmation page"
+        STAFF = "staff", "Staff, in the admin"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

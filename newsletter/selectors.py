@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from marketplace.models import Booking, User
 from newsletter.models import Campaign, Click, Send, Unsubscription
+from newsletter.tokens import InvalidLink, unsubscribe_token_read
 from recommendations.strategies import Recommendation, recommendations_for_users
 
 ATTRIBUTION_WINDOW = timedelta(days=7)
@@ -113,17 +114,20 @@ def campaign_has_sends_to_deliver(*, campaign_id: int) -> bool:
     ).exists()
 
 
-def campaigns_stalled(*, dispatched_before: datetime) -> QuerySet[Campaign]:
-    """Sending campaigns with work left whose last dispatch is older than `dispatched_before`."""
-    return Campaign.objects.filter(
-        Q(dispatched_at__lt=dispatched_before) | Q(dispatched_at__isnull=True),
-        status=Campaign.Status.SENDING,
-    ).filter(
-        Exists(
-            Send.objects.filter(campaign=OuterRef("pk")).filter(
-                claimable_condition(now=timezone.now())
-            )
-        )
+def campaigns_stalled(*, now: datetime, dispatched_before: datetime) -> QuerySet[Campaign]:
+    """Sending campaigns that need a new dispatch.
+
+    Either a claim expired (its worker died: the lease is the whole wait, ADR
+    0006), or sends are still pending and the last dispatch is older than
+    `dispatched_before` (its chunks were lost, ran out of retries or found the
+    kill switch on); a recent dispatch's chunks may still be queued.
+    """
+    sends = Send.objects.filter(campaign=OuterRef("pk"))
+    expired_claim = sends.filter(status=Send.Status.SENDING, claimed_until__lt=now)
+    pending = sends.filter(status=Send.Status.PENDING)
+    long_ago = Q(dispatched_at__lt=dispatched_before) | Q(dispatched_at__isnull=True)
+    return Campaign.objects.filter(status=Campaign.Status.SENDING).filter(
+        Q(Exists(expired_claim)) | (long_ago & Q(Exists(pending)))
     )
 
 
@@ -160,3 +164,17 @@ def preview_batch(
     picks = recommendations_for_users(users=users, limit=OFFERS_PER_EMAIL, strategy=strategy)
     for user in users:
         yield user, picks.get(user.pk, [])
+
+
+def send_for_unsubscribe_token(*, token: str) -> Send:
+    """The send (with its recipient) an unsubscribe link was made for.
+
+    Raises InvalidLink for a forged, damaged or expired token, and for an
+    authentic one whose send no longer exists, so the confirmation page and the
+    unsubscription refuse the same links.
+    """
+    send_id = unsubscribe_token_read(token=token)
+    send = Send.objects.select_related("user").filter(pk=send_id).first()
+    if send is None:
+        raise InvalidLink("This unsubscribe link is not valid any more.")
+    return send

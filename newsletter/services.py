@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import waffle
+from celery import current_app, group
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
@@ -24,7 +25,7 @@ from experiments.clicks import ClickLink
 from experiments.models import Surface
 from experiments.services import click_record as recommendation_click_record
 from experiments.services import exposure_rows_build, exposure_rows_record
-from marketplace.models import Offer
+from marketplace.models import Offer, User
 from marketplace.services import user_newsletter_consent_set
 from newsletter.emails import newsletter_message_build
 from newsletter.models import Campaign, Click, Send, Unsubscription
@@ -34,19 +35,31 @@ from newsletter.selectors import (
     campaigns_stalled,
     claimable_condition,
     newsletter_recipients,
+    send_for_unsubscribe_token,
     send_ranges_to_deliver,
 )
-from newsletter.tokens import InvalidLink, click_token_read, unsubscribe_token_read
+from newsletter.tokens import click_token_read
 from recommendations.strategies import Recommendation, recommendations_for_users, strategy_names
 
 logger = logging.getLogger(__name__)
 
 PAUSE_SWITCH = "newsletter_paused"
 MATERIALISE_BATCH = 2000
+# The chunk task is queued by its registered name: newsletter.tasks imports this
+# module, so importing the task object here would be circular.
+CHUNK_TASK_NAME = "newsletter.campaign_send_chunk"
 
 
 class DeliveryError(Exception):
     """A transient SMTP failure; the chunk's unsent sends are pending again, ready for a retry."""
+
+
+@dataclass(frozen=True)
+class CampaignDispatch:
+    """What dispatching did: how many chunk tasks it queued, and whether the switch held it."""
+
+    chunks: int
+    paused: bool
 
 
 @dataclass
@@ -61,6 +74,20 @@ def newsletter_is_paused() -> bool:
     return waffle.switch_is_active(PAUSE_SWITCH)
 
 
+def campaign_strategy_validate(*, strategy: str) -> str:
+    """`strategy` if it is registered; a ValidationError on the strategy field otherwise.
+
+    Checked on every write, because a campaign with an unknown strategy fails
+    each of its chunks and the stalled-campaign sweep would retry it forever.
+    """
+    if strategy not in strategy_names():
+        known = ", ".join(strategy_names())
+        raise ValidationError(
+            {"strategy": f"Unknown strategy {strategy!r}; choose one of: {known}."}
+        )
+    return strategy
+
+
 def campaign_create(
     *,
     subject: str,
@@ -68,12 +95,20 @@ def campaign_create(
     strategy: str | None = None,
     week: str | None = None,
 ) -> Campaign:
-    strategy = strategy or settings.RECOMMENDATION_STRATEGY
-    if strategy not in strategy_names():
-        raise ValidationError({"strategy": f"Unknown strategy {strategy!r}."})
+    strategy = campaign_strategy_validate(strategy=strategy or settings.RECOMMENDATION_STRATEGY)
     return Campaign.objects.create(
         subject=subject, planned_at=planned_at, strategy=strategy, week=week
     )
+
+
+def campaign_update(
+    *, campaign: Campaign, subject: str, planned_at: datetime, strategy: str
+) -> None:
+    """Change what staff may edit of a campaign; its strategy must be registered."""
+    campaign.subject = subject
+    campaign.planned_at = planned_at
+    campaign.strategy = campaign_strategy_validate(strategy=strategy)
+    campaign.save(update_fields=["subject", "planned_at", "strategy"])
 
 
 def iso_week_label(day: date) -> str:
@@ -132,6 +167,27 @@ def campaign_start(*, campaign_id: int) -> list[tuple[int, int]]:
     if not ranges:
         campaign_finish_if_done(campaign_id=campaign.pk)
     return ranges
+
+
+def campaign_dispatch(*, campaign_id: int) -> CampaignDispatch:
+    """Start or resume a campaign and queue one chunk task per range of sends to deliver.
+
+    The one way to hand a campaign to the workers: the dispatch task (weekly
+    start, stalled-campaign sweep), the admin action and `send_newsletter
+    --queue` all call it. Chunks are queued once the current transaction
+    commits, never awaited, with no result stored (the sends' rows are the
+    record, so only the broker is needed). An unreachable broker raises kombu's
+    OperationalError after the campaign started: its sends wait as pending for
+    the sweep or a manual resume.
+    """
+    ranges = campaign_start(campaign_id=campaign_id)
+    if ranges:
+        chunks = group(
+            current_app.signature(CHUNK_TASK_NAME, args=(campaign_id, first, last))
+            for first, last in ranges
+        )
+        transaction.on_commit(lambda: chunks.apply_async(ignore_result=True))
+    return CampaignDispatch(chunks=len(ranges), paused=newsletter_is_paused())
 
 
 def campaign_finish_if_done(*, campaign_id: int) -> bool:
@@ -287,9 +343,11 @@ def sends_deliver(
 
 
 def campaigns_to_resume() -> list[int]:
-    """Ids of sending campaigns left with work and not dispatched for a while."""
-    before = timezone.now() - timedelta(seconds=settings.NEWSLETTER_RESUME_AFTER_SECONDS)
-    return list(campaigns_stalled(dispatched_before=before).values_list("pk", flat=True))
+    """Ids of sending campaigns with an expired claim, or pending and not dispatched lately."""
+    now = timezone.now()
+    before = now - timedelta(seconds=settings.NEWSLETTER_RESUME_AFTER_SECONDS)
+    stalled = campaigns_stalled(now=now, dispatched_before=before)
+    return list(stalled.values_list("pk", flat=True))
 
 
 @transaction.atomic
@@ -298,19 +356,30 @@ def newsletter_unsubscribe(*, token: str, method: str) -> Send:
 
     Raises InvalidLink for a forged or expired token, before any change.
     """
-    send_id = unsubscribe_token_read(token=token)
-    send = Send.objects.select_related("user").filter(pk=send_id).first()
-    if send is None:
-        raise InvalidLink("This unsubscribe link is not valid any more.")
-    if user_newsletter_consent_set(user=send.user, consent=False):
+    send = send_for_unsubscribe_token(token=token)
+    newsletter_consent_set(user=send.user, consent=False, method=method, send=send)
+    return send
+
+
+@transaction.atomic
+def newsletter_consent_set(
+    *, user: User, consent: bool, method: str, send: Send | None = None
+) -> bool:
+    """Give or withdraw a person's consent; a withdrawal is recorded as an unsubscription.
+
+    Every withdrawal counts in the funnel, whoever makes it (a link, staff);
+    repeats change and record nothing. Returns whether the consent changed.
+    """
+    changed = user_newsletter_consent_set(user=user, consent=consent)
+    if changed and not consent:
         Unsubscription.objects.create(
-            user=send.user,
+            user=user,
             send=send,
-            campaign_id=send.campaign_id,
+            campaign_id=send.campaign_id if send else None,
             method=method,
             created_at=timezone.now(),
         )
-    return send
+    return changed
 
 
 def click_record(*, token: str) -> int:

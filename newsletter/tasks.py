@@ -1,18 +1,18 @@
-"""Celery entrances of the newsletter: the weekly start, the fan-out, the chunks and the sweep.
+"""Celery entrances of the newsletter: the weekly start, the dispatch, the chunks and the sweep.
 
 Tasks take ids and call services; a chunk is idempotent (it only takes sends
 still to deliver), so acks_late redelivery and overlapping dispatches are safe.
 """
 
-from celery import group, shared_task
-from django.db import transaction
+from celery import shared_task
 from django.utils import timezone
 
 from newsletter.services import (
+    CHUNK_TASK_NAME,
     DeliveryError,
+    campaign_dispatch,
     campaign_get_or_create_for_week,
     campaign_send_chunk,
-    campaign_start,
     campaigns_to_resume,
 )
 
@@ -20,7 +20,7 @@ from newsletter.services import (
 # Backoff 1, 2, 4… up to 300 s (under the broker's visibility timeout); after the
 # last retry the sends stay pending and the periodic sweep resumes them.
 @shared_task(
-    name="newsletter.campaign_send_chunk",
+    name=CHUNK_TASK_NAME,
     acks_late=True,
     autoretry_for=(DeliveryError,),
     retry_backoff=True,
@@ -39,32 +39,17 @@ def campaign_send_chunk_task(campaign_id: int, first_send_id: int, last_send_id:
     }
 
 
-def campaign_fan_out(*, campaign_id: int, ranges: list[tuple[int, int]]) -> None:
-    """One chunk task per range, enqueued once the current transaction commits.
-
-    Never awaited, so no result is stored: the sends' rows are the record, and
-    enqueueing then needs only the broker, not the result backend too.
-    """
-    if ranges:
-        chunks = group(
-            campaign_send_chunk_task.s(campaign_id, first, last) for first, last in ranges
-        )
-        transaction.on_commit(lambda: chunks.apply_async(ignore_result=True))
-
-
 @shared_task(name="newsletter.campaign_dispatch", acks_late=True)
 def campaign_dispatch_task(campaign_id: int) -> int:
     """Start or resume a campaign; returns how many chunks were enqueued."""
-    ranges = campaign_start(campaign_id=campaign_id)
-    campaign_fan_out(campaign_id=campaign_id, ranges=ranges)
-    return len(ranges)
+    return campaign_dispatch(campaign_id=campaign_id).chunks
 
 
 @shared_task(name="newsletter.campaign_weekly_start", acks_late=True)
 def campaign_weekly_start_task() -> int:
     """Create this ISO week's campaign if needed and send it; a second run finds it sent."""
     campaign = campaign_get_or_create_for_week(day=timezone.localdate())
-    return campaign_dispatch_task(campaign.pk)
+    return campaign_dispatch(campaign_id=campaign.pk).chunks
 
 
 @shared_task(name="newsletter.campaigns_resume_stalled", acks_late=True)
@@ -72,5 +57,5 @@ def campaigns_resume_stalled_task() -> list[int]:
     """Re-dispatch campaigns left with pending sends (crashed worker, kill switch turned off)."""
     campaign_ids = campaigns_to_resume()
     for campaign_id in campaign_ids:
-        campaign_dispatch_task(campaign_id)
+        campaign_dispatch(campaign_id=campaign_id)
     return campaign_ids

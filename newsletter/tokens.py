@@ -5,6 +5,7 @@ unsubscribe token. Tokens carry ids only; the signature makes them unforgeable
 and the timestamp lets them expire.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,10 +14,31 @@ from django.core import signing
 
 UNSUBSCRIBE_SALT = "newsletter.unsubscribe"
 CLICK_SALT = "newsletter.click"
+UNSUBSCRIBE_REFUSAL = "This unsubscribe link is not valid."
+CLICK_REFUSAL = "This link is not valid."
 
 
 class InvalidLink(Exception):
     """A forged, damaged or expired link; the message is meant for the reader."""
+
+
+# ASCII digits only: int() would also take "٣", " 7" or "+7", which we never sign.
+IDS_PATTERN = re.compile(r"[0-9]{1,18}(?:-[0-9]{1,18})*", re.ASCII)
+
+
+def ids_parse(*, value: str, count: int, refusal: str) -> tuple[int, ...]:
+    """The `count` ids of a signed payload; any other shape raises InvalidLink(refusal).
+
+    A payload is only ever written by the *_token_make functions, but a key
+    shared with an older release, or a future format, must still be refused
+    cleanly rather than crash the page.
+    """
+    if not IDS_PATTERN.fullmatch(value):
+        raise InvalidLink(refusal)
+    ids = tuple(int(part) for part in value.split("-"))
+    if len(ids) != count:
+        raise InvalidLink(refusal)
+    return ids
 
 
 @dataclass(frozen=True)
@@ -40,8 +62,9 @@ def unsubscribe_token_read(*, token: str) -> int:
             "This unsubscribe link has expired. Use the link of a more recent newsletter."
         ) from None
     except signing.BadSignature:
-        raise InvalidLink("This unsubscribe link is not valid.") from None
-    return int(value)
+        raise InvalidLink(UNSUBSCRIBE_REFUSAL) from None
+    (send_id,) = ids_parse(value=value, count=1, refusal=UNSUBSCRIBE_REFUSAL)
+    return send_id
 
 
 def click_token_make(*, send_id: int, offer_id: int) -> str:
@@ -54,8 +77,8 @@ def click_token_read(*, token: str) -> ClickTarget:
     try:
         value = signer.unsign(token)
     except signing.BadSignature:
-        raise InvalidLink("This link is not valid.") from None
-    send_id, offer_id = (int(part) for part in value.split("-"))
+        raise InvalidLink(CLICK_REFUSAL) from None
+    send_id, offer_id = ids_parse(value=value, count=2, refusal=CLICK_REFUSAL)
     try:
         signer.unsign(token, max_age=timedelta(days=settings.NEWSLETTER_CLICK_MAX_AGE_DAYS))
     except signing.SignatureExpired:

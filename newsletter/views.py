@@ -10,8 +10,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from newsletter.models import Unsubscription
+from newsletter.selectors import send_for_unsubscribe_token
 from newsletter.services import click_record, newsletter_unsubscribe
-from newsletter.tokens import InvalidLink, unsubscribe_token_read
+from newsletter.tokens import InvalidLink
 
 
 def invalid_link(request: HttpRequest, error: InvalidLink) -> HttpResponse:
@@ -29,7 +30,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """
     if request.method == "GET":
         try:
-            unsubscribe_token_read(token=token)
+            send_for_unsubscribe_token(token=token)
         except InvalidLink as error:
             return invalid_link(request, error)
         return render(request, "newsletter/unsubscribe_confirm.html", {"token": token})

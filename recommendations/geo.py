@@ -34,6 +34,7 @@ from django.db import connection
 from django.utils import timezone
 
 from marketplace.models import Booking, Offer, User, Venue
+from marketplace.territories import territories_of, territory_of
 from recommendations.cache import CACHE_ERRORS, recommendations_cache
 from recommendations.candidates import bookable_offers
 from recommendations.distance.providers import haversine_km
@@ -66,6 +67,9 @@ class GeoIndex:
     offer_ids: np.ndarray
     offer_venue: np.ndarray
     offer_radius_km: np.ndarray
+    # The territory (marketplace.territories) of each offer's venue: no radius
+    # crosses the sea between mainland France and an overseas one, or two of those.
+    offer_territory: np.ndarray
     offer_bookings: np.ndarray
     venue_ids: np.ndarray
     venue_latitudes: np.ndarray
@@ -117,16 +121,19 @@ def geo_index_build(*, version: str) -> GeoIndex:
     national_order = booked[np.argsort(-offer_bookings[booked], kind="stable")]
     digital_order = np.argsort(-digital_bookings, kind="stable")
     points = np.array(venue_points, dtype=float).reshape(-1, 2)
+    offer_venue = np.array([venue_position[row[1]] for row in physical], dtype=np.int64)
+    venue_territory = territories_of(latitudes=points[:, 0], longitudes=points[:, 1])
     return GeoIndex(
         version=version,
         built_at=time.monotonic(),
         window_days=window_days,
         offer_ids=np.array([row[0] for row in physical], dtype=np.int64),
-        offer_venue=np.array([venue_position[row[1]] for row in physical], dtype=np.int64),
+        offer_venue=offer_venue,
         offer_radius_km=np.array(
             [category_radius_km(category_slug=row[4], venue_kind=row[5]) for row in physical],
             dtype=float,
         ),
+        offer_territory=venue_territory[offer_venue],
         offer_bookings=offer_bookings,
         venue_ids=np.array(list(venue_position), dtype=np.int64),
         venue_latitudes=points[:, 0],
@@ -212,7 +219,8 @@ def nearby_order(
     )
     offer_distance = as_the_crow_flies[index.offer_venue]
     # NaN (venue without coordinates) compares false: never within a radius.
-    within = np.flatnonzero(offer_distance <= index.offer_radius_km)
+    same_land = index.offer_territory == territory_of(latitude=latitude, longitude=longitude)
+    within = np.flatnonzero((offer_distance <= index.offer_radius_km) & same_land)
     if excluded:
         within = within[~np.isin(index.offer_ids[within], list(excluded))]
     weight = popularity_weight(index.offer_bookings[within])

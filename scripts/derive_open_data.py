@@ -10,8 +10,11 @@ import json
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "marketplace" / "data"
-METROPOLE_BOUNDS = (41.0, 51.5, -5.5, 10.0)  # Corsica included
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "marketplace" / "data"
+# The territories' boxes are the project's own (plain Python, no Django).
+sys.path.insert(0, str(ROOT))
+from marketplace.territories import OUTSIDE, territory_of  # noqa: E402
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -26,8 +29,9 @@ def parse_point(text: str) -> tuple[float, float] | None:
         lat, lon = (float(part) for part in text.split(","))
     except ValueError:
         return None
-    south, north, west, east = METROPOLE_BOUNDS
-    return (lat, lon) if south <= lat <= north and west <= lon <= east else None
+    # Mainland, Corsica and overseas France (971-976, Saint-Barthélemy, Saint-Martin):
+    # a point in none of them is a broken one (swapped or zero coordinates).
+    return (lat, lon) if territory_of(latitude=lat, longitude=lon) != OUTSIDE else None
 
 
 def write_gz(name: str, header: list[str], rows: list[list]) -> None:

@@ -36,9 +36,18 @@ class CategoryFilterForm(forms.Form):
         return None
 
 
+# The form accepts no more than the column stores, so an over-long address is a
+# form error rather than a database error.
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+
+
 class SignupForm(forms.Form):
     email = forms.EmailField(
         label="Email address",
+        max_length=EMAIL_MAX_LENGTH,
+        error_messages={
+            "max_length": f"An email address has at most {EMAIL_MAX_LENGTH} characters.",
+        },
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     password1 = forms.CharField(

@@ -101,10 +101,17 @@ def offer_book(request: HttpRequest, offer_id: int) -> HttpResponse:
 
 
 def safe_next_url(request: HttpRequest) -> str | None:
-    """The `next` page asked for, when it is on this site."""
+    """The `next` page asked for, when it is a path on this site.
+
+    Only paths: `redirect()` would take a bare word for a view name and fail.
+    """
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target
+        and target.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return None

@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import factory
+from django.db.models import F
 from django.utils import timezone
 
 from marketplace.models import Booking, Category, Offer, User, Venue
@@ -79,3 +80,14 @@ class BookingFactory(factory.django.DjangoModelFactory):
     offer = factory.SubFactory(OfferFactory)
     quantity = 1
     amount = factory.LazyAttribute(lambda booking: booking.offer.price * booking.quantity)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs) -> Booking:
+        """A booking that holds places counts them on its offer, as `booking_create` does."""
+        booking = super()._create(model_class, *args, **kwargs)
+        if booking.status != Booking.Status.CANCELLED:
+            Offer.objects.filter(pk=booking.offer_id).update(
+                booked_quantity=F("booked_quantity") + booking.quantity
+            )
+            booking.offer.refresh_from_db(fields=["booked_quantity"])
+        return booking

@@ -12,8 +12,11 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-# (status, JSON body) for a request path and its query string.
-Responder = Callable[[str, dict[str, list[str]]], tuple[int, object]]
+# (status, JSON body) or (status, JSON body, extra headers) for a request path and
+# its query string.
+Responder = Callable[
+    [str, dict[str, list[str]]], tuple[int, object] | tuple[int, object, dict[str, str]]
+]
 
 
 class LocalJsonServer:
@@ -29,13 +32,16 @@ class LocalJsonServer:
                 if server.delay_seconds:
                     time.sleep(server.delay_seconds)
                 parts = urlsplit(self.path)
-                status, body = server.respond(parts.path, parse_qs(parts.query))
+                status, body, *extra = server.respond(parts.path, parse_qs(parts.query))
+                headers = extra[0] if extra else {}
                 payload = json.dumps(body).encode()
                 # The client may have given up already (a timeout test).
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(payload)))
+                    for name, value in headers.items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(payload)
 

@@ -219,11 +219,13 @@ METRICS_CATCH_UP_DAYS = env.int("METRICS_CATCH_UP_DAYS", default=7)
 # Absolute links in emails (unsubscribe, click tracking) start with this.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 NEWSLETTER_CHUNK_SIZE = env.int("NEWSLETTER_CHUNK_SIZE", default=200)
-# A chunk's claim on its sends; past it, a crashed worker's sends are taken again.
-# Must exceed the longest chunk (chunk size x per-message time).
-NEWSLETTER_SEND_LEASE_SECONDS = env.int("NEWSLETTER_SEND_LEASE_SECONDS", default=900)
-# A sending campaign not dispatched for this long is resumed by the periodic sweep.
-NEWSLETTER_RESUME_AFTER_SECONDS = env.int("NEWSLETTER_RESUME_AFTER_SECONDS", default=1800)
+# A chunk's claim on its sends; past it, a crashed worker's sends are taken again
+# by the next sweep (every minute). Must exceed the longest chunk: 200 messages
+# take 1.6-4.3 s here, so 5 minutes allow 1.5 s a message (ADR 0006).
+NEWSLETTER_SEND_LEASE_SECONDS = env.int("NEWSLETTER_SEND_LEASE_SECONDS", default=300)
+# Pending sends of a campaign not dispatched for this long are re-dispatched by the
+# sweep (lost or exhausted chunks, kill switch turned off); expired claims do not wait.
+NEWSLETTER_RESUME_AFTER_SECONDS = env.int("NEWSLETTER_RESUME_AFTER_SECONDS", default=900)
 # RFC 8058 links must keep working a while after sending; 60 days covers late readers.
 NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS = env.int("NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS", default=60)
 # Older click links still land on the offer, but the click is no longer recorded.
@@ -261,7 +263,8 @@ GEOCODER_SCHEME = env("GEOCODER_SCHEME", default="https")
 # Nominatim's usage policy requires an agent naming the application.
 GEOCODER_USER_AGENT = env("GEOCODER_USER_AGENT", default="passerelle-geocoding")
 GEOCODER_TIMEOUT = env.float("GEOCODER_TIMEOUT", default=5.0)
-# Retries of timeouts, 5xx and 429, waiting BACKOFF, then twice as long each time.
+# Retries of timeouts, 5xx and 429, waiting BACKOFF, then twice as long each time,
+# or the server's Retry-After when longer (beyond 60 s the row is left for later).
 GEOCODER_MAX_RETRIES = env.int("GEOCODER_MAX_RETRIES", default=3)
 GEOCODER_BACKOFF_SECONDS = env.float("GEOCODER_BACKOFF_SECONDS", default=1.0)
 

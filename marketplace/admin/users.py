@@ -3,10 +3,18 @@
 from django.contrib import admin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from marketplace.admin.filters import HomeDepartementFilter
 from marketplace.admin.links import changelist_link
 from marketplace.models import User
+from marketplace.services import home_place_locate, user_home_set, user_newsletter_consent_set
+
+HOME_FIELDS = ("home_postcode", "home_city")
+# Written by services, which keep what depends on them in step (coordinates,
+# the consent date, the newsletter's unsubscription record).
+FIELDS_WRITTEN_BY_SERVICES = {*HOME_FIELDS, "newsletter_consent"}
 
 
 class UserCreationForm(auth_forms.AdminUserCreationForm):
@@ -19,6 +27,17 @@ class UserChangeForm(auth_forms.UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if any(name in self.changed_data for name in HOME_FIELDS) and "home_postcode" in cleaned:
+            try:
+                home_place_locate(
+                    postcode=cleaned["home_postcode"], city=cleaned.get("home_city", "")
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
 
 
 @admin.register(User)
@@ -44,7 +63,14 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
     show_full_result_count = False
     list_per_page = 50
-    readonly_fields = ["last_login", "date_joined", "booking_history"]
+    readonly_fields = [
+        "last_login",
+        "date_joined",
+        "booking_history",
+        "home_latitude",
+        "home_longitude",
+        "newsletter_consent_at",
+    ]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Personal info", {"fields": ["first_name", "last_name"]}),
@@ -78,3 +104,31 @@ class UserAdmin(DjangoUserAdmin):
         return changelist_link(
             model_name="booking", field="user", pk=user.pk, text="All bookings of this person"
         )
+
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+        """Plain fields are saved as edited; home and consent go through their services."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        concrete = {field.name for field in User._meta.concrete_fields}
+        plain = [
+            name
+            for name in form.changed_data
+            if name in concrete and name not in FIELDS_WRITTEN_BY_SERVICES
+        ]
+        if plain:
+            obj.save(update_fields=plain)
+        if any(name in form.changed_data for name in HOME_FIELDS):
+            user_home_set(
+                user=obj,
+                postcode=form.cleaned_data["home_postcode"],
+                city=form.cleaned_data["home_city"],
+            )
+        if "newsletter_consent" in form.changed_data:
+            self.newsletter_consent_change(
+                user=obj, consent=form.cleaned_data["newsletter_consent"]
+            )
+
+    def newsletter_consent_change(self, *, user: User, consent: bool) -> None:
+        """Give or withdraw consent; the newsletter's admin extends it to record unsubscriptions."""
+        user_newsletter_consent_set(user=user, consent=consent)

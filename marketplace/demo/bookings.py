@@ -5,7 +5,8 @@ category (a favourite with the person's fidelity, otherwise anything, by
 appeal), then an offer: online offers by popularity, venue offers through a grid
 of ~11 km cells, by drawing a point around home (mostly within the person's
 travel radius, sometimes further) and an offer of that cell (or of the nearest
-cell that has one) by popularity. Booking times follow the offer: before the
+cell that has one) by popularity, never across the sea: people of La Réunion
+book at La Réunion (marketplace.territories). Booking times follow the offer: before the
 event (lead times per kind), evenings and weekends favoured. Full offers and
 repeated (person, offer) pairs are drawn again, up to a few rounds.
 """
@@ -18,12 +19,14 @@ from marketplace.demo.catalogue import CATEGORY_SLUGS, KINDS, Catalogue
 from marketplace.demo.clock import DAY, HOUR, weekday
 from marketplace.demo.opendata import Communes
 from marketplace.demo.people import People, category_appeal
+from marketplace.territories import territories_of
 
 CONFIRMED, CANCELLED, USED = 0, 1, 2
 STATUS_NAMES = ("confirmed", "cancelled", "used")
-# Grid for the neighbourhood search: metropolitan France and Corsica.
-GRID_SOUTH, GRID_WEST, CELL_LAT, CELL_LON = 41.0, -5.5, 0.1, 0.15
-GRID_ROWS, GRID_COLUMNS = 106, 104
+# Grid for the neighbourhood search, over the whole globe so that overseas
+# France has cells of its own; only cells holding offers are ever stored.
+GRID_SOUTH, GRID_WEST, CELL_LAT, CELL_LON = -90.0, -180.0, 0.1, 0.15
+GRID_ROWS, GRID_COLUMNS = 1800, 2400
 KM_PER_DEGREE = 111.2
 # Relative booking activity of each local hour (people book at lunch and in the evening).
 BOOKING_HOURS = np.array(
@@ -251,41 +254,42 @@ def _offers_draw(
     `homes` holds every person's home latitude and longitude.
     """
     home_lat, home_lon = homes[0][users], homes[1][users]
+    home_land = territories_of(latitudes=home_lat, longitudes=home_lon)
     online = catalogue.venue < 0
+    offer_land = territories_of(latitudes=catalogue.latitude, longitudes=catalogue.longitude)
     cells = grid_cell(
         np.nan_to_num(catalogue.latitude, nan=GRID_SOUTH),
         np.nan_to_num(catalogue.longitude, nan=GRID_WEST),
     )
     offer = np.full(len(users), -1, dtype=np.int64)
     for c in range(len(CATEGORY_SLUGS)):
-        slots = np.flatnonzero(categories == c)
-        if not len(slots):
-            continue
         in_category = catalogue.category == c
         remote = GlobalIndex(np.flatnonzero(in_category & online), weight[in_category & online])
-        local_offers = np.flatnonzero(in_category & ~online)
-        local = CellIndex(local_offers, cells[local_offers], weight[local_offers])
-        local_total = float(weight[local_offers].sum())
-        if not remote and not local:
-            continue
-        goes_online = rng.random(len(slots)) < remote.total / (remote.total + local_total)
-        if remote and goes_online.any():
-            offer[slots[goes_online]] = remote.draw(rng, int(goes_online.sum()))
-        near = slots[~goes_online]
-        if local and len(near):
-            # Mostly within the radius (closer is likelier), a tenth further away;
-            # slots refused for want of places look further at each round.
-            far = rng.random(len(near)) < 0.1
-            reach = people.radius_km[users[near]] * 1.5**round_number
-            distance = reach * np.where(
-                far, 1 + rng.exponential(2.0, len(near)), rng.random(len(near))
-            )
-            angle = rng.uniform(0, 2 * np.pi, len(near))
-            lat = home_lat[near] + distance * np.cos(angle) / KM_PER_DEGREE
-            lon = home_lon[near] + distance * np.sin(angle) / (
-                KM_PER_DEGREE * np.cos(np.radians(home_lat[near]))
-            )
-            offer[near] = local.draw(rng, lat, lon)
+        for land in np.unique(home_land[categories == c]):
+            slots = np.flatnonzero((categories == c) & (home_land == land))
+            local_offers = np.flatnonzero(in_category & ~online & (offer_land == land))
+            local = CellIndex(local_offers, cells[local_offers], weight[local_offers])
+            local_total = float(weight[local_offers].sum())
+            if not remote and not local:
+                continue
+            goes_online = rng.random(len(slots)) < remote.total / (remote.total + local_total)
+            if remote and goes_online.any():
+                offer[slots[goes_online]] = remote.draw(rng, int(goes_online.sum()))
+            near = slots[~goes_online]
+            if local and len(near):
+                # Mostly within the radius (closer is likelier), a tenth further away;
+                # slots refused for want of places look further at each round.
+                far = rng.random(len(near)) < 0.1
+                reach = people.radius_km[users[near]] * 1.5**round_number
+                distance = reach * np.where(
+                    far, 1 + rng.exponential(2.0, len(near)), rng.random(len(near))
+                )
+                angle = rng.uniform(0, 2 * np.pi, len(near))
+                lat = home_lat[near] + distance * np.cos(angle) / KM_PER_DEGREE
+                lon = home_lon[near] + distance * np.sin(angle) / (
+                    KM_PER_DEGREE * np.cos(np.radians(home_lat[near]))
+                )
+                offer[near] = local.draw(rng, lat, lon)
     return offer
 
 

@@ -99,9 +99,10 @@ class FormScraper(HTMLParser):
             self.select = None
 
 
-def change_form_data(response, **changes) -> dict:
-    """The offer change form as loaded, with `changes` applied: what staff would post."""
-    scraper = FormScraper("offer_form")
+def change_form_data(response, form_id: str = "offer_form", **changes) -> dict:
+    """A change form (the offer's by default) as loaded, with `changes` applied: what staff
+    would post."""
+    scraper = FormScraper(form_id)
     scraper.feed(response.content.decode())
     data: dict = {}
     for name, value in scraper.data:
@@ -635,9 +636,7 @@ def count_queries(client, url: str) -> int:
 
 def add_rows(count: int) -> None:
     """`count` more offers at their own venues, each booked by its own shopper."""
-    for booking in BookingFactory.create_batch(count):
-        booking.offer.booked_quantity = booking.quantity
-        booking.offer.save(update_fields=["booked_quantity"])
+    BookingFactory.create_batch(count)
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
@@ -666,3 +665,36 @@ def test_offer_page_query_count_does_not_grow_with_its_bookings(
 
     with django_assert_max_num_queries(few):
         staff_client.get(url)
+
+
+def test_a_home_postcode_changed_in_the_admin_moves_the_coordinates_with_it(staff_client):
+    user = UserFactory(newsletter_consent=False)
+    url = admin_url(User, "change", user.pk)
+    form = change_form_data(
+        staff_client.get(url), "user_form", home_postcode="13001", home_city="", first_name="Ana"
+    )
+
+    response = staff_client.post(url, form)
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.home_postcode, user.home_city, user.first_name) == (
+        "13001",
+        "Marseille 1er Arrondissement",
+        "Ana",
+    )
+    assert user.home_latitude == pytest.approx(43.3, abs=0.05)
+    assert user.home_longitude == pytest.approx(5.38, abs=0.05)
+
+
+def test_an_unknown_home_postcode_in_the_admin_is_a_form_error_and_changes_nothing(staff_client):
+    user = UserFactory()
+    url = admin_url(User, "change", user.pk)
+    form = change_form_data(staff_client.get(url), "user_form", home_postcode="99999")
+
+    response = staff_client.post(url, form)
+
+    assert response.status_code == 200
+    assert "Unknown French postcode: 99999." in response.content.decode()
+    user.refresh_from_db()
+    assert (user.home_postcode, user.home_latitude) == ("69003", 45.7533)

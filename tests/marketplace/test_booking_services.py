@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from marketplace.models import Booking, Offer
 from marketplace.services import BookingError, booking_cancel, booking_create
-from tests.factories import DigitalOfferFactory, OfferFactory, UserFactory
+from tests.factories import BookingFactory, DigitalOfferFactory, OfferFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +141,14 @@ def test_concurrent_bookings_of_the_last_places_sell_exactly_the_stock():
     assert outcomes.count(True) == stock
     assert offer.booked_quantity == stock
     assert Booking.objects.filter(offer=offer).count() == stock
+
+
+def test_the_booking_factory_keeps_the_offer_booked_quantity_in_step_with_live_bookings():
+    offer = OfferFactory(stock=10)
+
+    BookingFactory(offer=offer, quantity=2)
+    BookingFactory(offer=offer, quantity=3)
+    BookingFactory(offer=offer, quantity=4, status=Booking.Status.CANCELLED)
+
+    live = sum(Booking.objects.filter(offer=offer).live().values_list("quantity", flat=True))
+    assert offer.booked_quantity == Offer.objects.get(pk=offer.pk).booked_quantity == live == 5

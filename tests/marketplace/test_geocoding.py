@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from marketplace.geocoding import (
+    RETRY_AFTER_MAX_SECONDS,
     USER_HOME,
     VENUE,
     GeocodingError,
@@ -16,6 +17,7 @@ from marketplace.geocoding import (
     rows_geocode,
 )
 from marketplace.models import User, Venue
+from marketplace.territories import TERRITORIES, territory_of
 from tests.factories import UserFactory, VenueFactory
 from tests.local_http import LocalJsonServer
 
@@ -291,3 +293,88 @@ def test_geocode_command_geocodes_missing_rows_in_celery_tasks(celery_worker, ca
     located.refresh_from_db()
     assert located.home_latitude == 1.0
     assert Venue.objects.get(pk=lost_venue.pk).latitude == pytest.approx(48.86, abs=0.05)
+
+
+class RecordingClock:
+    """A clock whose sleep advances its time at once and records each wait."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+def answers_in_turn(*answers):
+    """A responder giving `answers` one per request, then the BAN's real answer."""
+    pending = iter(answers)
+    return lambda path, query: next(pending, None) or ban_answer(path, query)
+
+
+@pytest.mark.django_db
+def test_the_geocoder_waits_with_exponential_backoff_between_retries(remote_geocoder, settings):
+    clock = RecordingClock()
+    with LocalJsonServer(answers_in_turn((503, {}), (502, {}), (504, {}))) as ban:
+        remote_geocoder("ban", ban)
+        settings.GEOCODER_MAX_RETRIES, settings.GEOCODER_BACKOFF_SECONDS = 3, 1.5
+
+        point = geocoder_from_settings(sleep=clock.sleep).locate(postcode="69003", city="Lyon")
+
+    assert (point.latitude, point.longitude) == LYON_3
+    assert len(ban.requests) == 4
+    assert clock.waits == [1.5, 3.0, 6.0]
+    assert clock.now == 10.5
+
+
+@pytest.mark.django_db
+def test_the_geocoder_honours_a_retry_after_longer_than_its_backoff(remote_geocoder):
+    clock = RecordingClock()
+    rate_limited = (429, {"message": "slow down"}, {"Retry-After": "7"})
+    with LocalJsonServer(answers_in_turn(rate_limited, (503, {}))) as ban:
+        remote_geocoder("ban", ban)
+
+        point = geocoder_from_settings(sleep=clock.sleep).locate(postcode="69003", city="Lyon")
+
+    assert point is not None
+    # Retry-After wins over the 0.01 s backoff; the next wait is the backoff again.
+    assert clock.waits == [7.0, 0.02]
+
+
+@pytest.mark.django_db
+def test_a_retry_after_beyond_the_longest_wait_gives_up_and_keeps_the_row(remote_geocoder):
+    clock = RecordingClock()
+    user = homeless_user(home_postcode="69003", home_city="Lyon")
+    rate_limited = (429, {}, {"Retry-After": str(RETRY_AFTER_MAX_SECONDS + 1)})
+    with LocalJsonServer(answers_in_turn(rate_limited)) as ban:
+        remote_geocoder("ban", ban)
+
+        summary = rows_geocode(
+            fields=USER_HOME, ids=[user.pk], geocoder=geocoder_from_settings(sleep=clock.sleep)
+        )
+
+    assert summary.failed == 1
+    assert len(ban.requests) == 1
+    assert clock.waits == []
+
+
+@pytest.mark.parametrize(
+    ("postcode", "city", "territory"),
+    [
+        ("97110", "Pointe-à-Pitre", "Guadeloupe"),
+        ("97200", "Fort-de-France", "Martinique"),
+        ("97300", "Cayenne", "Guyane"),
+        ("97400", "Saint-Denis", "La Réunion"),
+        ("97500", "Saint-Pierre", "Saint-Pierre-et-Miquelon"),
+        ("97600", "Mamoudzou", "Mayotte"),
+        ("97150", "Saint-Martin", "Saint-Martin"),
+        ("20000", "Ajaccio", "Mainland France and Corsica"),
+    ],
+)
+def test_the_offline_geocoder_locates_overseas_france_on_its_own_land(postcode, city, territory):
+    point = OfflineGeocoder().locate(postcode=postcode)
+
+    assert point.label == f"{postcode} {city}"
+    position = territory_of(latitude=point.latitude, longitude=point.longitude)
+    assert TERRITORIES[position][0] == territory

@@ -16,9 +16,11 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import Q, Sum
 
+from marketplace.demo.opendata import venues_load
 from marketplace.geocoding import postcode_locate
 from marketplace.models import Booking, Category, Offer, User, UserBucketFlag, Venue
 from marketplace.services import booking_create
+from marketplace.territories import OUTSIDE, TERRITORIES, territories_of, territory_of
 from tests.factories import OfferFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +30,6 @@ TODAY = "2026-11-25"
 NOW = datetime(2026, 11, 24, 23, 0, tzinfo=UTC)  # midnight in Paris, the seed's "now"
 SMALL = ["--users=150", "--offers=120", "--months=4", f"--today={TODAY}"]
 # Metropolitan France and Corsica.
-SOUTH, NORTH, WEST, EAST = 41.0, 51.5, -5.5, 10.0
 
 
 def seed(*arguments: str) -> str:
@@ -117,7 +118,7 @@ def test_venues_are_real_places_in_france_each_hosting_offers():
     venues = Venue.objects.all()
     assert venues.exists()
     for venue in venues:
-        assert SOUTH <= venue.latitude <= NORTH and WEST <= venue.longitude <= EAST, venue
+        assert territory_of(latitude=venue.latitude, longitude=venue.longitude) != OUTSIDE, venue
         assert venue.external_ref.split(":")[0] in {"museofile", "cnc", "festival"}
         assert venue.kind in {"museum", "cinema", "festival"}
     assert not Venue.objects.filter(offers=None).exists()
@@ -351,3 +352,30 @@ def test_paris_wall_clock_times_convert_to_utc_across_daylight_saving():
     assert to_datetime(utc[0]) == datetime(2026, 1, 15, 19, 30, tzinfo=UTC)
     assert to_datetime(utc[1]) == datetime(2026, 7, 15, 18, 30, tzinfo=UTC)
     assert to_datetime(utc[2]) is None
+
+
+def test_the_shipped_venues_cover_every_overseas_departement():
+    venues = venues_load()
+
+    lands = territories_of(latitudes=venues.latitude, longitudes=venues.longitude)
+    names = {TERRITORIES[land][0] for land in lands.tolist()}
+    assert {"Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte"} <= names
+    assert OUTSIDE not in lands
+
+
+def test_people_of_overseas_france_live_and_book_on_their_own_land():
+    seed("--users=300", "--offers=600")
+    rows = np.array(
+        Booking.objects.filter(offer__venue__isnull=False).values_list(
+            "user__home_latitude", "user__home_longitude", "offer__venue__latitude",
+            "offer__venue__longitude",
+        )
+    )  # fmt: skip
+    home_land = territories_of(latitudes=rows[:, 0], longitudes=rows[:, 1])
+    venue_land = territories_of(latitudes=rows[:, 2], longitudes=rows[:, 3])
+
+    mainland = TERRITORIES.index(next(t for t in TERRITORIES if t[0].startswith("Mainland")))
+    assert (home_land != mainland).sum() > 0  # overseas people booked venues
+    assert (home_land == venue_land).all()
+    assert User.objects.filter(home_postcode__startswith="97").exists()
+    assert Venue.objects.filter(postcode__startswith="97").exists()

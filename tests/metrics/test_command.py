@@ -68,6 +68,8 @@ def test_backfill_over_stored_dates_replaces_them():
         (["--date", "yesterday"], "Invalid --date 'yesterday'"),
         (["--backfill-days", "0"], "Invalid --backfill-days '0'"),
         (["--backfill-days", "many"], "Invalid --backfill-days 'many'"),
+        (["--date", "0001-01-01"], "0001-01-01 is before 2000-01-01"),
+        (["--date", "2000-01-02", "--backfill-days", "3"], "Invalid --backfill-days 3: at most 2"),
     ],
 )
 def test_bad_input_is_refused_with_a_message_and_stores_nothing(args, message):
@@ -97,3 +99,30 @@ def test_bad_date_exits_non_zero_with_one_readable_line():
     assert result.stderr.strip().splitlines() == [
         "CommandError: Invalid --date '31/10/2026': expected a date as YYYY-MM-DD."
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["--backfill-days", "999999999"],
+            "CommandError: Invalid --backfill-days 999999999: at most",
+        ),
+        (
+            ["--date", "0001-01-01"],
+            "CommandError: 0001-01-01 is before 2000-01-01, the earliest date with metrics.",
+        ),
+    ],
+)
+def test_out_of_range_arguments_exit_non_zero_with_one_line_instead_of_a_traceback(args, line):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "compute_metrics", *args],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    (only_line,) = result.stderr.strip().splitlines()
+    assert only_line.startswith(line)

@@ -3,7 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from newsletter.models import Send
+from newsletter.models import Campaign, Send, Unsubscription
+from tests.factories import UserFactory
+from tests.marketplace.test_admin import change_form_data
 from tests.newsletter.conftest import consenting_user
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +27,10 @@ def test_the_campaign_list_and_page_show_send_counts(client, staff_user, campaig
     )
 
 
-def test_the_start_action_queues_the_campaign_after_commit(
+def test_the_start_action_starts_the_campaign_and_queues_its_chunks_after_commit(
     client, staff_user, campaign, django_capture_on_commit_callbacks
 ):
+    consenting_user()
     client.force_login(staff_user)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -38,7 +41,10 @@ def test_the_start_action_queues_the_campaign_after_commit(
         )
 
     assert len(callbacks) == 1
-    assert b"1 campaign(s) queued for sending." in response.content
+    assert b"1 campaign(s) queued for sending (1 chunk(s))." in response.content
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SENDING
+    assert campaign.sends.get().status == Send.Status.PENDING
 
 
 def test_sends_are_read_only_in_the_admin(client, staff_user, campaign):
@@ -56,9 +62,10 @@ def test_sends_are_read_only_in_the_admin(client, staff_user, campaign):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_with_the_broker_down_the_start_action_says_so_and_changes_nothing(
+def test_with_the_broker_down_the_start_action_says_so_and_leaves_the_sends_pending(
     client, staff_user, campaign, unreachable_broker
 ):
+    consenting_user()
     client.force_login(staff_user)
 
     response = client.post(
@@ -71,4 +78,96 @@ def test_with_the_broker_down_the_start_action_says_so_and_changes_nothing(
     assert b"Could not reach the task queue" in response.content
     assert b"0 of 1 campaign(s) queued" in response.content
     campaign.refresh_from_db()
-    assert campaign.status == campaign.Status.DRAFT
+    # Started, nothing lost: the sweep or a manual resume queues the pending sends.
+    assert campaign.status == campaign.Status.SENDING
+    assert campaign.sends.get().status == Send.Status.PENDING
+
+
+def campaign_form(**overrides) -> dict:
+    return {
+        "subject": "Autumn picks",
+        "planned_at_0": "2026-12-03",
+        "planned_at_1": "09:00:00",
+        "strategy": "popular",
+        **overrides,
+    }
+
+
+def test_the_admin_creates_a_campaign_with_a_registered_strategy(client, staff_user):
+    client.force_login(staff_user)
+
+    response = client.post(reverse("admin:newsletter_campaign_add"), campaign_form())
+
+    assert response.status_code == 302
+    campaign = Campaign.objects.get()
+    assert (campaign.subject, campaign.strategy, campaign.status) == (
+        "Autumn picks",
+        "popular",
+        Campaign.Status.DRAFT,
+    )
+
+
+@pytest.mark.parametrize("page", ["add", "change"])
+def test_the_admin_refuses_a_strategy_that_is_not_registered(client, staff_user, campaign, page):
+    client.force_login(staff_user)
+    url = (
+        reverse("admin:newsletter_campaign_add")
+        if page == "add"
+        else reverse("admin:newsletter_campaign_change", args=[campaign.pk])
+    )
+
+    response = client.post(url, campaign_form(strategy="astrology"))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["strategy"] == [
+        "Select a valid choice. astrology is not one of the available choices."
+    ]
+    assert list(Campaign.objects.values_list("strategy", flat=True)) == [campaign.strategy]
+
+
+def test_the_admin_edits_a_campaign_through_the_service(client, staff_user, campaign):
+    client.force_login(staff_user)
+
+    response = client.post(
+        reverse("admin:newsletter_campaign_change", args=[campaign.pk]),
+        campaign_form(subject="Winter picks", strategy="geo"),
+    )
+
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.subject, campaign.strategy) == ("Winter picks", "geo")
+
+
+def test_consent_withdrawn_in_the_user_admin_is_recorded_as_an_unsubscription(client, staff_user):
+    user = consenting_user()
+    client.force_login(staff_user)
+    url = reverse("admin:marketplace_user_change", args=[user.pk])
+    form = change_form_data(client.get(url), "user_form")
+    del form["newsletter_consent"]  # an unticked box is not posted
+
+    response = client.post(url, form)
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.newsletter_consent, user.newsletter_consent_at) == (False, None)
+    unsubscription = Unsubscription.objects.get()
+    assert (unsubscription.user, unsubscription.method, unsubscription.send) == (
+        user,
+        Unsubscription.Method.STAFF,
+        None,
+    )
+
+
+def test_consent_given_in_the_user_admin_is_dated_and_records_no_unsubscription(client, staff_user):
+    user = UserFactory(newsletter_consent=False)
+    client.force_login(staff_user)
+    url = reverse("admin:marketplace_user_change", args=[user.pk])
+
+    response = client.post(
+        url, change_form_data(client.get(url), "user_form", newsletter_consent="on")
+    )
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.newsletter_consent and user.newsletter_consent_at is not None
+    assert not Unsubscription.objects.exists()

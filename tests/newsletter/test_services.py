@@ -271,6 +271,21 @@ def test_a_stalled_campaign_is_found_for_the_sweep_and_a_fresh_or_sent_one_is_no
     assert campaigns_to_resume() == []
 
 
+def test_an_expired_claim_is_resumed_at_once_without_waiting_for_the_resume_delay(
+    popular_offers, campaign
+):
+    consenting_user()
+    ((first, last),) = campaign_start(campaign_id=campaign.pk)
+    sends_claim(campaign=campaign, first_send_id=first, last_send_id=last)
+    assert campaigns_to_resume() == []  # claimed and just dispatched: a worker has it
+
+    # Its worker died: once the lease is over, the next sweep takes it, although
+    # the campaign was dispatched moments ago.
+    campaign.sends.update(claimed_until=timezone.now() - timedelta(seconds=1))
+
+    assert campaigns_to_resume() == [campaign.pk]
+
+
 def test_the_weekly_campaign_is_created_once_per_iso_week(db):
     thursday = timezone.localdate().replace(year=2026, month=11, day=26)
 

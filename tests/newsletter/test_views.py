@@ -172,3 +172,49 @@ def test_an_old_click_link_still_lands_on_the_offer_but_is_not_recorded(client, 
     assert response.status_code == 302
     assert response["Location"] == reverse("storefront:offer_detail", args=[offer.pk])
     assert not Click.objects.exists()
+
+
+def signed(payload: str, salt: str) -> str:
+    """A genuinely signed token around a payload the reader does not expect."""
+    return signing.TimestampSigner(salt=salt).sign(payload)
+
+
+MALFORMED_PAYLOADS = ["abc", "1-2-3", "", "-", "+7", " 7", "٣", "1e3", "9" * 40]
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("payload", MALFORMED_PAYLOADS)
+def test_a_signed_unsubscribe_token_with_a_malformed_payload_is_refused_and_changes_nothing(
+    client, send, method, payload
+):
+    response = getattr(client, method)(unsubscribe_url(signed(payload, "newsletter.unsubscribe")))
+
+    assert response.status_code == 400
+    assert b"not valid" in response.content
+    send.user.refresh_from_db()
+    assert send.user.newsletter_consent
+    assert not Unsubscription.objects.exists()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_signed_unsubscribe_token_of_a_send_that_no_longer_exists_is_refused_on_both_methods(
+    client, send, method
+):
+    token = unsubscribe_token_make(send_id=send.pk + 1000)
+
+    response = getattr(client, method)(unsubscribe_url(token))
+
+    assert response.status_code == 400
+    assert b"not valid any more" in response.content
+    assert not Unsubscription.objects.exists()
+
+
+@pytest.mark.parametrize("payload", [*MALFORMED_PAYLOADS, "12", "1-2-"])
+def test_a_signed_click_token_with_a_malformed_payload_is_refused_and_records_nothing(
+    client, send, payload
+):
+    response = client.get(reverse("newsletter:click", args=[signed(payload, "newsletter.click")]))
+
+    assert response.status_code == 400
+    assert b"not valid" in response.content
+    assert not Click.objects.exists()

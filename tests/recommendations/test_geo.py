@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 from io import StringIO
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils import timezone
 from marketplace.models import Venue
 from recommendations import geo as geo_module
 from recommendations.cache import recommendations_cache
+from recommendations.distance.providers import haversine_km
 from recommendations.strategies import recommendations_for_user
 from tests.factories import (
     BookingFactory,
@@ -151,8 +153,6 @@ def test_geo_leaves_out_what_the_user_booked_and_what_cannot_be_booked():
     BookingFactory(user=user, offer=booked)
     sold_out = event("lyon", stock=1)
     BookingFactory(offer=sold_out)
-    sold_out.booked_quantity = 1
-    sold_out.save(update_fields=["booked_quantity"])
     past = event("lyon", starts_at=timezone.now() - timedelta(days=1))
     withdrawn = event("lyon", is_active=False)
     bookable = event("lyon")
@@ -258,3 +258,45 @@ def test_recommendations_survive_an_unavailable_cache(unavailable_cache, caplog,
     assert "Distance cache unavailable" in caplog.text
     # Without the shared version key, the process keeps the index it built.
     assert geo_module._local_index is index
+
+
+def test_an_offer_across_the_sea_is_never_near_even_inside_its_radius(settings):
+    # Terre-de-Haut (Les Saintes, Guadeloupe) and Grand'Rivière (Martinique): 110 km
+    # apart as the crow flies, inside a festival's radius, but a sea crossing away.
+    user = UserFactory(
+        home_postcode="97137",
+        home_city="Terre-de-Haut",
+        home_latitude=15.862,
+        home_longitude=-61.586,
+    )
+    festival = CategoryFactory(slug="live-music")
+    in_martinique = OfferFactory(
+        category=festival,
+        venue=VenueFactory(
+            city="Grand'Rivière",
+            postcode="97218",
+            latitude=14.849,
+            longitude=-61.179,
+            kind=Venue.Kind.FESTIVAL,
+        ),
+    )
+    in_guadeloupe = OfferFactory(
+        category=festival,
+        venue=VenueFactory(
+            city="Pointe-à-Pitre",
+            postcode="97110",
+            latitude=16.236,
+            longitude=-61.537,
+            kind=Venue.Kind.FESTIVAL,
+        ),
+    )
+    book(in_martinique, 20)
+    crow_flies_km = haversine_km(
+        latitude=15.862,
+        longitude=-61.586,
+        latitudes=np.array([14.849]),
+        longitudes=np.array([-61.179]),
+    )[0]
+    assert crow_flies_km < settings.RECOMMENDATION_GEO_FESTIVAL_RADIUS_KM
+
+    assert [r.offer for r in geo(user)] == [in_guadeloupe]

@@ -365,6 +365,16 @@ def test_signup_creates_a_located_shopper_and_logs_them_in(client):
     assert "Welcome to Passerelle!" in page_messages(response)[0]
 
 
+def test_a_shopper_of_la_reunion_signs_up_and_is_located_on_the_island(client):
+    response = client.post(SIGNUP, signup_data(home_postcode="97400"))
+
+    assert response.status_code == 302
+    user = User.objects.get(email="camille@example.org")
+    assert (user.home_postcode, user.home_city) == ("97400", "Saint-Denis")
+    assert user.home_latitude == pytest.approx(-20.93, abs=0.05)
+    assert user.home_longitude == pytest.approx(55.45, abs=0.05)
+
+
 def test_signup_returns_to_the_page_asked_for_but_never_to_another_site(client):
     offer = OfferFactory()
 
@@ -376,6 +386,15 @@ def test_signup_returns_to_the_page_asked_for_but_never_to_another_site(client):
 
     assert back.url == detail_url(offer)
     assert elsewhere.url == HOME
+
+
+@pytest.mark.parametrize("next_url", ["home", "storefront:home", "javascript:alert(1)"])
+def test_signup_with_a_next_that_is_not_a_path_goes_home(client, next_url):
+    # Found by the fuzz test: a bare word reached redirect() as a view name (500).
+    response = client.post(SIGNUP, signup_data(next=next_url))
+
+    assert response.status_code == 302
+    assert response.url == HOME
 
 
 def test_signup_with_an_unknown_postcode_shows_it_on_the_postcode_field(client):
@@ -392,6 +411,19 @@ def test_signup_with_a_badly_formed_postcode_is_refused(client):
 
     assert response.context["form"].errors["home_postcode"] == [
         "A French postcode has 5 digits, for example 69003."
+    ]
+    assert not User.objects.exists()
+
+
+def test_signup_with_an_email_longer_than_the_column_is_a_form_error_not_a_server_error(client):
+    # Syntactically valid (64-character local part, 63-character labels), 259 characters.
+    long_email = "a" * 64 + "@" + ".".join(["b" * 63] * 3) + ".fr"
+
+    response = client.post(SIGNUP, signup_data(email=long_email))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == [
+        "An email address has at most 254 characters."
     ]
     assert not User.objects.exists()
 

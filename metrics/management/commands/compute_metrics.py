@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from metrics.services import metrics_compute_for_day, metrics_days_ending
+from metrics.services import METRICS_EARLIEST_DATE, metrics_compute_for_day, metrics_days_ending
 
 
 class Command(BaseCommand):
@@ -26,7 +26,18 @@ class Command(BaseCommand):
         end = parse_date(options["date"]) if options["date"] else today
         if end > today:
             raise CommandError(f"{end.isoformat()} is in the future; metrics need a past date.")
+        if end < METRICS_EARLIEST_DATE:
+            raise CommandError(
+                f"{end.isoformat()} is before {METRICS_EARLIEST_DATE.isoformat()}, "
+                "the earliest date with metrics."
+            )
         days = parse_day_count(options["backfill_days"])
+        most = (end - METRICS_EARLIEST_DATE).days + 1
+        if days > most:
+            raise CommandError(
+                f"Invalid --backfill-days {days}: at most {most} days end on {end.isoformat()} "
+                f"without reaching before {METRICS_EARLIEST_DATE.isoformat()}."
+            )
         for day in tqdm(metrics_days_ending(end=end, days=days), desc="metrics", unit="day"):
             metrics_compute_for_day(day=day)
         self.stdout.write(f"Computed the metrics of {days} day(s) ending on {end.isoformat()}.")

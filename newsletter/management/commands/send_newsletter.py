@@ -10,12 +10,12 @@ from newsletter.selectors import newsletter_preview
 from newsletter.services import (
     ChunkResult,
     DeliveryError,
+    campaign_dispatch,
     campaign_get_or_create_for_week,
     campaign_send_chunk,
     campaign_start,
     newsletter_is_paused,
 )
-from newsletter.tasks import campaign_fan_out
 
 
 class Command(BaseCommand):
@@ -50,10 +50,9 @@ class Command(BaseCommand):
         if target.status == Campaign.Status.SENT:
             self.stdout.write(f"Campaign {target.pk} ({target}) was already sent; nothing to do.")
             return
-        ranges = campaign_start(campaign_id=target.pk)
         if queue:
             try:
-                campaign_fan_out(campaign_id=target.pk, ranges=ranges)
+                dispatch = campaign_dispatch(campaign_id=target.pk)
             except BrokerUnreachable as error:
                 raise CommandError(
                     f"Could not reach the Celery broker ({error}). Campaign {target.pk} is "
@@ -61,9 +60,10 @@ class Command(BaseCommand):
                     f"{target.pk}` to send from here, or queue it again once the broker answers."
                 ) from None
             self.stdout.write(
-                f"Campaign {target.pk}: {len(ranges)} chunk(s) queued for the workers."
+                f"Campaign {target.pk}: {dispatch.chunks} chunk(s) queued for the workers."
             )
             return
+        ranges = campaign_start(campaign_id=target.pk)
         total = ChunkResult()
         try:
             for first, last in tqdm(ranges, desc=f"campaign {target.pk}", unit="chunk"):
