@@ -4,6 +4,8 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from newsletter.models import Campaign, Click, Send, Unsubscription
@@ -63,20 +65,26 @@ class CampaignAdmin(admin.ModelAdmin):
     sends_pending = send_count_column("pending", "pending")
     sends_failed = send_count_column("failed", "failed")
 
-    @admin.display(description="progress")
+    @admin.display(description=_("progress"))
     def progress(self, campaign: Campaign) -> str:
         if campaign.pk is None:
             return "-"
+        labels = dict(Send.Status.choices)
         counts = ", ".join(
-            f"{count} {status}" for status, count in campaign_send_counts(campaign=campaign).items()
+            f"{count} {str(labels.get(status, status)).lower()}"
+            for status, count in campaign_send_counts(campaign=campaign).items()
         )
         bookings = campaign_attributed_booking_count(campaign=campaign)
-        paused = (
-            " Sending is paused by the newsletter_paused switch." if newsletter_is_paused() else ""
-        )
-        return f"{counts}; {bookings} attributed booking(s).{paused}"
+        progress = ngettext(
+            "%(counts)s; %(bookings)d attributed booking.",
+            "%(counts)s; %(bookings)d attributed bookings.",
+            bookings,
+        ) % {"counts": counts, "bookings": bookings}
+        if newsletter_is_paused():
+            progress += " " + gettext("Sending is paused by the newsletter_paused switch.")
+        return progress
 
-    @admin.action(description="Start or resume sending the selected campaigns")
+    @admin.action(description=_("Start or resume sending the selected campaigns"))
     def start_sending(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         campaign_ids = list(
             queryset.exclude(status=Campaign.Status.SENT).values_list("pk", flat=True)
@@ -95,20 +103,25 @@ class CampaignAdmin(admin.ModelAdmin):
         except BrokerUnreachable as error:
             self.message_user(
                 request,
-                f"Could not reach the task queue ({error}): {queued} of {len(campaign_ids)} "
-                "campaign(s) queued. Try again once Celery's broker answers.",
+                gettext(
+                    "Could not reach the task queue (%(error)s): %(queued)d of %(total)d "
+                    "campaigns queued. Try again once Celery's broker answers."
+                )
+                % {"error": error, "queued": queued, "total": len(campaign_ids)},
                 messages.ERROR,
             )
             return
         level = messages.WARNING if newsletter_is_paused() else messages.SUCCESS
-        note = (
-            " (the newsletter_paused switch is on: nothing is sent until it is off)"
-            if level == messages.WARNING
-            else ""
-        )
-        self.message_user(
-            request, f"{len(campaign_ids)} campaign(s) queued for sending{note}.", level
-        )
+        queued_text = ngettext(
+            "%(count)d campaign queued for sending.",
+            "%(count)d campaigns queued for sending.",
+            len(campaign_ids),
+        ) % {"count": len(campaign_ids)}
+        if level == messages.WARNING:
+            queued_text += " " + gettext(
+                "The newsletter_paused switch is on: nothing is sent until it is off."
+            )
+        self.message_user(request, queued_text, level)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

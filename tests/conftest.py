@@ -13,6 +13,7 @@ from email.message import Message
 import pytest
 from django.core.cache import caches
 from django.db import connection
+from django.utils import translation
 
 from tests.factories import UserFactory
 
@@ -95,6 +96,15 @@ def unreachable_broker():
     yield
     app.set_current()
     broken.close()
+
+
+@pytest.fixture
+def english(settings):
+    """The site in English, the second language: for the tests written against the
+    English wording; the French default has its own tests (tests/config/test_i18n.py)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.admin.filters import HomeDepartementFilter
 from marketplace.admin.links import changelist_link
@@ -47,12 +48,12 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ["last_login", "date_joined", "booking_history"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Personal info", {"fields": ["first_name", "last_name"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name"]}),
         (
             "Home",
             {"fields": ["home_postcode", "home_city", ("home_latitude", "home_longitude")]},
         ),
-        ("Newsletter", {"fields": ["newsletter_consent", "newsletter_consent_at"]}),
+        (_("Newsletter"), {"fields": ["newsletter_consent", "newsletter_consent_at"]}),
         (
             "Permissions",
             {
@@ -60,8 +61,8 @@ class UserAdmin(DjangoUserAdmin):
                 "classes": ["collapse"],
             },
         ),
-        ("Important dates", {"fields": ["last_login", "date_joined"]}),
-        ("Bookings", {"fields": ["booking_history"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+        (_("Bookings"), {"fields": ["booking_history"]}),
     ]
     add_fieldsets = [
         (
@@ -73,8 +74,8 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
 
-    @admin.display(description="history")
+    @admin.display(description=_("history"))
     def booking_history(self, user: User) -> str:
         return changelist_link(
-            model_name="booking", field="user", pk=user.pk, text="All bookings of this person"
+            model_name="booking", field="user", pk=user.pk, text=_("All bookings of this person")
         )

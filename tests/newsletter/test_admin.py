@@ -6,7 +6,8 @@ from django.urls import reverse
 from newsletter.models import Send
 from tests.newsletter.conftest import consenting_user
 
-pytestmark = pytest.mark.django_db
+# Written against the English wording; French has its own tests.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_the_campaign_list_and_page_show_send_counts(client, staff_user, campaign):
@@ -20,7 +21,7 @@ def test_the_campaign_list_and_page_show_send_counts(client, staff_user, campaig
     assert listing.status_code == 200
     row = listing.context["cl"].result_list.get(pk=campaign.pk)
     assert (row.sends_total_count, row.sends_pending_count, row.sends_failed_count) == (2, 1, 1)
-    assert b"1 pending, 0 sending, 0 sent, 1 failed, 0 skipped; 0 attributed booking(s)." in (
+    assert b"1 pending, 0 sending, 0 sent, 1 failed, 0 skipped; 0 attributed bookings." in (
         page.content
     )
 
@@ -38,7 +39,7 @@ def test_the_start_action_queues_the_campaign_after_commit(
         )
 
     assert len(callbacks) == 1
-    assert b"1 campaign(s) queued for sending." in response.content
+    assert b"1 campaign queued for sending." in response.content
 
 
 def test_sends_are_read_only_in_the_admin(client, staff_user, campaign):
@@ -69,6 +70,6 @@ def test_with_the_broker_down_the_start_action_says_so_and_changes_nothing(
 
     assert response.status_code == 200
     assert b"Could not reach the task queue" in response.content
-    assert b"0 of 1 campaign(s) queued" in response.content
+    assert b"0 of 1 campaigns queued" in response.content
     campaign.refresh_from_db()
     assert campaign.status == campaign.Status.DRAFT
