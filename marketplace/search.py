@@ -66,10 +66,11 @@ def period_of(*, when: str, on_date: date | None, today: date) -> tuple[date, da
     if when == WHEN_TODAY:
         return today, today
     if when == WHEN_WEEKEND:
-        saturday = today + timedelta(days=(5 - today.weekday()) % 7)
-        # On a Sunday, "this weekend" is today.
-        first = today if today.weekday() == 6 else saturday
-        return first, saturday + timedelta(days=1)
+        if today.weekday() == 6:
+            # On a Sunday, "this weekend" is what is left of it: today.
+            return today, today
+        saturday = today + timedelta(days=5 - today.weekday())
+        return saturday, saturday + timedelta(days=1)
     if when == WHEN_WEEK:
         return today, today + timedelta(days=6 - today.weekday())
     if when == WHEN_DATE and on_date:
