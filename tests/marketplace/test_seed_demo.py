@@ -351,3 +351,16 @@ def test_paris_wall_clock_times_convert_to_utc_across_daylight_saving():
     assert to_datetime(utc[0]) == datetime(2026, 1, 15, 19, 30, tzinfo=UTC)
     assert to_datetime(utc[1]) == datetime(2026, 7, 15, 18, 30, tzinfo=UTC)
     assert to_datetime(utc[2]) is None
+
+
+def test_offer_texts_are_written_in_french():
+    seed("--users", "200", "--offers", "300", "--bookings", "500")
+
+    texts = " ".join(Offer.objects.values_list("description", flat=True))
+
+    for english in (" by ", " at ", "Exhibition", "Entry ticket", "workshop", "Talk:"):
+        assert english not in texts
+    assert (
+        Offer.objects.filter(title__startswith="Exposition : ").exists()
+        or Offer.objects.filter(title__startswith="Billet d'entrée : ").exists()
+    )
