@@ -19,8 +19,8 @@ def default_range() -> tuple[date, date]:
 
 
 class DateRangeForm(forms.Form):
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={"type": "date"}))
 
     @classmethod
     def from_query(cls, query) -> "DateRangeForm":
