@@ -98,6 +98,15 @@ def unreachable_broker():
     broken.close()
 
 
+@pytest.fixture(autouse=True)
+def site_language():
+    """Each test starts in the site's default language: a request leaves the language
+    it asked for active in its thread, which would leak into the next test."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def english(settings):
     """The site in English, the second language: for the tests written against the
