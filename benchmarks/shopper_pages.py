@@ -28,7 +28,7 @@ from django.urls import reverse  # noqa: E402
 
 from benchmarks.pagetiming import marketplace_summary, pages_report  # noqa: E402
 from marketplace.models import User  # noqa: E402
-from marketplace.selectors import offer_list_upcoming  # noqa: E402
+from marketplace.search import OfferSearch, offer_search  # noqa: E402
 from storefront.views import OFFERS_PER_PAGE  # noqa: E402
 
 
@@ -40,11 +40,11 @@ def main() -> None:
     busiest = (
         User.objects.annotate(booking_count=Count("bookings")).order_by("-booking_count").first()
     )
-    offer = offer_list_upcoming().first()
+    offer = offer_search(search=OfferSearch()).first()
     if busiest is None or offer is None:
         sys.exit("Nothing to show: seed the database first (manage.py seed_demo).")
     home = reverse("storefront:home")
-    last_page = max(1, math.ceil(offer_list_upcoming().count() / OFFERS_PER_PAGE))
+    last_page = max(1, math.ceil(offer_search(search=OfferSearch()).count() / OFFERS_PER_PAGE))
     visitor, shopper = Client(SERVER_NAME="127.0.0.1"), Client(SERVER_NAME="127.0.0.1")
     shopper.force_login(busiest)
     print(marketplace_summary())
@@ -53,6 +53,7 @@ def main() -> None:
         [
             ("home", visitor, home),
             ("home ?category=live-music", visitor, f"{home}?category=live-music"),
+            ("home ?q=concert&when=weekend", visitor, f"{home}?q=concert&when=weekend"),
             (f"home last page ({last_page})", visitor, f"{home}?page={last_page}"),
             ("offer page", visitor, offer_page),
             ("offer page, logged in", shopper, offer_page),

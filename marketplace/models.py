@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from waffle.models import AbstractUserFlag
 
 LATITUDE_VALIDATORS = [MinValueValidator(-90), MaxValueValidator(90)]
@@ -65,12 +66,12 @@ class User(AbstractUser):
     """
 
     username = None
-    email = models.EmailField("email address", unique=True)
-    home_postcode = models.CharField(max_length=5, blank=True)
-    home_city = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(_("email address"), unique=True)
+    home_postcode = models.CharField(_("home postcode"), max_length=5, blank=True)
+    home_city = models.CharField(_("home city"), max_length=100, blank=True)
     home_latitude = models.FloatField(null=True, blank=True, validators=LATITUDE_VALIDATORS)
     home_longitude = models.FloatField(null=True, blank=True, validators=LONGITUDE_VALIDATORS)
-    newsletter_consent = models.BooleanField(default=False)
+    newsletter_consent = models.BooleanField(_("newsletter consent"), default=False)
     newsletter_consent_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
@@ -79,6 +80,8 @@ class User(AbstractUser):
     objects = UserManager()
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
                 condition=coordinates_in_range("home_"), name="user_home_coordinates_valid"
@@ -101,13 +104,14 @@ class Category(models.Model):
     """A kind of culture (cinema, live music, books…); `is_digital` ones are consumed online."""
 
     slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=100)
+    name = models.CharField(_("name"), max_length=100)
     is_digital = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "name"]
-        verbose_name_plural = "categories"
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
 
     def __str__(self) -> str:
         return self.name
@@ -117,16 +121,16 @@ class Venue(models.Model):
     """A physical place where offers happen. Digital offers have no venue."""
 
     class Kind(models.TextChoices):
-        MUSEUM = "museum", "Museum"
-        CINEMA = "cinema", "Cinema"
-        FESTIVAL = "festival", "Festival site"
-        OTHER = "other", "Other"
+        MUSEUM = "museum", _("Museum")
+        CINEMA = "cinema", _("Cinema")
+        FESTIVAL = "festival", _("Festival site")
+        OTHER = "other", _("Other")
 
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
-    address = models.CharField(max_length=255, blank=True)
-    postcode = models.CharField(max_length=5, blank=True)
-    city = models.CharField(max_length=100)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=5, blank=True)
+    city = models.CharField(_("city"), max_length=100)
     latitude = models.FloatField(null=True, blank=True, validators=LATITUDE_VALIDATORS)
     longitude = models.FloatField(null=True, blank=True, validators=LONGITUDE_VALIDATORS)
     # Identifier in the open-data source it was imported from, so a re-import
@@ -135,6 +139,8 @@ class Venue(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
         constraints = [
             models.CheckConstraint(
                 condition=coordinates_in_range(""), name="venue_coordinates_valid"
@@ -145,12 +151,14 @@ class Venue(models.Model):
         return f"{self.name} ({self.city})"
 
 
-def not_past_condition(now) -> Q:
-    """Offers still ahead at `now`: undated (digital, permanent) ones and events not yet over."""
+def not_past_condition(now, prefix: str = "") -> Q:
+    """Offers still ahead at `now`: undated (digital, permanent) ones and events not yet over.
+    `prefix` ("offer__") applies it to the offer of another model."""
+    starts_at, ends_at = f"{prefix}starts_at", f"{prefix}ends_at"
     return (
-        Q(starts_at__isnull=True, ends_at__isnull=True)
-        | Q(ends_at__gt=now)
-        | Q(ends_at__isnull=True, starts_at__gt=now)
+        Q(**{f"{starts_at}__isnull": True, f"{ends_at}__isnull": True})
+        | Q(**{f"{ends_at}__gt": now})
+        | Q(**{f"{ends_at}__isnull": True, f"{starts_at}__gt": now})
     )
 
 
@@ -176,21 +184,28 @@ class Offer(models.Model):
     remaining places are known without summing bookings.
     """
 
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="offers")
-    venue = models.ForeignKey(
-        Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="offers"
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="offers", verbose_name=_("category")
     )
-    url = models.URLField(blank=True, help_text="Where a digital offer is consumed.")
-    price = models.DecimalField(max_digits=8, decimal_places=2)
-    starts_at = models.DateTimeField(null=True, blank=True)
-    ends_at = models.DateTimeField(null=True, blank=True)
+    venue = models.ForeignKey(
+        Venue,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offers",
+        verbose_name=_("venue"),
+    )
+    url = models.URLField(blank=True, help_text=_("Where a digital offer is consumed."))
+    price = models.DecimalField(_("price"), max_digits=8, decimal_places=2)
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
     stock = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Places offered; empty means unlimited."
+        _("stock"), null=True, blank=True, help_text=_("Places offered; empty means unlimited.")
     )
     booked_quantity = models.PositiveIntegerField(default=0, editable=False)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("published"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -198,6 +213,8 @@ class Offer(models.Model):
 
     class Meta:
         ordering = ["starts_at", "pk"]
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="offer_price_not_negative"),
             models.CheckConstraint(
@@ -254,23 +271,31 @@ class BookingQuerySet(models.QuerySet):
 
 class Booking(models.Model):
     class Status(models.TextChoices):
-        CONFIRMED = "confirmed", "Confirmed"
-        CANCELLED = "cancelled", "Cancelled"
-        USED = "used", "Used"
+        CONFIRMED = "confirmed", _("Confirmed")
+        CANCELLED = "cancelled", _("Cancelled")
+        USED = "used", _("Used")
 
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="bookings")
-    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="bookings")
-    quantity = models.PositiveSmallIntegerField(default=1)
-    amount = models.DecimalField(max_digits=10, decimal_places=2)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CONFIRMED)
-    created_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("shopper")
+    )
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("offer")
+    )
+    quantity = models.PositiveSmallIntegerField(_("places"), default=1)
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED
+    )
+    created_at = models.DateTimeField(_("booked at"), default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     objects = BookingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="booking_quantity_positive"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="booking_amount_not_negative"),

@@ -1,20 +1,20 @@
 """Reads of the marketplace for pages and other apps."""
 
-from django.db.models import F, QuerySet
+from datetime import datetime
 
-from marketplace.models import Booking, Category, Offer, User
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from marketplace.models import Booking, Category, Offer, User, not_past_condition
 
 
 def category_list() -> QuerySet[Category]:
     return Category.objects.all()
 
 
-def offer_list_upcoming(*, category_slug: str | None = None) -> QuerySet[Offer]:
-    """Bookable offers for the catalogue, soonest first, undated ones after dated ones."""
-    offers = Offer.objects.bookable().select_related("category", "venue")
-    if category_slug:
-        offers = offers.filter(category__slug=category_slug)
-    return offers.order_by(F("starts_at").asc(nulls_last=True), "pk")
+def user_email_taken(*, email: str) -> bool:
+    """Whether an account uses this address, whatever its case."""
+    return User.objects.filter(email__iexact=email).exists()
 
 
 def offer_get_visible(*, offer_id: int) -> Offer:
@@ -28,6 +28,28 @@ def booking_list_for_user(*, user: User) -> QuerySet[Booking]:
         .select_related("offer", "offer__category", "offer__venue")
         .order_by("-created_at")
     )
+
+
+def booking_lists_for_user(*, user: User, now: datetime | None = None) -> dict[str, list[Booking]]:
+    """A shopper's bookings in three groups: "upcoming" (live, offer not over, soonest
+    first), "past" (live, offer over, latest first) and "cancelled" (latest first)."""
+    now = now or timezone.now()
+    bookings = booking_list_for_user(user=user)
+    live = bookings.live()
+    return {
+        "upcoming": list(
+            live.filter(not_past_condition(now, prefix="offer__")).order_by(
+                F("offer__starts_at").asc(nulls_last=True), "pk"
+            )
+        ),
+        "past": list(live.exclude(not_past_condition(now, prefix="offer__"))),
+        "cancelled": list(bookings.filter(status=Booking.Status.CANCELLED)),
+    }
+
+
+def booking_get_for_user(*, user: User, booking_id: int) -> Booking:
+    """One of the shopper's own bookings. Raises Booking.DoesNotExist."""
+    return booking_list_for_user(user=user).get(pk=booking_id)
 
 
 def booking_live_for_offer(*, user: User, offer_id: int) -> Booking | None:

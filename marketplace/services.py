@@ -6,6 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from marketplace.geocoding import Place, postcode_locate
 from marketplace.models import Booking, Offer, User
@@ -19,7 +22,9 @@ def home_place_locate(*, postcode: str, city: str = "") -> Place:
     """The commune of a home postcode (and city); a ValidationError on the postcode if unknown."""
     place = postcode_locate(postcode=postcode, city=city)
     if place is None:
-        raise ValidationError({"home_postcode": f"Unknown French postcode: {postcode}."})
+        raise ValidationError(
+            {"home_postcode": _("Unknown French postcode: %(postcode)s.") % {"postcode": postcode}}
+        )
     return place
 
 
@@ -34,7 +39,7 @@ def user_register(
     """Create a shopper located at their home postcode (its commune's coordinates)."""
     place = home_place_locate(postcode=home_postcode, city=home_city)
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "An account already uses this email address."})
+        raise ValidationError({"email": _("An account already uses this email address.")})
     return User.objects.create_user(
         email=email,
         password=password,
@@ -75,22 +80,25 @@ def user_newsletter_consent_set(*, user: User, consent: bool) -> bool:
 def booking_create(*, user: User, offer_id: int, quantity: int = 1) -> Booking:
     """Book `quantity` places; the offer row stays locked until commit so stock never oversells."""
     if quantity < 1:
-        raise BookingError("Book at least one place.")
+        raise BookingError(_("Book at least one place."))
     try:
         offer = Offer.objects.select_for_update().get(pk=offer_id)
     except Offer.DoesNotExist:
-        raise BookingError("This offer does not exist.") from None
+        raise BookingError(_("This offer does not exist.")) from None
     if not offer.is_active:
-        raise BookingError("This offer is no longer available.")
+        raise BookingError(_("This offer is no longer available."))
     if offer.is_past:
-        raise BookingError("This offer is over.")
+        raise BookingError(_("This offer is over."))
     remaining = offer.remaining_stock
     if remaining is not None and remaining < quantity:
         raise BookingError(
-            "This offer is sold out." if remaining == 0 else f"Only {remaining} place(s) left."
+            _("This offer is sold out.")
+            if remaining == 0
+            else ngettext("Only %(count)d place left.", "Only %(count)d places left.", remaining)
+            % {"count": remaining}
         )
     if Booking.objects.filter(user=user, offer=offer).live().exists():
-        raise BookingError("You have already booked this offer.")
+        raise BookingError(_("You have already booked this offer."))
     try:
         # A savepoint, so the unique constraint's error leaves the outer transaction usable.
         with transaction.atomic():
@@ -99,7 +107,7 @@ def booking_create(*, user: User, offer_id: int, quantity: int = 1) -> Booking:
             )
     except IntegrityError:
         # Two simultaneous requests of the same shopper: the constraint decides.
-        raise BookingError("You have already booked this offer.") from None
+        raise BookingError(_("You have already booked this offer.")) from None
     Offer.objects.filter(pk=offer.pk).update(booked_quantity=F("booked_quantity") + quantity)
     return booking
 
@@ -114,11 +122,11 @@ def booking_cancel(*, user: User, booking_id: int) -> Booking:
             .get(pk=booking_id, user=user)
         )
     except Booking.DoesNotExist:
-        raise BookingError("This booking does not exist.") from None
+        raise BookingError(_("This booking does not exist.")) from None
     if booking.status != Booking.Status.CONFIRMED:
-        raise BookingError("Only a confirmed booking can be cancelled.")
+        raise BookingError(_("Only a confirmed booking can be cancelled."))
     if booking.offer.is_past:
-        raise BookingError("This offer is over; its booking can no longer be cancelled.")
+        raise BookingError(_("This offer is over; its booking can no longer be cancelled."))
     booking.status = Booking.Status.CANCELLED
     booking.cancelled_at = timezone.now()
     booking.save(update_fields=["status", "cancelled_at", "updated_at"])
@@ -167,22 +175,34 @@ def offers_duplicate(*, offer_ids: list[int], shift: timedelta, copies: int = 1)
     with a ValidationError naming the culprit.
     """
     if shift <= timedelta(0):
-        raise ValidationError("Copies must move forward in time.")
+        raise ValidationError(_("Copies must move forward in time."))
     if not 1 <= copies <= OFFERS_DUPLICATE_MAX_COPIES:
-        raise ValidationError(f"Make between 1 and {OFFERS_DUPLICATE_MAX_COPIES} copies.")
+        raise ValidationError(
+            _("Make between 1 and %(max)s copies.") % {"max": OFFERS_DUPLICATE_MAX_COPIES}
+        )
     offers = list(Offer.objects.filter(pk__in=offer_ids).order_by("starts_at", "pk"))
     undated = [offer.title for offer in offers if offer.starts_at is None]
     if undated:
         raise ValidationError(
-            f"{len(undated)} selected offer(s) have no date to move, e.g. “{undated[0]}”."
+            ngettext(
+                "%(count)d selected offer has no date to move: “%(title)s”.",
+                "%(count)d selected offers have no date to move, e.g. “%(title)s”.",
+                len(undated),
+            )
+            % {"count": len(undated), "title": undated[0]}
         )
     now = timezone.now()
     # Offers are sorted by start, so the first one's first copy is the earliest new date.
     if offers and offers[0].starts_at + shift <= now:
         first = offers[0]
         raise ValidationError(
-            f"The copy of “{first.title}” would start on "
-            f"{timezone.localtime(first.starts_at + shift):%Y-%m-%d %H:%M}, in the past."
+            _("The copy of “%(title)s” would start on %(start)s, in the past.")
+            % {
+                "title": first.title,
+                "start": date_format(
+                    timezone.localtime(first.starts_at + shift), "DATETIME_FORMAT"
+                ),
+            }
         )
     return Offer.objects.bulk_create(
         offer_copy_build(offer=offer, starts_at=offer.starts_at + shift * number)

@@ -12,11 +12,15 @@ from dataclasses import dataclass
 from datetime import date
 
 import pygal
+from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_lazy, pgettext
 from pygal.style import Style
 
+from marketplace.category_names import category_label
 from metrics.models import DailyMetrics
 from metrics.selectors import StoredMetrics
+from metrics.templatetags import shares
 
 # Up to this many days a chart has one bar per day; longer ranges are drawn
 # per 7 days, so a year stays a readable (and light) chart.
@@ -45,7 +49,7 @@ STYLE = Style(
 )
 
 INLINE_SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
-NO_DATA = "No metrics are stored for this range."
+NO_DATA = gettext_lazy("No metrics are stored for this range.")
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,12 @@ class Bucket:
     @property
     def span(self) -> str:
         first, last = self.days[0], self.days[-1]
-        return first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+        if first == last:
+            return first.isoformat()
+        return gettext("%(first)s to %(last)s") % {
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+        }
 
 
 def buckets_of(days: list[date], *, size: int) -> list[Bucket]:
@@ -122,7 +131,7 @@ def new_chart(kind: type, *, title: str, labels: list[str], **config) -> pygal.g
 
 
 def percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value * 100:.1f} %"
+    return shares.percent(value)
 
 
 def north_star_panel(stored: StoredMetrics) -> Panel:
@@ -130,35 +139,50 @@ def north_star_panel(stored: StoredMetrics) -> Panel:
     rows_by_day = [stored.daily.get(day) for day in days]
     chart = new_chart(
         pygal.Line,
-        title="North star: active users who booked two or more categories",
+        title=gettext("North star: active users who booked two or more categories"),
         labels=[day.isoformat() for day in days],
-        value_formatter=lambda value: f"{value:.1f} %",
+        value_formatter=lambda value: shares.percent(value / 100),
         show_dots=len(days) <= DAILY_BARS_LIMIT,
         dots_size=2.5,
         range=(0, 100),
-        y_title="% of active users",
+        y_title=gettext("% of active users"),
     )
     for name, share in (
-        ("Calendar month to date", lambda row: row.month_north_star),
-        ("Rolling 30 days", lambda row: row.rolling_north_star),
+        (gettext("Calendar month to date"), lambda row: row.month_north_star),
+        (gettext("Rolling 30 days"), lambda row: row.rolling_north_star),
     ):
         chart.add(name, [as_percent(share(row)) if row else None for row in rows_by_day])
     latest = stored.latest
     summary = (
-        f"On {latest.date.isoformat()}, {percent(latest.month_north_star)} of active users "
-        f"booked two or more categories in the month to date "
-        f"({latest.month_multi_category_users} of {latest.month_active_users}), and "
-        f"{percent(latest.rolling_north_star)} over 30 days "
-        f"({latest.rolling_multi_category_users} of {latest.rolling_active_users})."
+        gettext(
+            "On %(day)s, %(month_share)s of active users booked two or more categories in "
+            "the month to date (%(month_multi)d of %(month_active)d), and %(rolling_share)s "
+            "over 30 days (%(rolling_multi)d of %(rolling_active)d)."
+        )
+        % {
+            "day": latest.date.isoformat(),
+            "month_share": percent(latest.month_north_star),
+            "month_multi": latest.month_multi_category_users,
+            "month_active": latest.month_active_users,
+            "rolling_share": percent(latest.rolling_north_star),
+            "rolling_multi": latest.rolling_multi_category_users,
+            "rolling_active": latest.rolling_active_users,
+        }
         if latest
-        else NO_DATA
+        else str(NO_DATA)
     )
     return Panel(
         slug="north-star",
-        title="North-star metric",
+        title=gettext("North-star metric"),
         svg=render(chart, slug="north-star"),
         summary=summary,
-        columns=["Date", "Month to date", "Users (month)", "Rolling 30 days", "Users (30 days)"],
+        columns=[
+            gettext("Date"),
+            gettext("Month to date"),
+            gettext("Users (month)"),
+            gettext("Rolling 30 days"),
+            gettext("Users (30 days)"),
+        ],
         rows=[
             [
                 row.date.isoformat(),
@@ -192,12 +216,14 @@ def category_bookings_panel(stored: StoredMetrics) -> Panel:
     buckets = buckets_of(stored.days, size=size)
     chart = new_chart(
         pygal.StackedBar,
-        title="Bookings per category" + ("" if size == 1 else ", per 7 days"),
+        title=gettext("Bookings per category")
+        if size == 1
+        else gettext("Bookings per category, per 7 days"),
         labels=[bucket.label for bucket in buckets],
-        y_title="Bookings",
+        y_title=gettext("Bookings"),
     )
     table = {
-        category.name: [
+        category_label(category): [
             bucket_sum(stored, bucket, lambda day, pk=category.pk: stored.bookings_of(day, pk))
             for bucket in buckets
         ]
@@ -210,18 +236,20 @@ def category_bookings_panel(stored: StoredMetrics) -> Panel:
     ]
     ranked = sorted(table.items(), key=lambda item: -total(item[1]))
     summary = (
-        f"{total(totals)} bookings in the range; most booked: "
-        + ", ".join(f"{name} ({total(values)})" for name, values in ranked[:3])
-        + "."
+        gettext("%(count)d bookings in the range; most booked: %(top)s.")
+        % {
+            "count": total(totals),
+            "top": ", ".join(f"{name} ({total(values)})" for name, values in ranked[:3]),
+        }
         if stored.daily
-        else NO_DATA
+        else str(NO_DATA)
     )
     return Panel(
         slug="category-bookings",
-        title="Bookings per category",
+        title=gettext("Bookings per category"),
         svg=render(chart, slug="category-bookings"),
         summary=summary,
-        columns=["Period", *table, "Total"],
+        columns=[gettext("Period"), *table, gettext("Total")],
         rows=[
             [bucket.span, *(str(values[i]) for values in table.values()), str(totals[i])]
             for i, bucket in enumerate(buckets)
@@ -232,7 +260,7 @@ def category_bookings_panel(stored: StoredMetrics) -> Panel:
 
 def category_diversity_panel(stored: StoredMetrics) -> Panel:
     latest = stored.latest
-    groups = ("1 category", "2 categories", "3 or more")
+    groups = (gettext("1 category"), gettext("2 categories"), gettext("3 or more"))
     counts = (
         [
             latest.rolling_users_1_category,
@@ -244,33 +272,42 @@ def category_diversity_panel(stored: StoredMetrics) -> Panel:
     )
     chart = new_chart(
         pygal.Bar,
-        title="Distinct categories per booking user, 30 days"
-        + (f" ending {latest.date.isoformat()}" if latest else ""),
+        title=gettext("Distinct categories per booking user, 30 days ending %(day)s")
+        % {"day": latest.date.isoformat()}
+        if latest
+        else gettext("Distinct categories per booking user, 30 days"),
         labels=list(groups),
-        y_title="Users",
+        y_title=gettext("Users"),
         show_legend=False,
         x_label_rotation=0,
     )
-    chart.add("Users", counts)
+    chart.add(gettext("Users"), counts)
     summary = (
-        f"{latest.rolling_active_users} users booked in the 30 days ending "
-        f"{latest.date.isoformat()}, {average(latest)} categories each on average."
+        gettext(
+            "%(users)d users booked in the 30 days ending %(day)s, "
+            "%(average)s categories each on average."
+        )
+        % {
+            "users": latest.rolling_active_users,
+            "day": latest.date.isoformat(),
+            "average": average(latest),
+        }
         if latest
-        else NO_DATA
+        else str(NO_DATA)
     )
     return Panel(
         slug="category-diversity",
-        title="Categories per booking user",
+        title=gettext("Categories per booking user"),
         svg=render(chart, slug="category-diversity"),
         summary=summary,
-        columns=["Distinct categories", "Users"],
+        columns=[gettext("Distinct categories"), gettext("Users")],
         rows=[[group, str(count)] for group, count in zip(groups, counts, strict=True) if latest],
     )
 
 
 def average(row: DailyMetrics) -> str:
     value = row.rolling_categories_per_user
-    return "n/a" if value is None else f"{value:.2f}"
+    return gettext("n/a") if value is None else number_format(value, 2)
 
 
 def newsletter_funnel_panel(stored: StoredMetrics) -> Panel:
@@ -278,13 +315,13 @@ def newsletter_funnel_panel(stored: StoredMetrics) -> Panel:
     a send with most of its clicks and bookings."""
     buckets = buckets_of(stored.days, size=WEEK)
     steps = (
-        ("Sent", lambda day: stored.daily[day].newsletter_sent),
-        ("Clicked", lambda day: stored.daily[day].newsletter_clicked),
-        ("Booked", lambda day: stored.daily[day].newsletter_booked),
+        (pgettext("emails", "Sent"), lambda day: stored.daily[day].newsletter_sent),
+        (pgettext("emails", "Clicked"), lambda day: stored.daily[day].newsletter_clicked),
+        (pgettext("emails", "Booked"), lambda day: stored.daily[day].newsletter_booked),
     )
     chart = new_chart(
         pygal.Bar,
-        title="Newsletter funnel per 7 days: emails sent, clicked, followed by a booking",
+        title=gettext("Newsletter funnel per 7 days: emails sent, clicked, followed by a booking"),
         labels=[bucket.label for bucket in buckets],
     )
     series = {}
@@ -293,21 +330,30 @@ def newsletter_funnel_panel(stored: StoredMetrics) -> Panel:
         chart.add(name, series[name])
     sent, clicked, booked = (total(values) for values in series.values())
     summary = (
-        f"{sent} emails sent, {clicked} clicked ({rate(clicked, sent)}), "
-        f"{booked} followed by a booking ({rate(booked, sent)} of sent)."
+        gettext(
+            "%(sent)d emails sent, %(clicked)d clicked (%(click_rate)s), %(booked)d followed "
+            "by a booking (%(booking_rate)s of sent)."
+        )
+        % {
+            "sent": sent,
+            "clicked": clicked,
+            "click_rate": rate(clicked, sent),
+            "booked": booked,
+            "booking_rate": rate(booked, sent),
+        }
         if stored.daily
-        else NO_DATA
+        else str(NO_DATA)
     )
     return Panel(
         slug="newsletter-funnel",
-        title="Newsletter funnel",
+        title=gettext("Newsletter funnel"),
         svg=render(chart, slug="newsletter-funnel"),
         summary=summary,
-        columns=["Period", *series],
+        columns=[gettext("Period"), *series],
         rows=[
             [bucket.span, *(str(values[i]) for values in series.values())]
             for i, bucket in enumerate(buckets)
-            if series["Sent"][i] is not None
+            if next(iter(series.values()))[i] is not None
         ],
     )
 
@@ -320,32 +366,39 @@ def distance_cache_panel(stats: dict) -> Panel:
     """Live counters of the distance cache (not stored per date: they count since their reset)."""
     chart = new_chart(
         pygal.HorizontalStackedBar,
-        title=f"Distance lookups since the counters' reset ({stats['provider']} provider)",
-        labels=["Lookups"],
+        title=gettext("Distance lookups since the counters' reset (%(provider)s provider)")
+        % {"provider": stats["provider"]},
+        labels=[gettext("Lookups")],
         height=220,
         x_label_rotation=0,
     )
-    chart.add("Cache hits", [stats["hits"]])
-    chart.add("Misses (asked the provider)", [stats["misses"]])
-    summary = (
-        f"{stats['lookups']} lookups, hit rate {percent(stats['hit_rate'])}; "
-        f"{stats['provider_calls']} provider calls ({stats['provider_errors']} failed), "
-        f"estimated cost {stats['estimated_cost']:.2f} at {stats['cost_per_call']} a call."
-    )
+    chart.add(gettext("Cache hits"), [stats["hits"]])
+    chart.add(gettext("Misses (asked the provider)"), [stats["misses"]])
+    summary = gettext(
+        "%(lookups)d lookups, hit rate %(hit_rate)s; %(calls)d provider calls "
+        "(%(errors)d failed), estimated cost %(cost)s at %(cost_per_call)s a call."
+    ) % {
+        "lookups": stats["lookups"],
+        "hit_rate": percent(stats["hit_rate"]),
+        "calls": stats["provider_calls"],
+        "errors": stats["provider_errors"],
+        "cost": number_format(stats["estimated_cost"], 2),
+        "cost_per_call": number_format(stats["cost_per_call"]),
+    }
     figures = [
-        ("Cache hits", stats["hits"]),
-        ("Cache misses", stats["misses"]),
-        ("Hit rate", percent(stats["hit_rate"])),
-        ("Provider calls", stats["provider_calls"]),
-        ("Provider errors", stats["provider_errors"]),
-        ("Estimated provider cost", f"{stats['estimated_cost']:.2f}"),
+        (gettext("Cache hits"), stats["hits"]),
+        (gettext("Cache misses"), stats["misses"]),
+        (gettext("Hit rate"), percent(stats["hit_rate"])),
+        (gettext("Provider calls"), stats["provider_calls"]),
+        (gettext("Provider errors"), stats["provider_errors"]),
+        (gettext("Estimated provider cost"), number_format(stats["estimated_cost"], 2)),
     ]
     return Panel(
         slug="distance-cache",
-        title="Distance cache and provider cost",
+        title=gettext("Distance cache and provider cost"),
         svg=render(chart, slug="distance-cache"),
         summary=summary,
-        columns=["Figure", "Value"],
+        columns=[gettext("Figure"), gettext("Value")],
         rows=[[name, str(value)] for name, value in figures],
     )
 

@@ -3,8 +3,13 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
+
 from marketplace.models import Category
 from metrics.models import DailyCategoryMetrics, DailyMetrics
+
+# The north star's window: "within a month", counted as the rolling 30 days.
+NORTH_STAR_PERIOD_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -51,3 +56,40 @@ def days_without_metrics(*, days: list[date]) -> list[date]:
     """Those of `days` that have no stored metrics, in the given order."""
     stored = set(DailyMetrics.objects.filter(date__in=days).values_list("date", flat=True))
     return [day for day in days if day not in stored]
+
+
+@dataclass(frozen=True)
+class NorthStarHeadline:
+    """The dashboard's headline: the rolling 30-day north star on the range's last stored
+    day, the same figure one period (30 days) earlier, and the target."""
+
+    day: date
+    value: float | None
+    previous: float | None
+    target: float
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def target_reached(self) -> bool:
+        return self.value is not None and self.value >= self.target
+
+
+def north_star_headline(*, stored: StoredMetrics) -> NorthStarHeadline | None:
+    """None when the range has no stored day."""
+    latest = stored.latest
+    if latest is None:
+        return None
+    earlier = DailyMetrics.objects.filter(
+        date=latest.date - timedelta(days=NORTH_STAR_PERIOD_DAYS)
+    ).first()
+    return NorthStarHeadline(
+        day=latest.date,
+        value=latest.rolling_north_star,
+        previous=earlier.rolling_north_star if earlier else None,
+        target=settings.METRICS_NORTH_STAR_TARGET,
+    )

@@ -5,6 +5,7 @@ import csv
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from experiments.report import ExperimentReportError, experiment_report_build
 from metrics.charts import dashboard_panels
@@ -12,7 +13,7 @@ from metrics.experiment_charts import experiment_panels
 from metrics.experiment_forms import ExperimentForm
 from metrics.exports import metrics_csv_rows
 from metrics.forms import DateRangeForm
-from metrics.selectors import metrics_stored_between
+from metrics.selectors import metrics_stored_between, north_star_headline
 from recommendations.selectors import distance_cache_stats
 
 
@@ -25,7 +26,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             start=form.cleaned_data["start"], end=form.cleaned_data["end"]
         )
         panels = dashboard_panels(stored, distance_stats=distance_cache_stats())
-        context.update(stored=stored, panels=panels)
+        context.update(stored=stored, panels=panels, headline=north_star_headline(stored=stored))
     return render(request, "metrics/dashboard.html", context)
 
 
@@ -35,7 +36,8 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages = [message for errors in form.errors.values() for message in errors]
         return HttpResponseBadRequest(
-            "Invalid date range: " + " ".join(messages), content_type="text/plain; charset=utf-8"
+            gettext("Invalid date range: %(errors)s") % {"errors": " ".join(messages)},
+            content_type="text/plain; charset=utf-8",
         )
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     response = HttpResponse(content_type="text/csv; charset=utf-8")

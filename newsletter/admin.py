@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from marketplace.admin.users import UserAdmin
@@ -86,18 +88,24 @@ class CampaignAdmin(admin.ModelAdmin):
     sends_pending = send_count_column("pending", "pending")
     sends_failed = send_count_column("failed", "failed")
 
-    @admin.display(description="progress")
+    @admin.display(description=_("progress"))
     def progress(self, campaign: Campaign) -> str:
         if campaign.pk is None:
             return "-"
+        labels = dict(Send.Status.choices)
         counts = ", ".join(
-            f"{count} {status}" for status, count in campaign_send_counts(campaign=campaign).items()
+            f"{count} {str(labels.get(status, status)).lower()}"
+            for status, count in campaign_send_counts(campaign=campaign).items()
         )
         bookings = campaign_attributed_booking_count(campaign=campaign)
-        paused = (
-            " Sending is paused by the newsletter_paused switch." if newsletter_is_paused() else ""
-        )
-        return f"{counts}; {bookings} attributed booking(s).{paused}"
+        progress = ngettext(
+            "%(counts)s; %(bookings)d attributed booking.",
+            "%(counts)s; %(bookings)d attributed bookings.",
+            bookings,
+        ) % {"counts": counts, "bookings": bookings}
+        if newsletter_is_paused():
+            progress += " " + gettext("Sending is paused by the newsletter_paused switch.")
+        return progress
 
     def save_model(self, request: HttpRequest, obj: Campaign, form, change: bool) -> None:
         edited = {name: form.cleaned_data[name] for name in ("subject", "planned_at", "strategy")}
@@ -107,7 +115,7 @@ class CampaignAdmin(admin.ModelAdmin):
             # The admin's redirect and log entry need the new row's id on `obj`.
             obj.pk = campaign_create(**edited).pk
 
-    @admin.action(description="Start or resume sending the selected campaigns")
+    @admin.action(description=_("Start or resume sending the selected campaigns"))
     def start_sending(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         campaign_ids = list(
             queryset.exclude(status=Campaign.Status.SENT).values_list("pk", flat=True)
@@ -119,26 +127,43 @@ class CampaignAdmin(admin.ModelAdmin):
             except BrokerUnreachable as error:
                 self.message_user(
                     request,
-                    f"Could not reach the task queue ({error}): {done} of {len(campaign_ids)} "
-                    f"campaign(s) queued; campaign {campaign_id} is started and its sends wait "
-                    "as pending. Try again once Celery's broker answers (the periodic sweep "
-                    "also resumes it).",
+                    gettext(
+                        "Could not reach the task queue (%(error)s): %(queued)d of %(total)d "
+                        "campaigns queued; campaign %(campaign)d is started and its sends wait "
+                        "as pending. Try again once Celery's broker answers (the periodic sweep "
+                        "also resumes it)."
+                    )
+                    % {
+                        "error": error,
+                        "queued": done,
+                        "total": len(campaign_ids),
+                        "campaign": campaign_id,
+                    },
                     messages.ERROR,
                 )
                 return
+        started = ngettext(
+            "%(count)d campaign started",
+            "%(count)d campaigns started",
+            len(campaign_ids),
+        ) % {"count": len(campaign_ids)}
         if newsletter_is_paused():
             self.message_user(
                 request,
-                f"{len(campaign_ids)} campaign(s) started, but the newsletter_paused switch is "
-                "on: nothing is sent until it is off.",
+                gettext(
+                    "%(started)s, but the newsletter_paused switch is on: nothing is sent "
+                    "until it is off."
+                )
+                % {"started": started},
                 messages.WARNING,
             )
             return
-        self.message_user(
-            request,
-            f"{len(campaign_ids)} campaign(s) queued for sending ({chunks} chunk(s)).",
-            messages.SUCCESS,
-        )
+        queued = ngettext(
+            "%(started)s and queued for sending (%(chunks)d chunk).",
+            "%(started)s and queued for sending (%(chunks)d chunks).",
+            chunks,
+        ) % {"started": started, "chunks": chunks}
+        self.message_user(request, queued, messages.SUCCESS)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -1,7 +1,6 @@
 """One recipient's newsletter message: offer cards, tracked links, RFC 8058 headers."""
 
 from datetime import datetime
-from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -13,7 +12,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
 
+from marketplace.category_names import category_label
+from marketplace.templatetags.money import price_label
 from newsletter.models import Campaign, Send
 from newsletter.tokens import click_token_make, unsubscribe_token_make
 from recommendations.strategies import Recommendation
@@ -33,18 +35,14 @@ def click_url(*, send_id: int, offer_id: int) -> str:
     return absolute_url(reverse("newsletter:click", args=[token]))
 
 
-def price_label(price: Decimal) -> str:
-    return "Free" if price == 0 else f"€{price:.2f}"
-
-
 @lru_cache(maxsize=4096)
 def when_label(*, starts_at: datetime | None, language: str | None, zone: str) -> str:
     """The date line of a card; cached, since a chunk's cards share a few dozen offers
     and formatting a date costs more than the rest of the card."""
-    if starts_at is None:
-        return "Any time"
     with translation.override(language):
-        return date_format(timezone.localtime(starts_at, ZoneInfo(zone)), "l j F Y, H:i")
+        if starts_at is None:
+            return pgettext("when", "Any time")
+        return date_format(timezone.localtime(starts_at, ZoneInfo(zone)), "DATETIME_FORMAT")
 
 
 def offer_card(*, send_id: int, recommendation: Recommendation) -> dict:
@@ -53,13 +51,13 @@ def offer_card(*, send_id: int, recommendation: Recommendation) -> dict:
     venue = offer.venue
     return {
         "title": offer.title,
-        "category": offer.category.name,
+        "category": category_label(offer.category),
         "when": when_label(
             starts_at=offer.starts_at,
             language=translation.get_language(),
             zone=timezone.get_current_timezone_name(),
         ),
-        "place": f"{venue.name}, {venue.city}" if venue else "Online",
+        "place": f"{venue.name}, {venue.city}" if venue else gettext("Online"),
         "distance_km": recommendation.distance_km,
         "price": price_label(offer.price),
         "reason": recommendation.reason,

@@ -8,6 +8,7 @@ only in Redis.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 def default_strategy() -> str:
@@ -23,9 +24,9 @@ class Campaign(models.Model):
     """
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
+        DRAFT = "draft", _("Draft")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
 
     subject = models.CharField(max_length=200)
     planned_at = models.DateTimeField()
@@ -59,11 +60,11 @@ class Send(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="sends")
     user = models.ForeignKey(
@@ -124,9 +125,9 @@ class Unsubscription(models.Model):
     lives on the user); send and campaign are known only for a link."""
 
     class Method(models.TextChoices):
-        ONE_CLICK = "one-click", "One-click (mail client)"
-        PAGE = "page", "Confirmation page"
-        STAFF = "staff", "Staff, in the admin"
+        ONE_CLICK = "one-click", _("One-click (mail client)")
+        PAGE = "page", _("Confirmation page")
+        STAFF = "staff", _("Staff, in the admin")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -20,6 +20,8 @@ from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from experiments.clicks import ClickLink
 from experiments.models import Surface
@@ -119,10 +121,12 @@ def iso_week_label(day: date) -> str:
 def campaign_get_or_create_for_week(*, day: date) -> Campaign:
     """The one weekly campaign of `day`'s ISO week, created on first call (safe under races)."""
     monday = day - timedelta(days=day.weekday())
-    campaign, _ = Campaign.objects.get_or_create(
+    campaign, _created = Campaign.objects.get_or_create(
         week=iso_week_label(day),
         defaults={
-            "subject": f"Your 5 picks for the week of {monday.day} {monday:%B}",
+            # Written in the site's language (French), the newsletter's language (ADR 0027).
+            "subject": _("Your 5 picks for the week of %(monday)s")
+            % {"monday": date_format(monday, "j F")},
             "planned_at": timezone.now(),
             "strategy": settings.RECOMMENDATION_STRATEGY,
         },

@@ -14,36 +14,60 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from marketplace.models import Offer
+from marketplace.models import Booking, Offer
+from marketplace.search import offer_distances_km, offer_search
 from marketplace.selectors import (
-    booking_list_for_user,
+    booking_get_for_user,
+    booking_lists_for_user,
     booking_live_for_offer,
     offer_get_visible,
-    offer_list_upcoming,
 )
 from marketplace.services import BookingError, booking_cancel, booking_create, user_register
-from storefront.forms import BookingForm, CategoryFilterForm, EmailAuthenticationForm, SignupForm
+from marketplace.templatetags.money import price_label
+from storefront.forms import (
+    PLACES_PER_BOOKING_MAX,
+    BookingForm,
+    EmailAuthenticationForm,
+    OfferSearchForm,
+    SignupForm,
+)
 
 OFFERS_PER_PAGE = 24
-BOOKINGS_PER_PAGE = 20
+
+
+def query_without_page(request: HttpRequest) -> str:
+    """The query string minus `page`, ending with "&" when not empty, for page links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return f"{query.urlencode()}&" if query else ""
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Upcoming bookable offers, optionally of one category, a page at a time."""
-    filter_form = CategoryFilterForm(request.GET)
-    category = filter_form.selected_category()
-    offers = offer_list_upcoming(category_slug=category.slug if category else None)
+    """The catalogue: searched, filtered, soonest first, a numbered page at a time."""
+    user = request.user if request.user.is_authenticated else None
+    search_form = OfferSearchForm(request.GET, user=user)
+    offers = offer_search(search=search_form.search())
     page = Paginator(offers, OFFERS_PER_PAGE).get_page(request.GET.get("page"))
+    if user is not None and user.has_home_coordinates:
+        distances = offer_distances_km(
+            offers=page.object_list, latitude=user.home_latitude, longitude=user.home_longitude
+        )
+        for offer in page.object_list:
+            offer.distance_km = distances.get(offer.pk)
     return render(
         request,
         "storefront/home.html",
         {
-            "filter_form": filter_form,
-            "category": category,
+            "search_form": search_form,
+            "category": search_form.selected_category(),
             "page": page,
-            "page_query": f"category={category.slug}&" if category else "",
+            "page_numbers": page.paginator.get_elided_page_range(page.number),
+            "page_query": query_without_page(request),
+            "is_filtered": any(value for key, value in request.GET.items() if key != "page"),
         },
     )
 
@@ -59,15 +83,35 @@ def offer_detail_render(
     return render(
         request,
         "storefront/offer_detail.html",
-        {"offer": offer, "booking_form": booking_form, "live_booking": live_booking},
+        {
+            "offer": offer,
+            "booking_form": booking_form,
+            "live_booking": live_booking,
+            "booking_total": booking_total_for(offer, booking_form),
+        },
     )
+
+
+def booking_total_for(offer: Offer, booking_form: BookingForm) -> dict:
+    """The price of the chosen quantity, and of every other one, formatted here so the
+    page's script only swaps texts (and the total reads right without JavaScript)."""
+    try:
+        chosen = int(booking_form["quantity"].value())
+    except (TypeError, ValueError):
+        chosen = 1
+    chosen = min(max(chosen, 1), PLACES_PER_BOOKING_MAX)
+    totals = {
+        quantity: price_label(offer.price * quantity)
+        for quantity in range(1, PLACES_PER_BOOKING_MAX + 1)
+    }
+    return {"label": totals[chosen], "by_quantity": totals}
 
 
 def offer_visible_or_404(offer_id: int) -> Offer:
     try:
         return offer_get_visible(offer_id=offer_id)
     except Offer.DoesNotExist:
-        raise Http404("No such offer.") from None
+        raise Http404(_("No such offer.")) from None
 
 
 def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
@@ -93,8 +137,12 @@ def offer_book(request: HttpRequest, offer_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Booked {booking.quantity} place{'s' if booking.quantity > 1 else ''} "
-                f"for “{offer.title}”.",
+                ngettext(
+                    "Booked %(count)d place for “%(title)s”.",
+                    "Booked %(count)d places for “%(title)s”.",
+                    booking.quantity,
+                )
+                % {"count": booking.quantity, "title": offer.title},
             )
             return redirect("storefront:my_bookings")
     return offer_detail_render(request, offer, form)
@@ -130,7 +178,10 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to Passerelle! You are signed in as {user.email}.")
+            messages.success(
+                request,
+                _("Welcome to Passerelle! You are signed in as %(email)s.") % {"email": user.email},
+            )
             return redirect(safe_next_url(request) or "storefront:home")
     return render(request, "storefront/signup.html", {"form": form, "next": safe_next_url(request)})
 
@@ -144,26 +195,32 @@ class ShopperLoginView(LoginView):
 class ShopperLogoutView(LogoutView):
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         response = super().post(request, *args, **kwargs)
-        messages.info(request, "You are logged out.")
+        messages.info(request, _("You are logged out."))
         return response
 
 
 @login_required
 def my_bookings(request: HttpRequest) -> HttpResponse:
-    page = Paginator(booking_list_for_user(user=request.user), BOOKINGS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "storefront/my_bookings.html", {"page": page})
+    return render(request, "storefront/my_bookings.html", booking_lists_for_user(user=request.user))
 
 
-@require_POST
+@login_required
+@require_http_methods(["GET", "POST"])
 def booking_cancel_view(request: HttpRequest, booking_id: int) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect_to_login(reverse("storefront:my_bookings"))
+    """GET asks for confirmation; only the POST of that page cancels."""
+    if request.method == "GET":
+        try:
+            booking = booking_get_for_user(user=request.user, booking_id=booking_id)
+        except Booking.DoesNotExist:
+            raise Http404(_("No such booking.")) from None
+        return render(request, "storefront/booking_cancel_confirm.html", {"booking": booking})
     try:
         booking = booking_cancel(user=request.user, booking_id=booking_id)
     except BookingError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Your booking for “{booking.offer.title}” is cancelled.")
+        messages.success(
+            request,
+            _("Your booking for “%(title)s” is cancelled.") % {"title": booking.offer.title},
+        )
     return redirect("storefront:my_bookings")

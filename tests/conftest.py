@@ -14,6 +14,7 @@ from email.message import Message
 import pytest
 from django.core.cache import caches
 from django.db import connection
+from django.utils import translation
 
 from tests.factories import UserFactory
 
@@ -112,6 +113,24 @@ def unreachable_broker():
     yield
     app.set_current()
     broken.close()
+
+
+@pytest.fixture(autouse=True)
+def site_language():
+    """Each test starts in the site's default language: a request leaves the language
+    it asked for active in its thread, which would leak into the next test."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def english(settings):
+    """The site in English, the second language: for the tests written against the
+    English wording; the French default has its own tests (tests/config/test_i18n.py)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions (the language switch's choice) and before CommonMiddleware (ADR 0027).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -99,6 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -121,7 +124,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en"
+# French first, English second (ADR 0027): visitors get French unless their
+# browser or the language switch asks for English.
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own formats ("jeu. 30 juil. 2026, 20 h 30") on top of Django's per-locale ones.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
@@ -214,6 +223,8 @@ RECOMMENDATION_POPULAR_CACHE_SECONDS = env.int("RECOMMENDATION_POPULAR_CACHE_SEC
 # The nightly run also computes the dates of this many past days that have no
 # stored metrics, so a night missed (beat or workers down) heals itself.
 METRICS_CATCH_UP_DAYS = env.int("METRICS_CATCH_UP_DAYS", default=7)
+# The north star's target, a share of active users (0.25 = 25 %), shown on the dashboard.
+METRICS_NORTH_STAR_TARGET = env.float("METRICS_NORTH_STAR_TARGET", default=0.25)
 
 # Newsletter (ADRs 0005, 0006)
 # Absolute links in emails (unsubscribe, click tracking) start with this.

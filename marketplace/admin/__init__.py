@@ -4,11 +4,12 @@ Importing the modules registers their ModelAdmins with the default admin site.
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.admin import bookings, catalogue, users
 
-admin.site.site_header = "Passerelle staff"
-admin.site.site_title = "Passerelle staff"
-admin.site.index_title = "Catalogue, bookings and accounts"
+admin.site.site_header = _("Passerelle staff")
+admin.site.site_title = _("Passerelle staff")
+admin.site.index_title = _("Catalogue, bookings and accounts")
 
 __all__ = ["bookings", "catalogue", "users"]

@@ -5,6 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Min, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from marketplace.admin.filters import (
     DepartementFilter,
@@ -37,7 +40,7 @@ class CategoryAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(offer_count=Count("offers"))
 
-    @admin.display(description="offers", ordering="offer_count")
+    @admin.display(description=_("offers"), ordering="offer_count")
     def offer_count(self, category: Category) -> int:
         return category.offer_count
 
@@ -51,15 +54,15 @@ class VenueAdmin(admin.ModelAdmin):
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["name", "kind"]}),
-        ("Address", {"fields": ["address", "postcode", "city", ("latitude", "longitude")]}),
-        ("Source", {"fields": ["external_ref"], "classes": ["collapse"]}),
+        (_("Address"), {"fields": ["address", "postcode", "city", ("latitude", "longitude")]}),
+        (_("Source"), {"fields": ["external_ref"], "classes": ["collapse"]}),
     ]
 
-    @admin.display(description="offers")
+    @admin.display(description=_("offers"))
     def offers(self, venue: Venue) -> str:
-        return changelist_link(model_name="offer", field="venue", pk=venue.pk, text="Offers")
+        return changelist_link(model_name="offer", field="venue", pk=venue.pk, text=_("Offers"))
 
-    @admin.display(description="located", boolean=True)
+    @admin.display(description=_("located"), boolean=True)
     def has_coordinates(self, venue: Venue) -> bool:
         return venue.latitude is not None and venue.longitude is not None
 
@@ -84,7 +87,9 @@ class BookingHistoryInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    verbose_name_plural = f"latest bookings (newest {OFFER_PAGE_BOOKINGS})"
+    verbose_name_plural = format_lazy(
+        _("latest bookings (newest {count})"), count=OFFER_PAGE_BOOKINGS
+    )
 
     def get_queryset(self, request):
         # Each row is titled with the booking's str(), which names its user and offer.
@@ -139,11 +144,11 @@ class OfferAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["title", "description", "category"]}),
-        ("Where", {"fields": ["venue", "url"]}),
-        ("When", {"fields": ["starts_at", "ends_at"]}),
-        ("Price and places", {"fields": ["price", "stock", "booked_quantity", "remaining"]}),
-        ("Publication", {"fields": ["is_active", "created_at", "updated_at"]}),
-        ("Bookings", {"fields": ["booking_history"]}),
+        (_("Where"), {"fields": ["venue", "url"]}),
+        (_("When"), {"fields": ["starts_at", "ends_at"]}),
+        (_("Price and places"), {"fields": ["price", "stock", "booked_quantity", "remaining"]}),
+        (_("Publication"), {"fields": ["is_active", "created_at", "updated_at"]}),
+        (_("Bookings"), {"fields": ["booking_history"]}),
     ]
     inlines = [BookingHistoryInline]
 
@@ -159,41 +164,51 @@ class OfferAdmin(admin.ModelAdmin):
             offer.booked_quantity = locked.values_list("booked_quantity", flat=True).get()
         return offer
 
-    @admin.display(description="venue", ordering="venue__name")
+    @admin.display(description=_("venue"), ordering="venue__name")
     def venue_name(self, offer: Offer) -> str:
         return offer.venue.name if offer.venue else "(digital)"
 
-    @admin.display(description="city", ordering="venue__city")
+    @admin.display(description=_("city"), ordering="venue__city")
     def venue_city(self, offer: Offer) -> str | None:
         return offer.venue.city if offer.venue else None
 
-    @admin.display(description="booked", ordering="booked_quantity")
+    @admin.display(description=_("booked"), ordering="booked_quantity")
     def booked(self, offer: Offer) -> int:
         return offer.booked_quantity
 
-    @admin.display(description="remaining")
+    @admin.display(description=_("remaining"))
     def remaining(self, offer: Offer) -> str:
         return "unlimited" if offer.stock is None else str(offer.remaining_stock)
 
-    @admin.display(description="history")
+    @admin.display(description=_("history"))
     def booking_history(self, offer: Offer) -> str | None:
         if offer.pk is None:
             return None
         return changelist_link(
-            model_name="booking", field="offer", pk=offer.pk, text="All bookings of this offer"
+            model_name="booking", field="offer", pk=offer.pk, text=_("All bookings of this offer")
         )
 
-    @admin.action(description="Activate selected offers", permissions=["change"])
+    @admin.action(description=_("Activate selected offers"), permissions=["change"])
     def activate(self, request, queryset: QuerySet[Offer]) -> None:
         changed = offers_set_active(offer_ids=selected_ids(queryset), is_active=True)
-        self.message_user(request, f"{changed} offer(s) activated.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d offer activated.", "%(count)d offers activated.", changed)
+            % {"count": changed},
+            messages.SUCCESS,
+        )
 
-    @admin.action(description="Deactivate selected offers", permissions=["change"])
+    @admin.action(description=_("Deactivate selected offers"), permissions=["change"])
     def deactivate(self, request, queryset: QuerySet[Offer]) -> None:
         changed = offers_set_active(offer_ids=selected_ids(queryset), is_active=False)
-        self.message_user(request, f"{changed} offer(s) deactivated.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d offer deactivated.", "%(count)d offers deactivated.", changed)
+            % {"count": changed},
+            messages.SUCCESS,
+        )
 
-    @admin.action(description="Duplicate selected offers to new dates…", permissions=["add"])
+    @admin.action(description=_("Duplicate selected offers to new dates…"), permissions=["add"])
     def duplicate(self, request, queryset: QuerySet[Offer]):
         """Ask where the copies go (an intermediate page), then create them."""
         offer_ids = selected_ids(queryset)
@@ -211,14 +226,18 @@ class OfferAdmin(admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    f"{len(copies)} cop{'y' if len(copies) == 1 else 'ies'} created "
-                    f"from {len(offer_ids)} offer(s).",
+                    ngettext(
+                        "%(count)d copy created from the selected offers.",
+                        "%(count)d copies created from the selected offers.",
+                        len(copies),
+                    )
+                    % {"count": len(copies)},
                     messages.SUCCESS,
                 )
                 return None
         context = {
             **self.admin_site.each_context(request),
-            "title": "Duplicate offers to new dates",
+            "title": _("Duplicate offers to new dates"),
             "opts": self.model._meta,
             "form": form,
             "media": self.media + form.media,

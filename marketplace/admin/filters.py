@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.contrib import admin
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 # Postcodes start with their département's number; Corsica (20) splits in two
 # and overseas départements use three digits (971 Guadeloupe … 976 Mayotte).
@@ -27,7 +28,7 @@ def departement_postcode_q(*, code: str, field: str) -> Q:
 class DepartementFilter(admin.SimpleListFilter):
     """Filters by département (from the postcode): cities are thousands, départements ~100."""
 
-    title = "département"
+    title = _("département")
     parameter_name = "departement"
     postcode_field = "postcode"
 
@@ -42,12 +43,12 @@ class DepartementFilter(admin.SimpleListFilter):
 
 
 class VenueDepartementFilter(DepartementFilter):
-    title = "venue département"
+    title = _("venue département")
     postcode_field = "venue__postcode"
 
 
 class HomeDepartementFilter(DepartementFilter):
-    title = "home département"
+    title = _("home département")
     postcode_field = "home_postcode"
 
 
@@ -70,31 +71,31 @@ LOCATED = Q(latitude__isnull=False, longitude__isnull=False)
 class OfferTimingFilter(ChoicesFilter):
     """Upcoming (not over yet, undated included) versus past offers, as the catalogue says."""
 
-    title = "dates"
+    title = _("dates")
     parameter_name = "when"
     options = {
-        "upcoming": ("Upcoming or ongoing", lambda offers: offers.not_past()),
-        "past": ("Past", lambda offers: offers.past()),
+        "upcoming": (_("Upcoming or ongoing"), lambda offers: offers.not_past()),
+        "past": (_("Past"), lambda offers: offers.past()),
     }
 
 
 class OfferFormatFilter(ChoicesFilter):
     """Digital offers (no venue) versus offers at a venue."""
 
-    title = "format"
+    title = _("format")
     parameter_name = "format"
     options = {
-        "digital": ("Digital", lambda offers: offers.filter(venue__isnull=True)),
-        "venue": ("At a venue", lambda offers: offers.filter(venue__isnull=False)),
+        "digital": (_("Digital"), lambda offers: offers.filter(venue__isnull=True)),
+        "venue": (_("At a venue"), lambda offers: offers.filter(venue__isnull=False)),
     }
 
 
 class HasCoordinatesFilter(ChoicesFilter):
     """Venues that can be placed on a map (and so ranked by distance) versus those that cannot."""
 
-    title = "coordinates"
+    title = _("coordinates")
     parameter_name = "located"
     options = {
-        "yes": ("Located", lambda venues: venues.filter(LOCATED)),
-        "no": ("Missing", lambda venues: venues.exclude(LOCATED)),
+        "yes": (_("Located"), lambda venues: venues.filter(LOCATED)),
+        "no": (_("Missing"), lambda venues: venues.exclude(LOCATED)),
     }

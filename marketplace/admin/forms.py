@@ -5,6 +5,8 @@ from datetime import timedelta
 from django import forms
 from django.contrib.admin import widgets
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from marketplace.models import Offer
 from marketplace.services import OFFERS_DUPLICATE_MAX_COPIES
@@ -16,7 +18,7 @@ class OfferAdminForm(forms.ModelForm):
     # Declared to pick the https scheme for bare domains (Django 6's default).
     url = forms.URLField(
         required=False,
-        label="URL",
+        label=_("URL"),
         assume_scheme="https",
         max_length=Offer._meta.get_field("url").max_length,
         help_text=Offer._meta.get_field("url").help_text,
@@ -40,17 +42,23 @@ class OfferAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("venue") and not cleaned.get("url"):
-            self.add_error("url", "A digital offer needs its URL; otherwise choose a venue.")
+            self.add_error("url", _("A digital offer needs its URL; otherwise choose a venue."))
         starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts_at and ends_at and ends_at < starts_at:
-            self.add_error("ends_at", "The end must come after the start.")
+            self.add_error("ends_at", _("The end must come after the start."))
         stock = cleaned.get("stock")
         # The instance was read under a row lock (OfferAdmin.get_object), so no
         # booking can slip in between this check and the save.
         booked = self.instance.booked_quantity
         if stock is not None and stock < booked:
             self.add_error(
-                "stock", f"{booked} place(s) are already booked; the stock cannot go below that."
+                "stock",
+                ngettext(
+                    "%(count)d place is already booked; the stock cannot go below that.",
+                    "%(count)d places are already booked; the stock cannot go below that.",
+                    booked,
+                )
+                % {"count": booked},
             )
         return cleaned
 
@@ -63,19 +71,27 @@ class OfferDuplicateForm(forms.Form):
     new_start = forms.SplitDateTimeField(
         required=False,
         widget=widgets.AdminSplitDateTime,
-        label="New start of the earliest offer",
-        help_text="The other selected offers keep their spacing from it.",
+        label=_("New start of the earliest offer"),
+        help_text=_("The other selected offers keep their spacing from it."),
     )
     shift = forms.IntegerField(
-        required=False, min_value=1, label="…or shift by", help_text="Leave empty to use a date."
+        required=False,
+        min_value=1,
+        label=_("…or shift by"),
+        help_text=_("Leave empty to use a date."),
     )
-    unit = forms.ChoiceField(choices=[("days", "days"), ("weeks", "weeks")], initial="weeks")
+    unit = forms.ChoiceField(
+        label=_("unit"), choices=[("days", _("days")), ("weeks", _("weeks"))], initial="weeks"
+    )
     copies = forms.IntegerField(
         min_value=1,
         max_value=OFFERS_DUPLICATE_MAX_COPIES,
         initial=1,
-        help_text="Each copy moves again by the same amount: 4 copies shifted by one week "
-        "fill the next four weeks.",
+        label=_("copies"),
+        help_text=_(
+            "Each copy moves again by the same amount: 4 copies shifted by one week "
+            "fill the next four weeks."
+        ),
     )
 
     def __init__(self, *args, earliest_start=None, **kwargs):
@@ -88,14 +104,14 @@ class OfferDuplicateForm(forms.Form):
         if self.errors:
             return cleaned
         if (new_start is None) == (shift is None):
-            raise forms.ValidationError("Give either a new start date or a shift, not both.")
+            raise forms.ValidationError(_("Give either a new start date or a shift, not both."))
         if new_start is not None:
             if self.earliest_start is None:
-                raise forms.ValidationError("None of the selected offers has a date to move.")
+                raise forms.ValidationError(_("None of the selected offers has a date to move."))
             if new_start <= timezone.now():
-                self.add_error("new_start", "The new start must be in the future.")
+                self.add_error("new_start", _("The new start must be in the future."))
             elif new_start <= self.earliest_start:
-                self.add_error("new_start", "The new start must come after the current one.")
+                self.add_error("new_start", _("The new start must come after the current one."))
         return cleaned
 
     def step(self) -> timedelta:

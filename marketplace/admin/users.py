@@ -5,6 +5,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.admin.filters import HomeDepartementFilter
 from marketplace.admin.links import changelist_link
@@ -73,12 +74,12 @@ class UserAdmin(DjangoUserAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Personal info", {"fields": ["first_name", "last_name"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name"]}),
         (
             "Home",
             {"fields": ["home_postcode", "home_city", ("home_latitude", "home_longitude")]},
         ),
-        ("Newsletter", {"fields": ["newsletter_consent", "newsletter_consent_at"]}),
+        (_("Newsletter"), {"fields": ["newsletter_consent", "newsletter_consent_at"]}),
         (
             "Permissions",
             {
@@ -86,8 +87,8 @@ class UserAdmin(DjangoUserAdmin):
                 "classes": ["collapse"],
             },
         ),
-        ("Important dates", {"fields": ["last_login", "date_joined"]}),
-        ("Bookings", {"fields": ["booking_history"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+        (_("Bookings"), {"fields": ["booking_history"]}),
     ]
     add_fieldsets = [
         (
@@ -99,10 +100,10 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
 
-    @admin.display(description="history")
+    @admin.display(description=_("history"))
     def booking_history(self, user: User) -> str:
         return changelist_link(
-            model_name="booking", field="user", pk=user.pk, text="All bookings of this person"
+            model_name="booking", field="user", pk=user.pk, text=_("All bookings of this person")
         )
 
     def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:

@@ -275,7 +275,7 @@ def _texts_screening(rng, venue_names, cities, venues, rows, n):
     versions = _pick(rng, words.SCREENING_VERSIONS, n)
     titles = [film[0] for film in films]
     descriptions = [
-        f"{title} ({year}), directed by {director}. Screening in {version} at {venue}, {city}."
+        f"{title} ({year}), réalisé par {director}. Projection en {version} à {venue}, {city}."
         for (title, director, year), version, venue, city in zip(
             films, versions, venue_names, cities, strict=True
         )
@@ -289,7 +289,7 @@ def _texts_festival_screening(rng, venue_names, cities, venues, rows, n):
         f"{venue}: {programme}" for venue, programme in zip(venue_names, programmes, strict=True)
     ]
     descriptions = [
-        f"{programme.capitalize()}, part of the festival {venue} in {city}."
+        f"{programme.capitalize()}, au programme du festival {venue} à {city}."
         for programme, venue, city in zip(programmes, venue_names, cities, strict=True)
     ]
     return titles, descriptions
@@ -305,7 +305,7 @@ def _texts_concert(rng, venue_names, cities, venues, rows, n):
     ]
     titles = [f"{artist} {form}" for artist, form in zip(artists, formats, strict=True)]
     descriptions = [
-        f"{words.GENRE_LABELS[genre]} at {venue} in {city}: {artist} on stage."
+        f"{words.GENRE_LABELS[genre]} à {venue}, {city} : {artist} sur scène."
         for genre, venue, city, artist in zip(genres, venue_names, cities, artists, strict=True)
     ]
     return titles, descriptions
@@ -324,21 +324,19 @@ def _texts_show(rng, venue_names, cities, venues, rows, n):
         style = next((s for s in words.SHOW_STYLES if s[0] in lowered), None)
         if style is None and coin < 0.6:
             titles.append(play)
-            descriptions.append(
-                f"{play} by {author}, staged by the {company}, at {venue} ({city})."
-            )
+            descriptions.append(f"{play}, de {author}, par la {company}, à {venue} ({city}).")
             continue
         style = style or words.SHOW_STYLES[int(coin * 1000) % len(words.SHOW_STYLES)]
         pattern = style[2][int(coin * 10_000) % len(style[2])]
         titles.append(pattern.format(**part))
-        descriptions.append(f"{style[1]} by the {company}, at {venue} in {city}.")
+        descriptions.append(f"{style[1]}, par la {company}, à {venue}, {city}.")
     return titles, descriptions
 
 
 def _texts_visit(rng, venue_names, cities, venues, rows, n):
-    titles = [f"Entry ticket: {venue}" for venue in venue_names]
+    titles = [f"Billet d'entrée : {venue}" for venue in venue_names]
     descriptions = [
-        f"Visit the permanent collections of the {venue} in {city}, at your own pace."
+        f"Visitez les collections permanentes du lieu {venue} à {city}, à votre rythme."
         for venue, city in zip(venue_names, cities, strict=True)
     ]
     return titles, descriptions
@@ -360,11 +358,12 @@ def _themed_texts(title: str, description: str, themes: tuple[str, ...]) -> Text
 
 
 _texts_exhibition = _themed_texts(
-    "Exhibition: {theme}", "{theme}: a temporary exhibition at {venue}, {city}.",
+    "Exposition : {theme}", "{theme} : une exposition temporaire à {venue}, {city}.",
     words.EXHIBITION_THEMES,
 )  # fmt: skip
 _texts_tour = _themed_texts(
-    "Guided tour: {theme}", "A guide shows you {theme} of the {venue} ({city}). Small group.",
+    "Visite guidée : {theme}",
+    "Un guide vous fait découvrir {theme} ({venue}, {city}). Petit groupe.",
     words.TOUR_THEMES,
 )  # fmt: skip
 
@@ -373,11 +372,11 @@ def _texts_workshop(rng, venue_names, cities, venues, rows, n):
     techniques = _pick(rng, words.WORKSHOP_TECHNIQUES, n)
     audiences = _pick(rng, words.WORKSHOP_AUDIENCES, n)
     titles = [
-        f"{technique} workshop ({audience})"
+        f"Atelier {technique.lower()} ({audience})"
         for technique, audience in zip(techniques, audiences, strict=True)
     ]
     descriptions = [
-        f"Learn {technique.lower()} with an artist at {venue}, {city}. Materials provided."
+        f"{technique} avec un artiste, à {venue}, {city}. Matériel fourni."
         for technique, venue, city in zip(techniques, venue_names, cities, strict=True)
     ]
     return titles, descriptions
@@ -392,7 +391,7 @@ def _texts_book_event(rng, venue_names, cities, venues, rows, n):
         for pattern, part, venue, book in zip(patterns, parts, venue_names, books, strict=True)
     ]
     descriptions = [
-        f"Part of {venue} in {city}: readings, signings and discussions with writers."
+        f"Au programme de {venue} à {city} : lectures, dédicaces et rencontres avec des auteurs."
         for venue, city in zip(venue_names, cities, strict=True)
     ]
     return titles, descriptions
@@ -401,10 +400,10 @@ def _texts_book_event(rng, venue_names, cities, venues, rows, n):
 def _texts_talk(rng, venue_names, cities, venues, rows, n):
     topics = _pick(rng, words.TALK_TOPICS, n)
     parts = _name_parts(rng, n, cities)
-    titles = [f"Talk: {topic}" for topic in topics]
+    titles = [f"Conférence : {topic}" for topic in topics]
     descriptions = [
-        f"{part['first']} {part['last']} talks about “{topic.lower()}” at {venue}, {city}, "
-        "followed by questions from the audience."
+        f"{part['first']} {part['last']} parle de « {topic.lower()} » à {venue}, {city}, "
+        "suivi d'un échange avec le public."
         for topic, part, venue, city in zip(topics, parts, venue_names, cities, strict=True)
     ]
     return titles, descriptions
@@ -415,9 +414,7 @@ def _texts_ebook(rng, n):
     formats = _pick(rng, words.BOOK_FORMATS, n)
     titles = [f"{title} ({form})" for (title, _), form in zip(books, formats, strict=True)]
     descriptions = [
-        f"{title} by {author}, as an {form} to read or listen to on any device."
-        if form[0] in "aeiou"
-        else f"{title} by {author}, as a {form}."
+        f"{title}, de {author}, en {form}, à lire ou écouter sur tous vos appareils."
         for (title, author), form in zip(books, formats, strict=True)
     ]
     return titles, descriptions
@@ -432,7 +429,8 @@ def _texts_album(rng, n):
         for part, album, i in zip(parts, albums, range(n), strict=True)
     ]
     descriptions = [
-        f"{genre} album, to download in lossless quality or stream." for genre in genres
+        f"Album ({genre.lower()}), à télécharger en qualité sans perte ou à écouter en streaming."
+        for genre in genres
     ]
     return titles, descriptions
 
@@ -449,11 +447,13 @@ def _texts_film(rng, n):
     ):
         if coin < 0.6:
             titles.append(f"{title} — {form}")
-            descriptions.append(f"{title} ({year}) by {director}, on demand: {form}.")
+            descriptions.append(f"{title} ({year}), de {director}, à la demande : {form}.")
         else:
             name = name.format(**part)
-            titles.append(f"{name}, season {season}")
-            descriptions.append(f"All episodes of season {season} of the French series {name}.")
+            titles.append(f"{name}, saison {season}")
+            descriptions.append(
+                f"Tous les épisodes de la saison {season} de la série française {name}."
+            )
     return titles, descriptions
 
 
@@ -463,7 +463,7 @@ def _texts_game(rng, n):
     platforms = _pick(rng, words.GAME_PLATFORMS, n)
     titles = [pattern.format(**part) for pattern, part in zip(patterns, parts, strict=True)]
     descriptions = [
-        f"Video game by an independent French studio, for {platform}; download code."
+        f"Jeu vidéo d'un studio français indépendant, pour {platform} ; code de téléchargement."
         for platform in platforms
     ]
     return titles, descriptions
@@ -474,7 +474,7 @@ def _texts_press(rng, n):
     formats = _pick(rng, words.PRESS_FORMATS, n)
     titles = [f"{magazine}: {form}" for magazine, form in zip(magazines, formats, strict=True)]
     descriptions = [
-        f"{magazine}, the cultural magazine, read online and in the app ({form})."
+        f"{magazine}, le magazine culturel, à lire en ligne et dans l'application ({form})."
         for magazine, form in zip(magazines, formats, strict=True)
     ]
     return titles, descriptions
@@ -484,7 +484,7 @@ def _texts_instrument(rng, n):
     products = _pick(rng, words.INSTRUMENTS, n)
     titles = [product[0] for product in products]
     descriptions = [
-        f"{name}, new, delivered to your home or collected at the shop. Two-year warranty."
+        f"{name}, neuf, livré chez vous ou retiré en boutique. Garantie deux ans."
         for name, _, _ in products
     ]
     return titles, descriptions
@@ -552,7 +552,7 @@ def catalogue_generate(
                 rng, names, venues.city[rows].tolist(), venues, rows, n
             )
             descriptions = [
-                f"{text} More on {site}" if site else text
+                f"{text} En savoir plus : {site}" if site else text
                 for text, site in zip(descriptions, venues.website[rows].tolist(), strict=True)
             ]
             urls = [""] * n

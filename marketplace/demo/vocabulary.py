@@ -1,4 +1,4 @@
-"""Words the demo catalogue and its people are made of: titles, themes, names.
+"""Words the demo catalogue and its people are made of, in French: titles, themes, names.
 
 Films, plays and books are real classics (titles and authors are facts); artists,
 companies, albums, games and magazines are invented, so no real person or brand
@@ -249,14 +249,14 @@ FILMS = (
 )
 SCREENING_VERSIONS = ("VF", "VOST", "VOST", "VF", "VF, audio description")
 FESTIVAL_PROGRAMMES = (
-    "short film competition",
-    "documentary night",
-    "animated films for children",
-    "premiere and Q&A with the director",
-    "retrospective screening",
+    "compétition de courts métrages",
+    "nuit du documentaire",
+    "films d'animation pour les enfants",
+    "avant-première et rencontre avec le réalisateur",
+    "séance rétrospective",
     "ciné-concert",
-    "first films competition",
-    "open-air screening",
+    "compétition premiers films",
+    "projection en plein air",
 )
 
 # Music genres, keyed by words of the festivals' sub-categories.
@@ -327,14 +327,20 @@ ARTIST_WORDS = [
     "Polaroid",
     "Fanfare",
 ]
-CONCERT_FORMATS = ("in concert", "live", "on tour", "album release concert", "acoustic set")
+CONCERT_FORMATS = (
+    "en concert",
+    "en live",
+    "en tournée",
+    "concert de sortie d'album",
+    "en acoustique",
+)
 GENRE_LABELS = {
     "jazz": "Jazz",
-    "classical": "Classical music",
-    "electronic": "Electronic music",
+    "classical": "Musique classique",
+    "electronic": "Musique électronique",
     "rock": "Rock",
-    "chanson": "French chanson",
-    "world": "World music",
+    "chanson": "Chanson française",
+    "world": "Musiques du monde",
     "hip-hop": "Hip-hop",
     "pop": "Pop",
 }
@@ -361,104 +367,115 @@ PLAYS = (
     ("Art", "Yasmina Reza"),
 )
 SHOW_STYLES = (
-    ("danse", "Dance", ("{word}, a contemporary dance piece", "Ballet: {word}", "Hip-hop battle")),
-    ("cirque", "Circus", ("Cirque {word}", "{word}: aerial acrobatics", "Juggling and clowns")),
-    ("rue", "Street arts", ("{word} parade", "Street theatre: {word}", "Giant puppets")),
-    ("humour", "Comedy", ("{first} {last}: stand-up", "Comedy club night", "Improv match")),
+    (
+        "danse",
+        "Danse",
+        ("{word}, pièce de danse contemporaine", "Ballet : {word}", "Battle de hip-hop"),
+    ),
+    ("cirque", "Cirque", ("Cirque {word}", "{word} : acrobaties aériennes", "Jonglerie et clowns")),
+    ("rue", "Arts de la rue", ("Parade {word}", "Théâtre de rue : {word}", "Marionnettes géantes")),
+    ("humour", "Humour", ("{first} {last} : seul en scène", "Soirée comedy club", "Match d'impro")),
     (
         "marionnette",
-        "Puppetry",
+        "Marionnettes",
         (
-            "{word}, puppets and shadows",
-            "Puppet theatre for all ages",
+            "{word}, marionnettes et ombres",
+            "Théâtre de marionnettes pour tous les âges",
         ),
     ),
     (
         "conte",
-        "Storytelling",
+        "Conte",
         (
-            "Tales of {word}",
-            "Storytelling evening",
+            "Contes de {word}",
+            "Veillée contée",
         ),
     ),
-    ("jeune", "Young audiences", ("{word} (from 5 years old)", "Family show: {word}")),
+    ("jeune", "Jeune public", ("{word} (dès 5 ans)", "Spectacle en famille : {word}")),
 )
 COMPANIES = ("Compagnie {word}", "Théâtre du {word}", "Collectif {word}", "Troupe {word}")
 
 EXHIBITION_THEMES = (
-    "Impressionist landscapes",
-    "Roman Gaul in everyday life",
-    "The Middle Ages in colour",
-    "Photographers of the street",
-    "Women artists of the 20th century",
-    "Treasures of the reserves",
-    "Comics and illustration",
-    "Design of the 1960s",
-    "Sea and sailors",
-    "The natural history of insects",
-    "Portraits and self-portraits",
-    "Contemporary ceramics",
-    "Textiles from around the world",
-    "The art of the poster",
-    "Prehistoric caves and their painters",
-    "Industrial heritage of the region",
-    "Gardens in painting",
-    "Masks and rituals",
-    "Light and shadow",
-    "Young creators prize",
+    "Paysages impressionnistes",
+    "La Gaule romaine au quotidien",
+    "Le Moyen Âge en couleurs",
+    "Photographes de la rue",
+    "Femmes artistes du XXe siècle",
+    "Trésors des réserves",
+    "Bande dessinée et illustration",
+    "Le design des années 1960",
+    "La mer et les marins",
+    "Histoire naturelle des insectes",
+    "Portraits et autoportraits",
+    "Céramique contemporaine",
+    "Textiles du monde entier",
+    "L'art de l'affiche",
+    "Les grottes préhistoriques et leurs peintres",
+    "Le patrimoine industriel de la région",
+    "Le jardin en peinture",
+    "Masques et rituels",
+    "Ombre et lumière",
+    "Prix des jeunes créateurs",
 )
 TOUR_THEMES = (
-    "highlights of the collections",
-    "behind the scenes",
-    "the building and its architecture",
-    "masterpieces in one hour",
-    "family tour",
-    "tour in sign language",
-    "night tour with a torch",
+    "les incontournables des collections",
+    "les coulisses",
+    "le bâtiment et son architecture",
+    "les chefs-d'œuvre en une heure",
+    "visite en famille",
+    "visite en langue des signes",
+    "visite nocturne à la lampe torche",
 )
 WORKSHOP_TECHNIQUES = (
-    "Watercolour",
-    "Ceramics",
-    "Printmaking",
-    "Film photography",
+    "Aquarelle",
+    "Céramique",
+    "Gravure",
+    "Photographie argentique",
     "Collage",
-    "Life drawing",
-    "Calligraphy",
-    "Stop-motion animation",
-    "Screen printing",
-    "Comics drawing",
-    "Sculpture in clay",
-    "Street art stencil",
-    "Weaving",
-    "Digital art",
-    "Mosaic",
+    "Modèle vivant",
+    "Calligraphie",
+    "Animation image par image",
+    "Sérigraphie",
+    "Dessin de BD",
+    "Modelage en argile",
+    "Pochoir street art",
+    "Tissage",
+    "Art numérique",
+    "Mosaïque",
 )
-WORKSHOP_AUDIENCES = ("adults", "families", "children 6-12", "teenagers", "all levels", "beginners")
+WORKSHOP_AUDIENCES = (
+    "adultes",
+    "en famille",
+    "enfants de 6 à 12 ans",
+    "ados",
+    "tous niveaux",
+    "débutants",
+)
 
 TALK_TOPICS = (
-    "How to read a painting",
-    "The history of French cinema",
-    "Music and the brain",
-    "Archaeology of the region",
-    "Writing a first novel",
-    "Street art: vandalism or heritage?",
-    "Climate and culture",
-    "Artificial intelligence and creation",
-    "The birth of the museum",
-    "Jazz in France since 1920",
-    "Women in science",
-    "Comics as literature",
-    "Architecture of the 20th century",
-    "Photography and truth",
+    "Comment lire un tableau",
+    "L'histoire du cinéma français",
+    "La musique et le cerveau",
+    "L'archéologie de la région",
+    "Écrire un premier roman",
+    "Street art : vandalisme ou patrimoine ?",
+    "Climat et culture",
+    "Intelligence artificielle et création",
+    "La naissance du musée",
+    "Le jazz en France depuis 1920",
+    "Les femmes dans les sciences",
+    "La bande dessinée comme littérature",
+    "L'architecture du XXe siècle",
+    "Photographie et vérité",
 )
 BOOK_EVENTS = (
-    "Meet the author: {first} {last}",
-    "Book signing with {first} {last}",
-    "{festival}: book fair",
-    "Comics signing: {first} {last}",
-    "Poetry reading",
-    "Reading club: {book}",
-    "Children's story hour",
+    "Rencontre avec {first} {last}",
+    "Dédicace de {first} {last}",
+    "{festival} : salon du livre",
+    "Dédicace BD : {first} {last}",
+    "Lecture de poésie",
+    "Club de lecture : {book}",
+    "L'heure du conte pour les enfants",
 )
 
 # (title, author) of classics, sold as ebooks and audiobooks.
@@ -484,7 +501,7 @@ BOOKS = (
     ("La Peste", "Albert Camus"),
     ("Les Liaisons dangereuses", "Choderlos de Laclos"),
 )
-BOOK_FORMATS = ("ebook", "ebook", "audiobook")
+BOOK_FORMATS = ("livre numérique", "livre numérique", "livre audio")
 
 ALBUM_WORDS = (
     "Nuits blanches",
@@ -510,7 +527,7 @@ SERIES_WORDS = (
     "{word} Station",
     "Le Bureau des {word}s",
 )
-FILM_FORMATS = ("rental (48 h)", "to own, HD", "to own, 4K")
+FILM_FORMATS = ("location 48 h", "achat HD", "achat 4K")
 GAME_PATTERNS = (
     "Chroniques de {word}",
     "{word} Odyssey",
@@ -531,19 +548,19 @@ MAGAZINES = (
     "Jazz et compagnie",
     "L'Atelier des arts",
 )
-PRESS_FORMATS = ("1-month digital subscription", "3-month digital subscription", "single issue")
+PRESS_FORMATS = ("abonnement numérique 1 mois", "abonnement numérique 3 mois", "numéro à l'unité")
 # (product, min price, max price) in euros, sold by an online shop.
 INSTRUMENTS = (
-    ("Classical guitar 4/4", 89, 390),
-    ("Soprano ukulele", 39, 120),
-    ("Digital piano, 88 keys", 349, 890),
-    ("Violin 3/4 with bow and case", 149, 490),
+    ("Guitare classique 4/4", 89, 390),
+    ("Ukulélé soprano", 39, 120),
+    ("Piano numérique 88 touches", 349, 890),
+    ("Violon 3/4 avec archet et étui", 149, 490),
     ("Cajón", 59, 180),
-    ("Alto saxophone", 390, 890),
-    ("Djembe", 49, 160),
-    ("Electric guitar starter pack", 169, 390),
-    ("Diatonic harmonica", 29, 69),
-    ("Transverse flute", 249, 690),
-    ("Bass guitar", 199, 590),
-    ("Set of bongos", 39, 99),
+    ("Saxophone alto", 390, 890),
+    ("Djembé", 49, 160),
+    ("Pack guitare électrique débutant", 169, 390),
+    ("Harmonica diatonique", 29, 69),
+    ("Flûte traversière", 249, 690),
+    ("Guitare basse", 199, 590),
+    ("Paire de bongos", 39, 99),
 )

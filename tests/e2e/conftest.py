@@ -24,8 +24,13 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def page(monkeypatch):
-    """A fresh browser page; fails the test if any of its requests fails or answers an error."""
+def page(request, monkeypatch):
+    """A fresh browser page; fails the test if any of its requests fails or answers an error.
+
+    Parametrise it indirectly with Playwright's page options to change the browser's
+    language or screen: `{"locale": "fr-FR", "viewport": {"width": 375, "height": 740}}`.
+    Playwright's default locale, en-US, asks the site for English.
+    """
     from tests.conftest import skip_or_fail
 
     if not CHROMIUM.exists():
@@ -39,7 +44,7 @@ def page(monkeypatch):
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
-        page = browser.new_page()
+        page = browser.new_page(**getattr(request, "param", {}))
         page.set_default_timeout(15_000)
         broken: list[str] = []
         downloaded: set[str] = set()

@@ -25,9 +25,10 @@ def test_a_reader_follows_an_offer_from_the_email_then_unsubscribes(
         campaign_send_chunk(campaign_id=campaign.pk, first_send_id=first, last_send_id=last)
     (received,) = smtp_server.messages
 
-    # The email as the reader's mail client shows it; its links lead to the live site.
+    # The email as the reader's mail client shows it, in French (the newsletter's
+    # language); its links lead to the live site, here browsed in English.
     page.set_content(html_part(received))
-    page.get_by_role("link", name="See the offer").first.click()
+    page.get_by_role("link", name="Voir l’offre").first.click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Jazz à Vienne")
     assert page.url == f"{live_server.url}/offers/{concert.pk}/"
@@ -39,7 +40,7 @@ def test_a_reader_follows_an_offer_from_the_email_then_unsubscribes(
     )
 
     page.set_content(html_part(received))
-    page.get_by_role("link", name="Unsubscribe").click()
+    page.get_by_role("link", name="Se désabonner").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Unsubscribe from the Passerelle newsletter?"
     )

@@ -26,7 +26,8 @@ from tests.factories import (
     VenueFactory,
 )
 
-pytestmark = pytest.mark.django_db
+# Written against the English wording; French has its own tests.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 MODELS = [User, Category, Venue, Offer, Booking]
 
@@ -268,7 +269,7 @@ def test_bulk_activation_actions_change_only_the_selected_offers(staff_client, a
     )
 
     assert response.status_code == 200
-    assert f"2 offer(s) {action}d." in response.content.decode()
+    assert f"2 offers {action}d." in response.content.decode()
     assert set(Offer.objects.filter(is_active=is_active)) == set(selected)
     untouched.refresh_from_db()
     assert untouched.is_active is not is_active
@@ -309,7 +310,7 @@ def test_duplicate_action_shifts_copies_by_weeks_through_the_intermediate_form(s
     ]
     assert all(copy.ends_at - copy.starts_at == timedelta(hours=3) for copy in copies)
     messages = [str(message) for message in staff_client.get(response.url).context["messages"]]
-    assert "4 copies created from 1 offer(s)." in messages
+    assert "4 copies created from the selected offers." in messages
 
 
 def test_duplicate_action_moves_the_earliest_offer_to_the_new_start_keeping_the_spacing(
@@ -408,7 +409,7 @@ def test_offer_stock_below_the_booked_places_is_a_form_error(staff_client, catal
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {
-        "stock": ["2 place(s) are already booked; the stock cannot go below that."]
+        "stock": ["2 places are already booked; the stock cannot go below that."]
     }
     offer.refresh_from_db()
     assert offer.stock == 5

@@ -10,7 +10,8 @@ from marketplace.models import Booking, Offer
 from marketplace.services import BookingError, booking_cancel, booking_create
 from tests.factories import BookingFactory, DigitalOfferFactory, OfferFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Written against the English wording; French has its own tests.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_booking_takes_places_and_charges_the_price(shopper):

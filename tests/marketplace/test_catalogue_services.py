@@ -14,7 +14,8 @@ from marketplace.services import (
 )
 from tests.factories import DigitalOfferFactory, OfferFactory
 
-pytestmark = pytest.mark.django_db
+# Written against the English wording; French has its own tests.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_set_active_changes_only_offers_not_already_in_that_state():

@@ -238,6 +238,7 @@ def test_bad_coordinates_are_rejected_with_a_clear_error(latitude, longitude, me
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("english")
 def test_model_validation_rejects_coordinates_out_of_range():
     user = UserFactory.build(home_latitude=91.0, home_longitude=-181.0)
     venue = VenueFactory.build(latitude=-90.5, longitude=4.8)

@@ -379,3 +379,16 @@ def test_people_of_overseas_france_live_and_book_on_their_own_land():
     assert (home_land == venue_land).all()
     assert User.objects.filter(home_postcode__startswith="97").exists()
     assert Venue.objects.filter(postcode__startswith="97").exists()
+
+
+def test_offer_texts_are_written_in_french():
+    seed("--users", "200", "--offers", "300", "--bookings", "500")
+
+    texts = " ".join(Offer.objects.values_list("description", flat=True))
+
+    for english in (" by ", " at ", "Exhibition", "Entry ticket", "workshop", "Talk:"):
+        assert english not in texts
+    assert (
+        Offer.objects.filter(title__startswith="Exposition : ").exists()
+        or Offer.objects.filter(title__startswith="Billet d'entrée : ").exists()
+    )

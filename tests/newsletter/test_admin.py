@@ -8,7 +8,8 @@ from tests.factories import UserFactory
 from tests.marketplace.test_admin import change_form_data
 from tests.newsletter.conftest import consenting_user
 
-pytestmark = pytest.mark.django_db
+# Written against the English wording; French has its own tests.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_the_campaign_list_and_page_show_send_counts(client, staff_user, campaign):
@@ -22,7 +23,7 @@ def test_the_campaign_list_and_page_show_send_counts(client, staff_user, campaig
     assert listing.status_code == 200
     row = listing.context["cl"].result_list.get(pk=campaign.pk)
     assert (row.sends_total_count, row.sends_pending_count, row.sends_failed_count) == (2, 1, 1)
-    assert b"1 pending, 0 sending, 0 sent, 1 failed, 0 skipped; 0 attributed booking(s)." in (
+    assert b"1 pending, 0 sending, 0 sent, 1 failed, 0 skipped; 0 attributed bookings." in (
         page.content
     )
 
@@ -41,7 +42,7 @@ def test_the_start_action_starts_the_campaign_and_queues_its_chunks_after_commit
         )
 
     assert len(callbacks) == 1
-    assert b"1 campaign(s) queued for sending (1 chunk(s))." in response.content
+    assert b"1 campaign started and queued for sending (1 chunk)." in response.content
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.SENDING
     assert campaign.sends.get().status == Send.Status.PENDING
@@ -76,7 +77,7 @@ def test_with_the_broker_down_the_start_action_says_so_and_leaves_the_sends_pend
 
     assert response.status_code == 200
     assert b"Could not reach the task queue" in response.content
-    assert b"0 of 1 campaign(s) queued" in response.content
+    assert b"0 of 1 campaigns queued" in response.content
     campaign.refresh_from_db()
     # Started, nothing lost: the sweep or a manual resume queues the pending sends.
     assert campaign.status == campaign.Status.SENDING

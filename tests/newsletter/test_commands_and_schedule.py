@@ -16,7 +16,8 @@ from newsletter.services import campaign_start
 from tests.factories import UserFactory
 from tests.newsletter.conftest import consenting_user, text_part
 
-pytestmark = pytest.mark.django_db
+# Written against the English wording; French has its own tests.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def run(*args: str) -> str:

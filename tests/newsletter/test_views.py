@@ -13,7 +13,8 @@ from newsletter.tokens import click_token_make, unsubscribe_token_make
 from tests.factories import OfferFactory
 from tests.newsletter.conftest import consenting_user
 
-pytestmark = pytest.mark.django_db
+# Written against the English wording; French has its own tests.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 SIXTY_ONE_DAYS = 61 * 24 * 3600
 

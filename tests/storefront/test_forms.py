@@ -1,6 +1,7 @@
 import pytest
+from django.utils import translation
 
-from storefront.forms import PLACES_PER_BOOKING_MAX, BookingForm, CategoryFilterForm, SignupForm
+from storefront.forms import PLACES_PER_BOOKING_MAX, BookingForm, OfferSearchForm, SignupForm
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def test_signup_refuses_two_different_passwords():
     form = SignupForm(data={**VALID_SIGNUP, "password2": "another secret 43"})
 
     assert not form.is_valid()
-    assert form.errors["password2"] == ["The two passwords differ."]
+    assert form.errors["password2"] == ["Les deux mots de passe diffèrent."]
 
 
 def test_signup_applies_the_password_validators_including_similarity_to_the_email():
@@ -33,8 +34,9 @@ def test_signup_applies_the_password_validators_including_similarity_to_the_emai
         data={**VALID_SIGNUP, "password1": "camille@example", "password2": "camille@example"}
     )
 
-    assert not form.is_valid()
-    assert "too similar" in form.errors["password1"][0]
+    with translation.override("en"):
+        assert not form.is_valid()
+        assert "too similar" in form.errors["password1"][0]
 
 
 def test_signup_passes_the_registration_arguments_with_consent_defaulting_to_no():
@@ -51,16 +53,17 @@ def test_signup_passes_the_registration_arguments_with_consent_defaulting_to_no(
 
 
 def test_category_filter_selects_a_known_category_by_slug():
-    form = CategoryFilterForm(data={"category": "museums-heritage"})
+    form = OfferSearchForm(data={"category": "museums-heritage"})
 
     assert form.selected_category().slug == "museums-heritage"
 
 
 def test_category_filter_falls_back_to_all_categories_with_a_message_for_an_unknown_slug():
-    form = CategoryFilterForm(data={"category": "opera-on-mars"})
+    form = OfferSearchForm(data={"category": "opera-on-mars"})
 
     assert form.selected_category() is None
-    assert "There is no category “opera-on-mars”" in form.errors["category"][0]
+    assert form.search().category_slug == ""
+    assert "La catégorie « opera-on-mars » n’existe pas" in form.errors["category"][0]
 
 
 @pytest.mark.parametrize("quantity", ["0", "-1", str(PLACES_PER_BOOKING_MAX + 1), "two", ""])

@@ -1,0 +1,136 @@
+"""French first, English second: pages, formats, emails, the admin, and the catalogues."""
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from scripts import catalogues
+from tests.factories import OfferFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("storefront:home")
+CONCERT_START = datetime(2030, 8, 1, 20, 30, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+@pytest.fixture
+def concert():
+    # 1 August 2030 is a Thursday.
+    return OfferFactory(title="Concert d’été", price=Decimal("14.00"), starts_at=CONCERT_START)
+
+
+def test_a_visitor_without_preference_gets_french_pages_with_french_formats(client, concert):
+    html = client.get(HOME).content.decode()
+
+    assert '<html lang="fr">' in html
+    assert "La culture près de chez vous" in html
+    assert "jeu. 1 août 2030, 20 h 30" in html
+    assert "14,00\u00a0€" in html
+    assert "Musique live" in html
+
+
+def test_a_browser_asking_for_english_gets_english_pages(client, concert):
+    html = client.get(HOME, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert '<html lang="en">' in html
+    assert "Culture near you" in html
+    assert "Thu 1 Aug 2030, 20:30" in html
+    assert "€14.00" in html
+
+
+def test_the_language_switch_remembers_english_then_french(client, concert):
+    response = client.post(reverse("set_language"), {"language": "en", "next": HOME}, follow=True)
+
+    assert "Culture near you" in response.content.decode()
+    assert "Culture near you" in client.get(HOME).content.decode()
+
+    client.post(reverse("set_language"), {"language": "fr", "next": HOME})
+    assert "La culture près de chez vous" in client.get(HOME).content.decode()
+
+
+def test_form_errors_are_in_the_visitors_language(client):
+    french = client.post(reverse("storefront:signup"), {"home_postcode": "123"})
+    english = client.post(
+        reverse("storefront:signup"), {"home_postcode": "123"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert "Un code postal français a 5 chiffres" in french.content.decode()
+    assert "A French postcode has 5 digits" in english.content.decode()
+
+
+def test_the_admin_is_in_french(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    html = client.get(reverse("admin:marketplace_offer_changelist")).content.decode()
+
+    assert "Passerelle, espace équipe" in html
+    assert "Publier les offres sélectionnées" in html
+    assert "Place de marché" in client.get(reverse("admin:index")).content.decode()
+
+
+def test_password_reset_email_follows_the_language_of_the_request(client, mailoutbox):
+    UserFactory(email="camille@example.org")
+    UserFactory(email="sam@example.org")
+
+    client.post(reverse("storefront:password_reset"), {"email": "camille@example.org"})
+    client.post(
+        reverse("storefront:password_reset"),
+        {"email": "sam@example.org"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    french, english = mailoutbox
+    assert french.subject == "Votre nouveau mot de passe Passerelle"
+    assert "Bonjour," in french.body
+    assert "Bonjour," in french.alternatives[0][0]
+    assert english.subject == "Your new Passerelle password"
+    assert "Hello," in english.body
+
+
+def test_every_marked_message_has_a_french_translation():
+    assert catalogues.untranslated("fr") == []
+
+
+def test_the_committed_compiled_catalogue_matches_its_source():
+    assert not catalogues.compiled_is_stale("fr")
+
+
+def test_the_check_reports_a_marked_message_missing_from_the_catalogue():
+    template = '{% load i18n %}<p>{% translate "A sentence nobody translated" %}</p>'
+    code = 'from django.utils.translation import gettext as _\n_("Another one")\n'
+
+    found = set(catalogues.template_messages(template)) | set(catalogues.python_messages(code))
+
+    assert found == {(None, "A sentence nobody translated"), (None, "Another one")}
+    catalog = catalogues.catalog_read("fr")
+    assert catalog.get("A sentence nobody translated") is None
+
+
+def test_the_check_reads_plural_and_context_messages_of_templates():
+    template = (
+        "{% load i18n %}{% blocktranslate count counter=n %}{{ counter }} seat"
+        "{% plural %}{{ counter }} seats{% endblocktranslate %}"
+        '{% translate "May" context "month" %}'
+    )
+
+    assert set(catalogues.template_messages(template)) == {
+        (None, "%(counter)s seat"),
+        ("month", "May"),
+    }
+
+
+def test_prices_and_dates_follow_the_active_language():
+    from django.utils.formats import date_format
+
+    from marketplace.templatetags.money import price_label
+
+    with translation.override("fr"):
+        assert price_label(Decimal("1234.5")) == "1\u00a0234,50\u00a0€"
+        assert price_label(Decimal("0")) == "Gratuit"
+        assert date_format(CONCERT_START, "DATETIME_FORMAT") == "jeu. 1 août 2030, 20 h 30"
+    with translation.override("en"):
+        assert price_label(Decimal("1234.5")) == "€1,234.50"
