@@ -22,7 +22,16 @@ def ease_weights(matrix: sp.csr_matrix, *, regularisation: float) -> np.ndarray:
     """The items x items weight matrix B of the binary `matrix` (float32)."""
     gram = (matrix.T @ matrix).toarray().astype(np.float32)
     gram[np.diag_indices_from(gram)] += regularisation
-    precision = scipy.linalg.inv(gram, overwrite_a=True, check_finite=False)
+    # The Gram matrix plus a ridge is symmetric positive definite: a Cholesky
+    # factorisation inverts it in about half the time of a general inverse.
+    factor, info = scipy.linalg.lapack.spotrf(gram, lower=False, overwrite_a=True)
+    if info == 0:
+        upper, info = scipy.linalg.lapack.spotri(factor, lower=False, overwrite_c=True)
+    if info != 0:
+        raise np.linalg.LinAlgError(
+            f"EASE: the regularised Gram matrix is not invertible ({info})."
+        )
+    precision = np.triu(upper) + np.triu(upper, 1).T
     weights = precision / -np.diag(precision)
     weights[np.diag_indices_from(weights)] = 0.0
     return weights.astype(np.float32, copy=False)
