@@ -5,11 +5,10 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from marketplace.models import Booking
-from marketplace.models import Offer
+from marketplace.models import Booking, Offer
 from recommendations.availability import (
     offer_ids_booked,
     offer_ids_booked_by_users,
