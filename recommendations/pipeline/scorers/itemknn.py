@@ -57,6 +57,6 @@ scorer_register(
         name="itemknn",
         make=ItemKnnScorer,
         defaults={"neighbours": 100},
-        grid=tuple({"neighbours": k} for k in (10, 50, 200, 1000)),
+        grid=tuple({"neighbours": k} for k in (10, 50, 250)),
     )
 )
