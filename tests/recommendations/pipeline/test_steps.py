@@ -76,13 +76,14 @@ def test_popular_scorer_counts_people_within_the_window_before_now():
 
 
 def test_itemknn_similarity_is_the_cosine_of_co_bookings_keeping_k_neighbours():
-    matrix = sp.csr_matrix(np.array([[1, 1, 0], [1, 0, 1], [1, 1, 1]], dtype=np.float32))
+    matrix = sp.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [1, 0, 1], [0, 1, 1]], np.float32))
 
     similarity = cosine_neighbours(matrix, neighbours=1).toarray()
 
-    # Items 0 and 1: 2 co-bookings / sqrt(3 x 2); 1 and 2: 1 / sqrt(2 x 2).
-    assert similarity[0].tolist() == pytest.approx([0, 2 / np.sqrt(6), 0])
-    assert similarity[1].tolist() == pytest.approx([2 / np.sqrt(6), 0, 0])
+    # Items 0 and 1: 2 co-bookings / sqrt(3 x 3); 0 and 2, 1 and 2: 1 / sqrt(3 x 2).
+    assert similarity[0].tolist() == pytest.approx([0, 2 / 3, 0])
+    assert similarity[1].tolist() == pytest.approx([2 / 3, 0, 0])
+    assert similarity[2].max() == pytest.approx(1 / np.sqrt(6))
     assert np.count_nonzero(similarity, axis=1).tolist() == [1, 1, 1]
 
 
