@@ -23,6 +23,8 @@ from recommendations.pipeline.scoring import NOT_A_CANDIDATE, ScorerSpec, scorer
 
 def ease_weights(matrix: sp.csr_matrix, *, regularisation: float) -> np.ndarray:
     """The items x items weight matrix B of the binary `matrix` (float32)."""
+    if matrix.shape[1] == 0:
+        return np.zeros((0, 0), dtype=np.float32)
     gram = (matrix.T @ matrix).toarray().astype(np.float32)
     gram[np.diag_indices_from(gram)] += regularisation
     # The Gram matrix plus a ridge is symmetric positive definite: a Cholesky
