@@ -28,6 +28,9 @@ def flag_variant_for_user(*, flag: UserBucketFlag, user: User) -> str:
     staff, listed users and groups) first, then the percentage by hashed bucket."""
     if flag.pk is None:
         return CONTROL
+    # Checked here: waffle's user flag lets other settings win over "everyone: no".
+    if flag.everyone is not None:
+        return variant_name(flag.everyone)
     active = flag.is_active_for_user(user)
     if active is None:
         active = bool(flag.percent) and flag.user_bucket(user.pk) < flag.percent
