@@ -25,13 +25,15 @@ from marketplace.selectors import (
 )
 from marketplace.services import BookingError, booking_cancel, booking_create, user_register
 from storefront.forms import BookingForm, CategoryFilterForm, EmailAuthenticationForm, SignupForm
+from storefront.recommended import homepage_recommended_section
 
 OFFERS_PER_PAGE = 24
 BOOKINGS_PER_PAGE = 20
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Upcoming bookable offers, optionally of one category, a page at a time."""
+    """Upcoming bookable offers, optionally of one category, a page at a time; the canary's
+    treatment also sees its recommendations first."""
     filter_form = CategoryFilterForm(request.GET)
     category = filter_form.selected_category()
     offers = offer_list_upcoming(category_slug=category.slug if category else None)
@@ -44,6 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "category": category,
             "page": page,
             "page_query": f"category={category.slug}&" if category else "",
+            "recommended": homepage_recommended_section(request=request),
         },
     )
 
