@@ -139,7 +139,15 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenCreateSerializer,
-        responses={201: TokenSerializer, 400: ERRORS[400], 401: ERRORS[401], 429: ERRORS[429]},
+        responses={
+            201: TokenSerializer,
+            400: ERRORS[400],
+            401: ERRORS[401],
+            403: OpenApiResponse(
+                ErrorSerializer, description="A session cookie was sent without its CSRF token."
+            ),
+            429: ERRORS[429],
+        },
         auth=[],
     )
     def post(self, request: Request) -> Response:
