@@ -138,3 +138,13 @@ def test_with_redis_down_popular_gives_the_same_list_from_the_database(unavailab
     recommendations = recommendations_for_user(user=UserFactory(), limit=5, strategy="popular")
 
     assert [r.offer for r in recommendations] == [first, second]
+
+
+def test_the_recommend_command_uses_geo_by_default():
+    book(OfferFactory(title="Orchestre national"), 1)
+    out = StringIO()
+
+    call_command("recommend", "--user-id", UserFactory().pk, "--json", stdout=out)
+
+    [row] = json.loads(out.getvalue())
+    assert row["distance_km"] is not None and "km" in row["reason"]

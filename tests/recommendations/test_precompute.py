@@ -1,5 +1,6 @@
 """Precomputation: lists stored under versioned keys with a TTL, here and on a real worker."""
 
+import time
 from io import StringIO
 
 import pytest
@@ -64,3 +65,26 @@ def test_precomputation_runs_through_a_real_celery_worker(celery_worker, setting
             request=RecommendationRequest(user_id=user.pk, limit=2), strategy="geo"
         )
         assert served.source == ListSource.PRECOMPUTED
+
+
+def test_the_nightly_dispatch_fans_chunks_out_to_a_real_worker(celery_worker, settings):
+    from django_celery_beat.models import PeriodicTask
+
+    from recommendations.tasks import precompute_dispatch_task
+
+    settings.RECOMMENDATION_PRECOMPUTE_CHUNK_SIZE = 2
+    booked_offers(3)
+    users = UserFactory.create_batch(3)
+    # The schedule's row comes from the data migration, editable in the admin.
+    assert PeriodicTask.objects.get(task="recommendations.precompute_dispatch").enabled
+
+    chunks = precompute_dispatch_task.delay().get(timeout=30)
+
+    assert chunks >= 2
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        stored = [stored_list_get(strategy="geo", user_id=u.pk, request_id="r") for u in users]
+        if all(stored):
+            break
+        time.sleep(0.2)
+    assert all(stored)
