@@ -86,6 +86,8 @@ class RecommendationsView(APIView):
         params = query.validated_data
         owner = list_owner(request=request, user_id=params.get("user_id"))
         flag = settings.HOMEPAGE_RECOMMENDATIONS_FLAG
+        # Waffle's cookie for anonymous callers is set on Django's request, which
+        # DRF wraps; its middleware writes it on the response.
         variant = (
             variant_for_request(flag_name=flag, request=request._request, user=request.user)
             if owner is None

@@ -10,6 +10,7 @@ The list's `source` says which of the three happened.
 
 import logging
 from dataclasses import replace
+from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
@@ -76,7 +77,7 @@ def stored_list_still_servable(
         offer_ids=stored.offer_ids,
         user_id=request.user_id,
         categories=request.categories,
-        request=request,
+        now=request.now,
     )
     kept = tuple(item for item in stored.items if item.offer_id in servable)
     if len(kept) < request.limit:
@@ -94,13 +95,13 @@ def offer_ids_servable(
     offer_ids: list[int],
     user_id: int,
     categories: tuple[str, ...],
-    request: RecommendationRequest,
+    now: datetime,
 ) -> set[int]:
-    """Which of `offer_ids` are bookable at the request's time, in `categories` when given,
-    and not held by a live booking of the user, in one query."""
+    """Which of `offer_ids` are bookable at `now`, in `categories` when given, and not held
+    by a live booking of the user, in one query."""
     if not offer_ids:
         return set()
-    offers = Offer.objects.bookable(now=request.now).filter(pk__in=offer_ids)
+    offers = Offer.objects.bookable(now=now).filter(pk__in=offer_ids)
     if categories:
         offers = offers.filter(category__slug__in=categories)
     booked = Booking.objects.live().filter(user_id=user_id, offer_id=OuterRef("pk"))

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from recommendations.cache import CACHE_ERRORS
+from recommendations.management.arguments import positive_int
 from recommendations.precompute import (
     precompute_strategies,
     precompute_user_count,
@@ -14,13 +15,6 @@ from recommendations.precompute import (
 )
 from recommendations.strategies import UnknownStrategyError, strategy_names, strategy_resolve
 from recommendations.tasks import precompute_chunk_signatures
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError(text)
-    return value
 
 
 class Command(BaseCommand):

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from marketplace.models import User
 from recommendations.lists import RecommendationRequest
+from recommendations.management.arguments import positive_int
 from recommendations.offers import recommended_offers_load
 from recommendations.serialization import recommended_offer_as_dict
 from recommendations.strategies import (
@@ -13,13 +14,6 @@ from recommendations.strategies import (
     recommendation_list_compute,
     strategy_names,
 )
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError(text)
-    return value
 
 
 class Command(BaseCommand):
