@@ -34,6 +34,7 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -236,6 +237,20 @@ async def closed_loop(*, port: int, phase: Phase, tokens: list[str], concurrency
     phase.elapsed = time.perf_counter() - start
 
 
+async def settle(*, port: int, token: str, limit: float = 120) -> None:
+    """Wait until the server answers a lone request within 0.5 s: a phase that overloaded it
+    leaves a queue of connections, which must not be charged to the next phase."""
+    deadline = time.perf_counter() + limit
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(one_request(port=port, path=ME, token=token), REQUEST_TIMEOUT)
+        except (OSError, TimeoutError):
+            continue
+        if time.perf_counter() - started < 0.5:
+            return
+
+
 def tokens_for(count: int) -> list[str]:
     """Tokens of the first `count` shoppers by id: their lists are the first precomputed."""
     users = list(User.objects.filter(is_active=True, is_staff=False).order_by("pk")[:count])
@@ -274,17 +289,24 @@ def main() -> None:
         )
 
     tokens = tokens_for(args.users)
+    # Stopped with SIGTERM, the run still stops its gunicorn (the `finally` below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     port = free_port()
     server = start_gunicorn(port=port, workers=args.gunicorn_workers)
     phases: list[Phase] = []
     try:
         # Warm every worker (imports, geo index, connections) before measuring.
         warm = Phase(path=RECOMMENDATIONS, label="warm-up")
-        asyncio.run(open_loop(port=port, phase=warm, tokens=tokens, rate=50, duration=5))
+        asyncio.run(
+            closed_loop(
+                port=port, phase=warm, tokens=tokens, concurrency=args.gunicorn_workers, duration=10
+            )
+        )
         rates = [float(rate) for rate in args.rates.split(",")]
         for rate in rates:
             for path in (RECOMMENDATIONS + "?limit=10", ME):
                 phase = Phase(path=path, label=f"{rate:.0f}/s")
+                asyncio.run(settle(port=port, token=tokens[0]))
                 asyncio.run(
                     open_loop(
                         port=port, phase=phase, tokens=tokens, rate=rate, duration=args.duration
@@ -295,6 +317,7 @@ def main() -> None:
         maxima = {}
         for path in (RECOMMENDATIONS + "?limit=10", ME):
             phase = Phase(path=path, label="max")
+            asyncio.run(settle(port=port, token=tokens[0]))
             asyncio.run(
                 closed_loop(
                     port=port,
