@@ -10,5 +10,6 @@ urlpatterns = [
     path("dashboard/", include("metrics.urls")),
     path("newsletter/", include("newsletter.urls")),
     path("", include("experiments.urls")),
+    path("api/", include("api.urls")),
     path("", include("storefront.urls")),
 ]

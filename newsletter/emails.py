@@ -18,7 +18,7 @@ from marketplace.category_names import category_label
 from marketplace.templatetags.money import price_label
 from newsletter.models import Campaign, Send
 from newsletter.tokens import click_token_make, unsubscribe_token_make
-from recommendations.strategies import Recommendation
+from recommendations.offers import RecommendedOffer
 
 
 def absolute_url(path: str) -> str:
@@ -45,7 +45,7 @@ def when_label(*, starts_at: datetime | None, language: str | None, zone: str) -
         return date_format(timezone.localtime(starts_at, ZoneInfo(zone)), "DATETIME_FORMAT")
 
 
-def offer_card(*, send_id: int, recommendation: Recommendation) -> dict:
+def offer_card(*, send_id: int, recommendation: RecommendedOffer) -> dict:
     """What a card shows; no image, so it reads the same with images blocked."""
     offer = recommendation.offer
     venue = offer.venue
@@ -79,7 +79,7 @@ def newsletter_message_build(
     *,
     campaign: Campaign,
     send: Send,
-    recommendations: list[Recommendation],
+    recommendations: list[RecommendedOffer],
     connection: BaseEmailBackend | None = None,
 ) -> EmailMultiAlternatives:
     unsubscribe = unsubscribe_url(send_id=send.pk)

@@ -35,6 +35,7 @@ from storefront.forms import (
     OfferSearchForm,
     SignupForm,
 )
+from storefront.recommended import homepage_recommended_section
 
 OFFERS_PER_PAGE = 24
 
@@ -47,7 +48,8 @@ def query_without_page(request: HttpRequest) -> str:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The catalogue: searched, filtered, soonest first, a numbered page at a time."""
+    """The catalogue: searched, filtered, soonest first, a numbered page at a time; the
+    canary's treatment also sees its recommendations first."""
     user = request.user if request.user.is_authenticated else None
     search_form = OfferSearchForm(request.GET, user=user)
     offers = offer_search(search=search_form.search())
@@ -68,6 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "page_numbers": page.paginator.get_elided_page_range(page.number),
             "page_query": query_without_page(request),
             "is_filtered": any(value for key, value in request.GET.items() if key != "page"),
+            "recommended": homepage_recommended_section(request=request),
         },
     )
 

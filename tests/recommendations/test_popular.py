@@ -89,7 +89,7 @@ def test_recommend_command_prints_json_with_the_documented_fields():
     user = UserFactory()
     out = StringIO()
 
-    call_command("recommend", "--user-id", user.pk, "--json", stdout=out)
+    call_command("recommend", "--user-id", user.pk, "--strategy", "popular", "--json", stdout=out)
 
     rows = json.loads(out.getvalue())
     assert rows == [
@@ -136,3 +136,13 @@ def test_with_redis_down_popular_gives_the_same_list_from_the_database(unavailab
     recommendations = recommendations_for_user(user=UserFactory(), limit=5, strategy="popular")
 
     assert [r.offer for r in recommendations] == [first, second]
+
+
+def test_the_recommend_command_uses_geo_by_default():
+    book(OfferFactory(title="Orchestre national"), 1)
+    out = StringIO()
+
+    call_command("recommend", "--user-id", UserFactory().pk, "--json", stdout=out)
+
+    [row] = json.loads(out.getvalue())
+    assert row["distance_km"] is not None and "km" in row["reason"]

@@ -1,0 +1,190 @@
+"""GET /api/v1/recommendations/: who may read which list, parameters, throttling, outages."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from recommendations.precompute import recommendation_lists_precompute
+from tests.canary import homepage_flag_set
+from tests.factories import (
+    BookingFactory,
+    CategoryFactory,
+    DigitalOfferFactory,
+    OfferFactory,
+    UserFactory,
+    VenueFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/recommendations/"
+
+
+def token_client(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def offers():
+    """Offers near the factories' Lyon home, the first the most booked, and a digital one."""
+    made = [OfferFactory(stock=100) for _ in range(4)]
+    for rank, offer in enumerate(made):
+        BookingFactory.create_batch(4 - rank, offer=offer)
+    made.append(DigitalOfferFactory())
+    return made
+
+
+def test_a_shopper_reads_their_own_list_with_every_documented_field(shopper, offers):
+    response = token_client(shopper).get(URL, {"limit": 2})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body["meta"]) == {
+        "strategy",
+        "model_version",
+        "variant",
+        "request_id",
+        "source",
+        "generated_at",
+        "personalised",
+    }
+    assert body["meta"]["strategy"] == "geo" and body["meta"]["personalised"] is True
+    assert body["meta"]["source"] == "computed" and body["meta"]["model_version"] is None
+    first = body["results"][0]
+    assert first["offer_id"] == offers[0].pk and first["position"] == 1
+    assert first["category"] == {"slug": "live-music", "name": offers[0].category.name}
+    assert first["venue"] == {"name": offers[0].venue.name, "city": "Lyon"}
+    assert first["url"] == f"http://testserver/offers/{offers[0].pk}/"
+    assert first["price"] == str(offers[0].price) and first["distance_km"] > 0
+    assert "Lyon" in first["reason"] or "popular" in first["reason"]
+    assert [item["position"] for item in body["results"]] == [1, 2]
+
+
+def test_a_precomputed_list_says_so(shopper, offers):
+    recommendation_lists_precompute(user_ids=[shopper.pk], strategy="geo")
+
+    body = token_client(shopper).get(URL, {"limit": 3}).json()
+
+    assert body["meta"]["source"] == "precomputed"
+    assert len(body["results"]) == 3
+
+
+def test_session_authentication_works_too(client, shopper, offers):
+    client.force_login(shopper)
+
+    body = client.get(URL).json()
+
+    assert body["meta"]["personalised"] is True
+
+
+def test_a_shopper_cannot_read_another_users_list(shopper, offers):
+    other = UserFactory()
+
+    response = token_client(shopper).get(URL, {"user_id": other.pk})
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Only staff may read another user's list."}
+
+
+def test_staff_read_any_users_list_in_that_users_variant(staff_user, offers):
+    homepage_flag_set(0, everyone=True)
+    shopper = UserFactory()
+
+    body = token_client(staff_user).get(URL, {"user_id": shopper.pk}).json()
+
+    assert body["meta"]["variant"] == "treatment" and body["meta"]["personalised"] is True
+    missing = token_client(UserFactory(is_staff=True)).get(URL, {"user_id": 999_999})
+    assert missing.status_code == 404 and "999999" in missing.json()["detail"]
+
+
+def test_an_anonymous_caller_gets_a_non_personalised_list(offers):
+    body = APIClient().get(URL).json()
+
+    assert body["meta"]["personalised"] is False
+    assert {item["offer_id"] for item in body["results"]} >= {offers[0].pk, offers[4].pk}
+
+
+def test_an_anonymous_caller_with_a_location_gets_offers_near_it(offers):
+    marseille = OfferFactory(
+        venue=VenueFactory(city="Marseille", postcode="13001", latitude=43.297, longitude=5.38)
+    )
+
+    body = APIClient().get(URL, {"lat": 43.2965, "lon": 5.3698, "limit": 5}).json()
+
+    assert marseille.pk in [item["offer_id"] for item in body["results"]]
+    assert offers[0].pk not in [item["offer_id"] for item in body["results"]]
+    assert body["meta"]["personalised"] is False
+
+
+def test_categories_restrict_the_list(shopper, offers):
+    cinema = OfferFactory(category=CategoryFactory(slug="cinema"))
+
+    body = token_client(shopper).get(f"{URL}?category=cinema&category=books").json()
+
+    assert [item["offer_id"] for item in body["results"]] == [cinema.pk]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 51}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"category": "astrology"}, "category"),
+        ({"lat": 45.7}, "lon"),
+        ({"lon": 4.8}, "lat"),
+        ({"lat": 91, "lon": 4.8}, "lat"),
+        ({"lat": 45.7, "lon": -181}, "lon"),
+        ({"lat": "north", "lon": 4.8}, "lat"),
+        ({"user_id": "me"}, "user_id"),
+    ],
+)
+def test_each_bad_parameter_is_a_400_naming_it(shopper, query, field):
+    response = token_client(shopper).get(URL, query)
+
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+
+
+def test_a_wrong_token_is_a_json_401(offers):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+
+    response = client.get(URL)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_throttling_answers_429_with_retry_after(monkeypatch, shopper):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/min", "user": "2/min"})
+    client = token_client(shopper)
+
+    statuses = [client.get(URL).status_code for _ in range(3)]
+    anonymous = [APIClient().get(URL).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429] and anonymous == [200, 200, 429]
+    refused = client.get(URL)
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert "throttled" in refused.json()["detail"]
+
+
+def test_with_redis_down_the_api_answers_200_with_the_fallback(unavailable_cache, shopper, offers):
+    response = token_client(shopper).get(URL, {"limit": 2})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["meta"]["source"], body["meta"]["strategy"]) == ("fallback", "popular")
+    assert [item["offer_id"] for item in body["results"]] == [offers[0].pk, offers[1].pk]
+
+
+def test_an_unknown_api_path_is_a_json_404():
+    response = APIClient().get("/api/v1/nothing-here/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such API endpoint."}

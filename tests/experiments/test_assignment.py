@@ -1,0 +1,77 @@
+"""Canary assignment: deterministic per user, at the configured share, cookie-based for visitors."""
+
+import pytest
+from django.test import RequestFactory
+from scipy.stats import binom
+
+from experiments.assignment import (
+    CONTROL,
+    TREATMENT,
+    variant_for_request,
+    variant_for_user,
+    variants_for_users,
+)
+from marketplace.models import User
+from tests.canary import FLAG
+from tests.canary import homepage_flag_set as set_percent
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_share_of_10000_users_in_treatment_lies_within_the_binomial_interval():
+    set_percent(20)
+    users = [User(pk=user_id) for user_id in range(1, 10_001)]
+
+    treated = sum(
+        variant == TREATMENT for variant in variants_for_users(flag_name=FLAG, users=users).values()
+    )
+
+    low, high = binom.interval(0.999, 10_000, 0.20)
+    assert low <= treated <= high
+
+
+def test_a_users_variant_is_the_same_on_every_request_and_client():
+    set_percent(50)
+    users = UserFactory.create_batch(20)
+    factory = RequestFactory()
+
+    for user in users:
+        variants = {
+            variant_for_request(
+                flag_name=FLAG, request=factory.get("/", HTTP_USER_AGENT=agent), user=user
+            )
+            for agent in ("phone", "laptop", "tablet")
+        }
+        variants.add(variant_for_user(flag_name=FLAG, user=user))
+        assert len(variants) == 1
+    # Half the users: both variants occur, so the test could see a change.
+    assert {variant_for_user(flag_name=FLAG, user=user) for user in users} == {CONTROL, TREATMENT}
+
+
+def test_the_flags_explicit_settings_override_the_percentage():
+    set_percent(0, everyone=True)
+    assert variant_for_user(flag_name=FLAG, user=UserFactory()) == TREATMENT
+    set_percent(99.9, everyone=False)
+    assert variant_for_user(flag_name=FLAG, user=UserFactory()) == CONTROL
+
+
+def test_a_missing_flag_puts_everyone_in_control():
+    assert variant_for_user(flag_name="no_such_flag", user=UserFactory()) == CONTROL
+
+
+def test_anonymous_visitors_follow_the_waffle_cookie():
+    from django.contrib.auth.models import AnonymousUser
+
+    set_percent(50)
+    factory = RequestFactory()
+    in_treatment, in_control = factory.get("/"), factory.get("/")
+    in_treatment.COOKIES["dwf_homepage_recommendations"] = "True"
+    in_control.COOKIES["dwf_homepage_recommendations"] = "False"
+    # As after Django's authentication middleware.
+    in_treatment.user = in_control.user = AnonymousUser()
+
+    assert (
+        variant_for_request(flag_name=FLAG, request=in_treatment, user=AnonymousUser()) == TREATMENT
+    )
+    assert variant_for_request(flag_name=FLAG, request=in_control, user=AnonymousUser()) == CONTROL
