@@ -68,7 +68,9 @@ def empty_cache(monkeypatch):
     minutes when Redis is down: geo is the default strategy everywhere.
     """
     caches_clear()
-    monkeypatch.setattr("recommendations.geo._local_index", None, raising=False)
+    from recommendations.geo import local_index
+
+    monkeypatch.setattr(local_index, "local", None)
     yield
     caches_clear()
 

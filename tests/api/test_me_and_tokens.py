@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from tests.canary import homepage_flag_set
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 PASSWORD = "correct horse battery"
 

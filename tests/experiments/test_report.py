@@ -15,14 +15,14 @@ from experiments.variants import variant_of
 from marketplace.models import UserBucketFlag
 from tests.factories import BookingFactory, CategoryFactory, OfferFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 FLAG = "homepage_recommendations"
 
 
 @pytest.fixture
 def flag():
-    return UserBucketFlag.objects.create(name=FLAG, percent=50)
+    return UserBucketFlag.objects.update_or_create(name=FLAG, defaults={"percent": 50})[0]
 
 
 def expose(user, offer, *, at, request_id: str, position: int = 1) -> Exposure:

@@ -11,7 +11,7 @@ from experiments.models import Exposure, Surface
 from marketplace.models import UserBucketFlag
 from tests.factories import OfferFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 PAGE = reverse("metrics:experiments")
 FLAG = "homepage_recommendations"
@@ -19,7 +19,7 @@ FLAG = "homepage_recommendations"
 
 @pytest.fixture
 def experiment():
-    flag = UserBucketFlag.objects.create(name=FLAG, percent=50)
+    flag = UserBucketFlag.objects.update_or_create(name=FLAG, defaults={"percent": 50})[0]
     offer = OfferFactory()
     for number, user in enumerate(UserFactory.create_batch(30)):
         Exposure.objects.create(
@@ -79,6 +79,7 @@ def test_an_unknown_flag_is_a_form_error(client, staff_user, experiment):
 
 
 def test_without_any_flag_the_page_says_how_to_create_one(client, staff_user):
+    UserBucketFlag.objects.all().delete()
     client.force_login(staff_user)
 
     response = client.get(PAGE)

@@ -9,7 +9,9 @@ from tests.newsletter.conftest import consenting_user, text_part
 from tests.newsletter.test_commands_and_schedule import run
 
 
-def test_the_weekly_newsletter_sends_each_recipient_the_offers_near_their_home(smtp_server, db):
+def test_the_weekly_newsletter_sends_each_recipient_the_offers_near_their_home(
+    smtp_server, db, english
+):
     lyon = OfferFactory(title="Jazz in Lyon")
     marseille = OfferFactory(
         title="Jazz in Marseille",
