@@ -4,9 +4,11 @@ Each next pick maximises `relevance - strength * redundancy + strength *
 NEW_CATEGORY_BONUS * new`, where relevance is the model's score scaled
 to 0..1 within the user's candidates, redundancy is the share of the picks so
 far in the same category, and `new` says the category is absent from the user's
+
 history. Strength 0 gives back the ranking unchanged; among similar scores, a
-category the user has not booked yet goes first; it is plausible because only the
-model's best candidates are in the pool. Works on a block of users at once: k steps, no loop over users.
+category the user has not booked yet goes first (plausible: only the model's best
+candidates are in the pool). Works on a block of users at once: k steps, no loop
+over users.
 """
 
 import numpy as np

@@ -23,6 +23,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "item_bookings_decayed",
     "item_trend",
     "item_age_days",
+    "days_on_sale",
     "category_share",
     "venue_bookings_28d",
     "distance_km",
@@ -72,6 +73,9 @@ def features_compute(*, snapshot: Snapshot, candidates: Candidates) -> np.ndarra
         price_ratio = price / np.where(
             snapshot.user_mean_price[users] > 0, snapshot.user_mean_price[users], np.nan
         )
+    on_sale = nothing
+    if catalogue.available_from is not None:
+        on_sale = (snapshot.at - catalogue.available_from[items]) / DAY_SECONDS
     until_start = nothing
     if catalogue.starts_at is not None:
         until_start = (catalogue.starts_at[items] - snapshot.at) / DAY_SECONDS
@@ -87,6 +91,7 @@ def features_compute(*, snapshot: Snapshot, candidates: Candidates) -> np.ndarra
         np.log1p(snapshot.item_decayed[items]),
         (counts[:, 0] * 4 - counts[:, 2]) / (counts[:, 2] + 1),
         snapshot.item_age_days[items],
+        on_sale,
         snapshot.category_share[items] if snapshot.category_share is not None else nothing,
         np.log1p(snapshot.venue_counts[items]) if snapshot.venue_counts is not None else nothing,
         np.log1p(distance),

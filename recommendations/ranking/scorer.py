@@ -22,6 +22,7 @@ from recommendations.pipeline.scoring import NOT_A_CANDIDATE, ScorerSpec, scorer
 from recommendations.ranking.candidates import candidates_generate
 from recommendations.ranking.data import Catalogue, RankingData
 from recommendations.ranking.diversify import diversified_order
+from recommendations.ranking.families import model_threads
 from recommendations.ranking.features import features_compute
 from recommendations.ranking.snapshot import Snapshot, snapshot_build
 from recommendations.ranking.training import TrainedRanker, TrainingOptions, ranker_train
@@ -106,7 +107,8 @@ def block_scores(
     rows = np.argsort(users, kind="stable")[row_of]
     if len(candidates):
         features = features_compute(snapshot=snapshot, candidates=candidates)
-        model_score = trained.model.predict_proba(features)[:, 1]
+        with model_threads(1):
+            model_score = trained.model.predict_proba(features)[:, 1]
         # Cold start: without history the model has nothing of the user; geo-popular it is.
         cold = snapshot.user_count[candidates.user] == 0
         geo = candidates.geo_score / (1 + candidates.geo_score)

@@ -16,7 +16,7 @@ from sklearn.pipeline import Pipeline
 
 from recommendations.ranking.data import RankingData
 from recommendations.ranking.examples import Examples, Exposures, examples_build, label_pairs
-from recommendations.ranking.families import FAMILIES, model_build
+from recommendations.ranking.families import FAMILIES, model_build, model_threads
 from recommendations.ranking.features import FEATURE_NAMES
 from recommendations.ranking.snapshot import snapshot_build
 
@@ -36,6 +36,7 @@ class TrainingOptions:
     max_users: int = 20_000
     validation_share: float = 0.2
     families: tuple[str, ...] = FAMILIES
+    threads: int = 1
 
 
 @dataclass
@@ -94,8 +95,12 @@ def ranker_train(
     compared, models = {}, {}
     for family in options.families:
         begun = time.perf_counter()
-        model = model_build(family=family, seed=options.seed).fit(fitting.features, fitting.labels)
-        compared[family] = validation_figures(model=model, examples=validation, relevant=relevant)
+        with model_threads(options.threads):
+            model = model_build(family=family, seed=options.seed)
+            model.fit(fitting.features, fitting.labels)
+            compared[family] = validation_figures(
+                model=model, examples=validation, relevant=relevant
+            )
         compared[family]["fit_seconds"] = round(time.perf_counter() - begun, 2)
         models[family] = model
     best = max(options.families, key=lambda name: (compared[name]["ndcg@10"], name))
