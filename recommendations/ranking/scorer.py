@@ -31,7 +31,7 @@ DIVERSIFIED_DEPTH = 20
 # Candidates the re-ranker chooses among: enough to span categories, few enough to stay relevant.
 DIVERSIFY_POOL = 50
 # Measured trade-off curve in ADR 0025.
-DEFAULT_STRENGTH = 0.3
+DEFAULT_STRENGTH = 1.5
 
 
 def ranking_data_from_interactions(
