@@ -103,3 +103,21 @@ def examples_build(
         positives_total=len(positives),
         positives_found=found,
     )
+
+
+def examples_concatenate(parts: list[Examples]) -> Examples:
+    if not parts:
+        return Examples(
+            features=np.empty((0, 0), dtype=np.float32),
+            labels=np.empty(0, dtype=np.int8),
+            users=np.empty(0, dtype=np.int64),
+            positives_total=0,
+            positives_found=0,
+        )
+    return Examples(
+        features=np.concatenate([part.features for part in parts]),
+        labels=np.concatenate([part.labels for part in parts]),
+        users=np.concatenate([part.users for part in parts]),
+        positives_total=sum(part.positives_total for part in parts),
+        positives_found=sum(part.positives_found for part in parts),
+    )

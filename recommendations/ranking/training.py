@@ -1,10 +1,12 @@
-"""Training the ranker: examples at a cutoff, the model families compared, the best one kept.
+"""Training the ranker: examples at cutoffs, the model families compared, the best one kept.
 
-The cutoff is the time before which `1 - label_fraction` of the interactions
-happened: the snapshot (features) is taken there, the interactions after it are
-the labels. Users are split (seeded) into a fitting group and a validation group;
-each family is fitted on the first and judged by NDCG@10 over the second's full
-candidate lists (ADR 0023). Everything random draws from one seeded generator.
+Each user's cutoff is where their last `label_fraction` of interactions begins.
+Snapshots are taken at a few quantiles of those cutoffs; each user learns from
+the last snapshot before their cutoff: features from the snapshot, labels from
+their interactions after it (so every feature predates its label). Users are
+split (seeded) into a fitting group and a validation group; each family is
+fitted on the first and judged by NDCG@10 over the second's full candidate
+lists (ADR 0023). Everything random draws from one seeded generator.
 """
 
 import time
@@ -15,12 +17,20 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
 from recommendations.ranking.data import RankingData
-from recommendations.ranking.examples import Examples, Exposures, examples_build, label_pairs
+from recommendations.ranking.examples import (
+    Examples,
+    Exposures,
+    examples_build,
+    examples_concatenate,
+    label_pairs,
+)
 from recommendations.ranking.families import FAMILIES, model_build, model_threads
 from recommendations.ranking.features import FEATURE_NAMES
 from recommendations.ranking.snapshot import snapshot_build
 
 VALIDATION_K = 10
+# Users with fewer interactions are not hidden any (the user-time split's rule).
+MIN_INTERACTIONS = 5
 
 
 class TrainingError(ValueError):
@@ -35,6 +45,7 @@ class TrainingOptions:
     label_fraction: float = 0.2
     max_users: int = 20_000
     validation_share: float = 0.2
+    snapshots: int = 4
     families: tuple[str, ...] = FAMILIES
     threads: int = 1
 
@@ -57,41 +68,60 @@ def ranker_train(
     if len(data.time) < 10:
         raise TrainingError(f"Too few interactions to train on ({len(data.time)}).")
     rng = np.random.default_rng(options.seed)
-    cutoff = float(np.quantile(data.time, 1 - options.label_fraction))
-    snapshot = snapshot_build(data=data, at=cutoff)
-    labelled = np.unique(data.user[data.time >= cutoff])
-    labelled = labelled[snapshot.user_count[labelled] > 0]
-    if len(labelled) < 2:
-        raise TrainingError("Too few users have interactions on both sides of the cutoff.")
-    if len(labelled) > options.max_users:
-        labelled = np.sort(rng.choice(labelled, size=options.max_users, replace=False))
-    validating = rng.random(len(labelled)) < options.validation_share
-    if validating.all() or not validating.any():
-        validating = np.arange(len(labelled)) % 5 == 0
-    fit_users, validation_users = labelled[~validating], labelled[validating]
-    fitting = examples_build(
-        data=data,
-        snapshot=snapshot,
-        users=fit_users,
-        per_source=options.per_source,
-        negatives_per_positive=options.negatives_per_positive,
-        rng=rng,
-        exposures=exposures,
-    )
+    cutoffs = user_cutoffs(data=data, label_fraction=options.label_fraction)
+    candidates_users = np.flatnonzero(np.isfinite(cutoffs))
+    if len(candidates_users) > options.max_users:
+        candidates_users = np.sort(
+            rng.choice(candidates_users, size=options.max_users, replace=False)
+        )
+    moments = snapshot_moments(cutoffs=cutoffs[candidates_users], count=options.snapshots)
+    fitting_parts, validation_parts = [], []
+    relevant = np.zeros(data.n_users, dtype=np.int64)
+    fit_users_total = validation_users_total = 0
+    for number, moment in enumerate(moments):
+        # Each user learns at the last snapshot before their own cutoff.
+        bucket = np.searchsorted(moments, cutoffs[candidates_users], side="right") - 1 == number
+        snapshot = snapshot_build(data=data, at=moment)
+        users = candidates_users[bucket]
+        users = users[snapshot.user_count[users] > 0]
+        if not len(users):
+            continue
+        validating = rng.random(len(users)) < options.validation_share
+        fit_users, validation_users = users[~validating], users[validating]
+        fit_users_total += len(fit_users)
+        validation_users_total += len(validation_users)
+        fitting_parts.append(
+            examples_build(
+                data=data,
+                snapshot=snapshot,
+                users=fit_users,
+                per_source=options.per_source,
+                negatives_per_positive=options.negatives_per_positive,
+                rng=rng,
+                exposures=exposures,
+            )
+        )
+        validation_parts.append(
+            examples_build(
+                data=data,
+                snapshot=snapshot,
+                users=validation_users,
+                per_source=options.per_source,
+                negatives_per_positive=None,
+                rng=rng,
+            )
+        )
+        relevant += np.bincount(
+            label_pairs(data=data, snapshot=snapshot, users=validation_users)
+            // data.catalogue.size,
+            minlength=data.n_users,
+        )
+    fitting = examples_concatenate(fitting_parts)
+    validation = examples_concatenate(validation_parts)
     if len(np.unique(fitting.labels)) < 2:
-        raise TrainingError("The candidates proposed none of the interactions after the cutoff.")
-    validation = examples_build(
-        data=data,
-        snapshot=snapshot,
-        users=validation_users,
-        per_source=options.per_source,
-        negatives_per_positive=None,
-        rng=rng,
-    )
-    relevant = np.bincount(
-        label_pairs(data=data, snapshot=snapshot, users=validation_users) // data.catalogue.size,
-        minlength=data.n_users,
-    )
+        raise TrainingError(
+            "Too little to learn from: no interaction after a cutoff was among the candidates."
+        )
     compared, models = {}, {}
     for family in options.families:
         begun = time.perf_counter()
@@ -110,15 +140,16 @@ def ranker_train(
         per_source=options.per_source,
         window={
             "since": float(data.time.min()),
-            "cutoff": cutoff,
+            "first_cutoff": float(moments[0]),
+            "last_cutoff": float(moments[-1]),
             "until": float(data.time.max()),
         },
         data_size={
             "interactions": len(data.time),
             "users": int(data.n_users),
             "items": int(data.catalogue.size),
-            "training_users": len(fit_users),
-            "validation_users": len(validation_users),
+            "training_users": fit_users_total,
+            "validation_users": validation_users_total,
             "examples": len(fitting.labels),
             "positives": int(fitting.labels.sum()),
         },
@@ -129,6 +160,28 @@ def ranker_train(
             "train_seconds": round(time.perf_counter() - started, 2),
         },
     )
+
+
+def user_cutoffs(*, data: RankingData, label_fraction: float) -> np.ndarray:
+    """Each user's own cutoff: the time of the first of their last `label_fraction` of
+    interactions (as the user-time split hides them); inf for users with fewer than
+    MIN_INTERACTIONS or none to hide."""
+    order = np.lexsort((data.time, data.user))
+    users, times = data.user[order], data.time[order]
+    counts = np.bincount(users, minlength=data.n_users)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    hidden = np.floor(label_fraction * counts).astype(np.int64)
+    cutoffs = np.full(data.n_users, np.inf)
+    has = (counts >= MIN_INTERACTIONS) & (hidden > 0)
+    cutoffs[has] = times[first[has] + counts[has] - hidden[has]]
+    return cutoffs
+
+
+def snapshot_moments(*, cutoffs: np.ndarray, count: int) -> np.ndarray:
+    """The times snapshots are taken at: quantiles of the users' cutoffs (the earliest first)."""
+    if not len(cutoffs):
+        raise TrainingError("Too few users have enough interactions to learn from.")
+    return np.unique(np.quantile(cutoffs, np.arange(count) / count, method="lower"))
 
 
 def validation_figures(*, model: Pipeline, examples: Examples, relevant: np.ndarray) -> dict:
