@@ -89,17 +89,14 @@ def user_item_distances(*, snapshot: Snapshot, users: np.ndarray) -> np.ndarray:
 
     Computed once per distinct item place (many offers share a venue).
     """
-    catalogue = snapshot.catalogue
-    if not catalogue.has_coordinates:
-        return np.full((len(users), catalogue.size), np.nan, dtype=np.float32)
-    points = np.column_stack([catalogue.latitude, catalogue.longitude])
-    unique, inverse = np.unique(np.nan_to_num(points, nan=1e9), axis=0, return_inverse=True)
-    unique[unique == 1e9] = np.nan
+    if snapshot.places is None:
+        return np.full((len(users), snapshot.catalogue.size), np.nan, dtype=np.float32)
+    places = snapshot.places
     distance = haversine_pairs_km(
         snapshot.home_latitude[users, None], snapshot.home_longitude[users, None],
-        unique[None, :, 0], unique[None, :, 1],
+        places[None, :, 0], places[None, :, 1],
     ).astype(np.float32)  # fmt: skip
-    return distance[:, inverse.ravel()]
+    return distance[:, snapshot.item_place]
 
 
 def category_affinity_matrix(*, snapshot: Snapshot, users: np.ndarray) -> np.ndarray | None:

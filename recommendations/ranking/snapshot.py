@@ -42,6 +42,9 @@ class Snapshot:
     distance_scale_km: np.ndarray  # per user: the median distance of what they booked
     co_interactions: sparse.csr_matrix  # items x items, cosine of co-interactions
     available: np.ndarray  # items bookable at `at`
+    # Distinct item places (offers share venues) and the place of each item; None: no coordinates.
+    places: np.ndarray | None = None
+    item_place: np.ndarray | None = None
 
 
 def snapshot_build(*, data: RankingData, at: float) -> Snapshot:
@@ -128,7 +131,18 @@ def snapshot_build(*, data: RankingData, at: float) -> Snapshot:
         distance_scale_km=scale,
         co_interactions=cosine_co_interactions(seen),
         available=catalogue.available_at(at),
+        **distinct_places(catalogue),
     )
+
+
+def distinct_places(catalogue: Catalogue) -> dict:
+    if not catalogue.has_coordinates:
+        return {}
+    points = np.column_stack([catalogue.latitude, catalogue.longitude])
+    # NaN never equals NaN: a stand-in value groups the items without a place.
+    places, item_place = np.unique(np.nan_to_num(points, nan=1e9), axis=0, return_inverse=True)
+    places[places == 1e9] = np.nan
+    return {"places": places, "item_place": item_place.ravel()}
 
 
 def decayed_weights(age_days: np.ndarray, half_life: float) -> np.ndarray:
