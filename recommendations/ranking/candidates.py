@@ -47,41 +47,88 @@ class Candidates:
 
 @dataclass
 class ChunkScores:
-    """Every source's score of every item for a chunk of users (-inf: not eligible)."""
+    """Every source's score of the bookable items (`columns`) for a chunk of users.
+
+    Matrices are (users x columns): only the items bookable at the snapshot are
+    scored, a third of the catalogue or less at a past cutoff.
+    """
 
     users: np.ndarray
+    columns: np.ndarray  # item positions of the matrices' columns
     eligible: np.ndarray
     distance_km: np.ndarray
-    by_source: dict[str, np.ndarray]
+    by_source: dict[str, np.ndarray]  # per-user sources, (users x columns)
+    shared: dict[str, np.ndarray]  # sources equal for every user, (columns,)
 
 
 def chunk_scores(*, snapshot: Snapshot, users: np.ndarray) -> ChunkScores:
-    catalogue = snapshot.catalogue
-    n_items = catalogue.size
-    seen = snapshot.seen[users].toarray().astype(bool)
-    eligible = snapshot.available[None, :] & ~seen
-    distance = user_item_distances(snapshot=snapshot, users=users)
-    popularity = np.log1p(snapshot.item_decayed)[None, :]
-    decay = np.exp2(-distance / snapshot.distance_scale_km[users, None])
-    decay = np.where(np.isnan(decay), UNLOCATED_DECAY, decay)
-    geo = (1 + popularity) * decay
+    columns = np.flatnonzero(snapshot.available)
+    seen = snapshot.seen[users][:, columns].toarray().astype(bool)
+    distance = user_item_distances(snapshot=snapshot, users=users)[:, columns]
+    popularity = np.log1p(snapshot.item_decayed[columns])
+    decay = np.exp2(-distance / snapshot.distance_scale_km[users, None].astype(np.float32))
+    decay = np.where(np.isnan(decay), np.float32(UNLOCATED_DECAY), decay)
+    geo = (1 + popularity)[None, :] * decay
     affinity = category_affinity_matrix(snapshot=snapshot, users=users)
-    co_booking = np.asarray((snapshot.seen[users] @ snapshot.co_interactions).todense())
-    never = snapshot.item_counts[:, -1] == 0
-    new = np.where(never[None, :], decay * (0.05 + (affinity if affinity is not None else 0)), 0)
-    counts = snapshot.item_counts
+    affinity = affinity[:, columns] if affinity is not None else None
+    co_booking = np.asarray(
+        (snapshot.seen[users] @ snapshot.co_interactions[:, columns]).todense(), dtype=np.float32
+    )
+    never = snapshot.item_counts[columns, -1] == 0
+    fit = np.float32(0.05) + (affinity if affinity is not None else np.float32(0))
+    new = np.where(never[None, :], decay * fit, np.float32(0))
+    counts = snapshot.item_counts[columns]
     growth = (counts[:, 0] * 4 - counts[:, 2]) / (counts[:, 2] + 1)
-    trending = np.where(counts[:, 0] > 0, growth, 0)[None, :]
-    popular = popularity + np.zeros((len(users), 1))
     by_source = {
         "geo": geo,
         "favourite_categories": geo * affinity if affinity is not None else np.zeros_like(geo),
         "co_booking": co_booking,
         "new": new,
-        "trending": np.broadcast_to(trending, (len(users), n_items)),
-        "popular": popular,
     }
-    return ChunkScores(users=users, eligible=eligible, distance_km=distance, by_source=by_source)
+    shared = {
+        "trending": np.where(counts[:, 0] > 0, growth, 0).astype(np.float32),
+        "popular": popularity.astype(np.float32),
+    }
+    return ChunkScores(
+        users=users,
+        columns=columns,
+        eligible=~seen,
+        distance_km=distance,
+        by_source=by_source,
+        shared=shared,
+    )
+
+
+def top_per_user(
+    *, matrix: np.ndarray, eligible: np.ndarray, take: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, columns, ranks) of each row's `take` best eligible positive scores."""
+    matrix = np.where(eligible & (matrix > 0), matrix, -np.inf)
+    take = min(take, matrix.shape[1])
+    if take == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    top = np.argpartition(-matrix, take - 1, axis=1)[:, :take]
+    top_scores = np.take_along_axis(matrix, top, axis=1)
+    order = np.argsort(-top_scores, axis=1, kind="stable")
+    top = np.take_along_axis(top, order, axis=1)
+    top_scores = np.take_along_axis(top_scores, order, axis=1)
+    rows, ranks = np.nonzero(np.isfinite(top_scores))
+    return rows, top[rows, ranks], ranks
+
+
+def top_shared(
+    *, scores: np.ndarray, eligible: np.ndarray, take: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The same for a source equal for every user: one global order, then each row's
+    first `take` eligible columns along it (no users x items sort)."""
+    ranked = np.flatnonzero(scores > 0)
+    ranked = ranked[np.argsort(-scores[ranked], kind="stable")]
+    # A user can have had at most as many of the head as they had items.
+    head = ranked[: take + int((~eligible).sum(axis=1).max(initial=0))]
+    usable = eligible[:, head]
+    rank = np.cumsum(usable, axis=1) - 1
+    rows, positions = np.nonzero(usable & (rank < take))
+    return rows, head[positions], rank[rows, positions]
 
 
 def user_item_distances(*, snapshot: Snapshot, users: np.ndarray) -> np.ndarray:
@@ -120,65 +167,63 @@ def candidates_generate(
     whatever the sources say (exposures shown without a click, ADR 0024).
     """
     scores = chunk_scores(snapshot=snapshot, users=users)
-    rows_parts, items_parts, source_parts, rank_parts = [], [], [], []
+    rows_parts, columns_parts, source_parts, rank_parts = [], [], [], []
     for number, name in enumerate(SOURCES):
-        matrix = np.where(
-            scores.eligible & (scores.by_source[name] > 0), scores.by_source[name], -np.inf
-        )
-        take = min(per_source, matrix.shape[1])
-        if take == 0:
-            continue
-        top = np.argpartition(-matrix, take - 1, axis=1)[:, :take]
-        top_scores = np.take_along_axis(matrix, top, axis=1)
-        order = np.argsort(-top_scores, axis=1, kind="stable")
-        top, top_scores = (
-            np.take_along_axis(top, order, axis=1),
-            np.take_along_axis(top_scores, order, axis=1),
-        )
-        rows, ranks = np.nonzero(np.isfinite(top_scores))
+        if name in scores.shared:
+            rows, columns, ranks = top_shared(
+                scores=scores.shared[name], eligible=scores.eligible, take=per_source
+            )
+        else:
+            rows, columns, ranks = top_per_user(
+                matrix=scores.by_source[name], eligible=scores.eligible, take=per_source
+            )
         rows_parts.append(rows)
-        items_parts.append(top[rows, ranks])
+        columns_parts.append(columns)
         source_parts.append(np.full(len(rows), number))
         rank_parts.append(ranks)
-    no_rank = len(SOURCES) * per_source
     if forced is not None:
+        column_of = np.full(snapshot.catalogue.size, -1)
+        column_of[scores.columns] = np.arange(len(scores.columns))
         position = {user: row for row, user in enumerate(users.tolist())}
         forced_rows = np.array([position[user] for user in forced[0].tolist()], dtype=np.int64)
-        rows_parts.append(forced_rows)
-        items_parts.append(np.asarray(forced[1], dtype=np.int64))
-        source_parts.append(np.full(len(forced_rows), -1))
-        rank_parts.append(np.full(len(forced_rows), no_rank))
-    rows = np.concatenate(rows_parts) if rows_parts else np.empty(0, dtype=np.int64)
-    items = np.concatenate(items_parts) if items_parts else np.empty(0, dtype=np.int64)
-    source = np.concatenate(source_parts) if source_parts else np.empty(0, dtype=np.int64)
-    rank = np.concatenate(rank_parts) if rank_parts else np.empty(0, dtype=np.int64)
-    return merged(scores=scores, rows=rows, items=items, source=source, rank=rank)
+        forced_columns = column_of[np.asarray(forced[1], dtype=np.int64)]
+        # An exposed item no longer bookable at the snapshot cannot be a candidate.
+        bookable = forced_columns >= 0
+        rows_parts.append(forced_rows[bookable])
+        columns_parts.append(forced_columns[bookable])
+        source_parts.append(np.full(int(bookable.sum()), -1))
+        rank_parts.append(np.full(int(bookable.sum()), len(SOURCES) * per_source))
+    rows = np.concatenate(rows_parts).astype(np.int64)
+    columns = np.concatenate(columns_parts).astype(np.int64)
+    source = np.concatenate(source_parts).astype(np.int64)
+    rank = np.concatenate(rank_parts).astype(np.int64)
+    return merged(scores=scores, rows=rows, columns=columns, source=source, rank=rank)
 
 
 def merged(
     *,
     scores: ChunkScores,
     rows: np.ndarray,
-    items: np.ndarray,
+    columns: np.ndarray,
     source: np.ndarray,
     rank: np.ndarray,
 ) -> Candidates:
     """One pair per (user, item), with every source that proposed it and its best rank."""
-    n_items = scores.eligible.shape[1]
-    keys = rows.astype(np.int64) * n_items + items
+    width = len(scores.columns)
+    keys = rows * width + columns
     unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     flags = np.zeros((len(unique), len(SOURCES)), dtype=bool)
     proposed = source >= 0
     flags[inverse[proposed], source[proposed]] = True
     best = np.full(len(unique), np.iinfo(np.int64).max)
     np.minimum.at(best, inverse, rank)
-    pair_rows, pair_items = rows[first], items[first]
+    pair_rows, pair_columns = rows[first], columns[first]
     return Candidates(
         user=scores.users[pair_rows],
-        item=pair_items,
+        item=scores.columns[pair_columns],
         sources=flags,
         best_rank=best,
-        geo_score=scores.by_source["geo"][pair_rows, pair_items],
-        co_booking_score=scores.by_source["co_booking"][pair_rows, pair_items],
-        distance_km=scores.distance_km[pair_rows, pair_items],
+        geo_score=scores.by_source["geo"][pair_rows, pair_columns],
+        co_booking_score=scores.by_source["co_booking"][pair_rows, pair_columns],
+        distance_km=scores.distance_km[pair_rows, pair_columns],
     )

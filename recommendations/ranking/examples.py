@@ -13,7 +13,7 @@ import numpy as np
 
 from recommendations.ranking.candidates import candidates_generate
 from recommendations.ranking.data import RankingData
-from recommendations.ranking.features import features_compute
+from recommendations.ranking.features import FEATURE_NAMES, features_compute
 from recommendations.ranking.snapshot import Snapshot
 
 USERS_PER_CHUNK = 512
@@ -51,8 +51,9 @@ def label_pairs(*, data: RankingData, snapshot: Snapshot, users: np.ndarray) -> 
     after = data.time >= snapshot.at
     keys = np.unique(data.user[after].astype(np.int64) * n_items + data.item[after])
     keys = keys[np.isin(keys // n_items, users)]
-    seen = snapshot.seen
-    had = np.asarray(seen[keys // n_items, keys % n_items]).ravel() > 0
+    if not len(keys):
+        return keys
+    had = np.asarray(snapshot.seen[keys // n_items, keys % n_items]).ravel() > 0
     return keys[~had]
 
 
@@ -95,7 +96,7 @@ def examples_build(
         features.append(features_compute(snapshot=snapshot, candidates=subset))
         labels.append(label[keep])
         rows.append(candidates.user[keep])
-    width = len(features[0][0]) if features and len(features[0]) else 0
+    width = len(FEATURE_NAMES)
     return Examples(
         features=np.concatenate(features) if features else np.empty((0, width), dtype=np.float32),
         labels=np.concatenate(labels).astype(np.int8) if labels else np.empty(0, dtype=np.int8),
@@ -108,7 +109,7 @@ def examples_build(
 def examples_concatenate(parts: list[Examples]) -> Examples:
     if not parts:
         return Examples(
-            features=np.empty((0, 0), dtype=np.float32),
+            features=np.empty((0, len(FEATURE_NAMES)), dtype=np.float32),
             labels=np.empty(0, dtype=np.int8),
             users=np.empty(0, dtype=np.int64),
             positives_total=0,
