@@ -16,54 +16,74 @@ offers whose bound could still reach the top are sent to the distance service
 A warm request costs two short queries (the user's live bookings, a re-check
 that the chosen offers are still bookable), both compiled once per process,
 and one cache round trip (the index version with the first batch of distances).
+
+The steps are modules of their own: candidate sources here (nearby, and the
+national and digital rankings), scoring (`pipeline.scorers.geo`'s formula,
+which the offline evaluation runs on great-circle distances), the
+availability and already-booked filter (`availability`), the digital slot
+(diversification) and the reasons (`reasons`). Requests name their user,
+limit, categories, location override and `now`: a request replaying the past
+ranks against an index built at its `now`.
 """
 
-import functools
 import heapq
 import math
-import time
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from itertools import islice
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
-from marketplace.models import Booking, Offer, User, Venue
-from recommendations.cache import CACHE_ERRORS, recommendations_cache
-from recommendations.candidates import bookable_offers
+from marketplace.models import User
+from recommendations.availability import (
+    bookable_offers,
+    offer_ids_booked,
+    offer_ids_still_bookable,
+)
+from recommendations.cache import CACHE_ERRORS
 from recommendations.distance.providers import haversine_km
 from recommendations.distance.service import DistanceService, OriginCell, distance_service
-from recommendations.popular import popularity_reason
+from recommendations.lists import (
+    Location,
+    RecommendationList,
+    RecommendationRequest,
+    RecommendedItem,
+)
+from recommendations.local_models import LocalModel
+from recommendations.pipeline.radii import category_radius_km
+from recommendations.pipeline.scorers import geo as geo_scoring
+from recommendations.pipeline.scorers.geo import popularity_weight
 from recommendations.popularity import compute_popular_offer_ranking
-from recommendations.strategies import Recommendation, strategy_register
+from recommendations.reasons import (
+    nationally_popular_reason,
+    nearby_reason,
+    online_reason,
+)
+from recommendations.served import recommendation_list_build
+from recommendations.strategies import strategy_register
 
 INDEX_VERSION_KEY = "recommendations:geo-index-version"
 # A distance decay that halves every third of the radius leaves 1/8 at its edge.
 DECAY_HALVINGS_PER_RADIUS = 3
 
 
-def popularity_weight(bookings: np.ndarray) -> np.ndarray:
-    """1 for an offer nobody booked lately, growing slowly: 10 bookings weigh 3.4, 100 weigh 5.6."""
-    return 1 + np.log1p(bookings)
-
-
 def distance_decay(distance_km: np.ndarray, radius_km: np.ndarray) -> np.ndarray:
-    return np.exp2(-DECAY_HALVINGS_PER_RADIUS * distance_km / radius_km)
+    return geo_scoring.distance_decay(
+        distance_km, radius_km, halvings_per_radius=DECAY_HALVINGS_PER_RADIUS
+    )
 
 
 @dataclass
 class GeoIndex:
     """Bookable offers as arrays; physical offers point into the venue arrays by position."""
 
-    version: str
-    built_at: float  # time.monotonic()
+    built_at: datetime
     window_days: int
     offer_ids: np.ndarray
+    offer_category: np.ndarray
     offer_venue: np.ndarray
     offer_radius_km: np.ndarray
     offer_bookings: np.ndarray
@@ -74,25 +94,15 @@ class GeoIndex:
     national_order: np.ndarray
     digital_ids: np.ndarray
     digital_bookings: np.ndarray
-    # Offers (with category and venue) recommended since the build, by id: a
-    # request then only checks that they are still bookable, a much lighter
-    # query. Titles and prices shown are at most the index's lifetime old.
-    offers: dict[int, Offer] = field(default_factory=dict)
+    digital_category: np.ndarray
 
 
-def category_radius_km(*, category_slug: str, venue_kind: str) -> float:
-    radius = settings.RECOMMENDATION_GEO_RADIUS_KM.get(
-        category_slug, settings.RECOMMENDATION_GEO_DEFAULT_RADIUS_KM
-    )
-    if venue_kind == Venue.Kind.FESTIVAL:
-        radius = max(radius, settings.RECOMMENDATION_GEO_FESTIVAL_RADIUS_KM)
-    return float(radius)
-
-
-def geo_index_build(*, version: str) -> GeoIndex:
+def geo_index_build(*, now: datetime | None = None) -> GeoIndex:
+    """The index of the offers bookable at `now` (default: the present)."""
+    now = now or timezone.now()
     window_days = settings.RECOMMENDATION_POPULAR_WINDOW_DAYS
-    bookings = dict(compute_popular_offer_ranking(window_days=window_days, size=None))
-    offers = bookable_offers()
+    bookings = dict(compute_popular_offer_ranking(window_days=window_days, size=None, now=now))
+    offers = bookable_offers(now=now)
     physical = list(
         offers.filter(venue__isnull=False)
         .order_by("pk")
@@ -100,8 +110,10 @@ def geo_index_build(*, version: str) -> GeoIndex:
             "pk", "venue_id", "venue__latitude", "venue__longitude", "category__slug", "venue__kind"
         )
     )
-    digital = offers.filter(venue__isnull=True).order_by("pk")
-    digital_ids = list(digital.values_list("pk", flat=True))
+    digital = list(
+        offers.filter(venue__isnull=True).order_by("pk").values_list("pk", "category__slug")
+    )
+    digital_ids = [pk for pk, _ in digital]
     venue_position: dict[int, int] = {}
     venue_points: list[tuple[float, float]] = []
     for _, venue_id, latitude, longitude, _, _ in physical:
@@ -118,10 +130,10 @@ def geo_index_build(*, version: str) -> GeoIndex:
     digital_order = np.argsort(-digital_bookings, kind="stable")
     points = np.array(venue_points, dtype=float).reshape(-1, 2)
     return GeoIndex(
-        version=version,
-        built_at=time.monotonic(),
+        built_at=now,
         window_days=window_days,
         offer_ids=np.array([row[0] for row in physical], dtype=np.int64),
+        offer_category=np.array([row[4] for row in physical], dtype=object),
         offer_venue=np.array([venue_position[row[1]] for row in physical], dtype=np.int64),
         offer_radius_km=np.array(
             [category_radius_km(category_slug=row[4], venue_kind=row[5]) for row in physical],
@@ -134,49 +146,21 @@ def geo_index_build(*, version: str) -> GeoIndex:
         national_order=national_order,
         digital_ids=np.array(digital_ids, dtype=np.int64)[digital_order],
         digital_bookings=digital_bookings[digital_order],
+        digital_category=np.array([slug for _, slug in digital], dtype=object)[digital_order],
     )
 
 
-_local_index: GeoIndex | None = None
+# This process's index of the present, kept in step with the other processes (ADR 0009).
+local_index: LocalModel[GeoIndex] = LocalModel(
+    key=INDEX_VERSION_KEY,
+    lifetime=lambda: settings.RECOMMENDATION_POPULAR_CACHE_SECONDS,
+    build=geo_index_build,
+)
 
 
 def geo_index() -> GeoIndex:
-    """This process's index, rebuilt when the shared version key changes or expires.
-
-    The key lives in the shared cache with the popularity ranking's lifetime,
-    so clearing the cache (or its expiry) makes every process rebuild. Without
-    a reachable cache each process keeps its index for the same lifetime.
-    """
-    try:
-        version, reachable = recommendations_cache.get(INDEX_VERSION_KEY), True
-    except CACHE_ERRORS:
-        version, reachable = None, False
-    return current_local_index(version=version, reachable=reachable) or geo_index_rebuild()
-
-
-def current_local_index(*, version: str | None, reachable: bool) -> GeoIndex | None:
-    """This process's index if the shared `version` (read from the cache) says it is current."""
-    index = _local_index
-    if index is None:
-        return None
-    if reachable:
-        return index if version == index.version else None
-    young = time.monotonic() - index.built_at < settings.RECOMMENDATION_POPULAR_CACHE_SECONDS
-    return index if young else None
-
-
-def geo_index_rebuild() -> GeoIndex:
-    global _local_index
-    index = geo_index_build(version=uuid.uuid4().hex)
-    try:
-        # Processes racing to rebuild agree on the first version stored.
-        lifetime = settings.RECOMMENDATION_POPULAR_CACHE_SECONDS
-        if not recommendations_cache.add(INDEX_VERSION_KEY, index.version, lifetime):
-            index.version = recommendations_cache.get(INDEX_VERSION_KEY) or index.version
-    except CACHE_ERRORS:
-        pass
-    _local_index = index
-    return index
+    """This process's index, rebuilt when the shared version key changes or expires."""
+    return local_index.get()
 
 
 @dataclass(frozen=True)
@@ -201,7 +185,11 @@ class NearbyOrder:
 
 
 def nearby_order(
-    *, index: GeoIndex, cell: OriginCell, excluded: set[int] = frozenset()
+    *,
+    index: GeoIndex,
+    cell: OriginCell,
+    excluded: set[int] = frozenset(),
+    categories: frozenset[str] = frozenset(),
 ) -> NearbyOrder:
     latitude, longitude = cell.centre
     as_the_crow_flies = haversine_km(
@@ -215,6 +203,8 @@ def nearby_order(
     within = np.flatnonzero(offer_distance <= index.offer_radius_km)
     if excluded:
         within = within[~np.isin(index.offer_ids[within], list(excluded))]
+    if categories:
+        within = within[np.isin(index.offer_category[within], list(categories))]
     weight = popularity_weight(index.offer_bookings[within])
     bound = weight * distance_decay(offer_distance[within], index.offer_radius_km[within])
     order = np.argsort(-bound, kind="stable")
@@ -305,9 +295,9 @@ def ranked_candidates(
 
 
 def bookable_candidates(
-    *, index: GeoIndex, streams: dict[str, Iterator[Candidate]], wanted: int
-) -> dict[str, list[tuple[Candidate, Offer]]]:
-    """The first `wanted` candidates of each stream that can still be booked, with their offer.
+    *, streams: dict[str, Iterator[Candidate]], wanted: int, now: datetime
+) -> dict[str, list[Candidate]]:
+    """The first `wanted` candidates of each stream that can still be booked at `now`.
 
     Streams are read in chunks checked together, one query a chunk; the index
     is a few minutes old at most, so an offer sold out or withdrawn since is
@@ -315,90 +305,34 @@ def bookable_candidates(
     reading further down the nearby stream would make it ask the distance
     service about offers that are not needed.
     """
-    usable: dict[str, list[tuple[Candidate, Offer]]] = {name: [] for name in streams}
+    usable: dict[str, list[Candidate]] = {name: [] for name in streams}
     open_streams = dict(streams)
     while open_streams:
         asked = {name: wanted - len(usable[name]) for name in open_streams}
         chunks = {name: list(islice(stream, asked[name])) for name, stream in open_streams.items()}
         ids = [candidate.offer_id for chunk in chunks.values() for candidate in chunk]
-        still_bookable = offer_ids_still_bookable(ids)
-        unknown = [offer_id for offer_id in still_bookable if offer_id not in index.offers]
-        if unknown:
-            index.offers.update(bookable_offers().in_bulk(unknown))
-        offers = {offer_id: index.offers[offer_id] for offer_id in still_bookable}
+        still_bookable = offer_ids_still_bookable(ids, now=now)
         for name, chunk in chunks.items():
-            usable[name].extend(
-                (candidate, offers[candidate.offer_id])
-                for candidate in chunk
-                if candidate.offer_id in offers
-            )
+            usable[name].extend(c for c in chunk if c.offer_id in still_bookable)
             if len(usable[name]) >= wanted or len(chunk) < asked[name]:
                 del open_streams[name]
     return usable
 
 
-# Building a queryset costs more CPU than running it (a warm request's two
-# queries took a third of its time in the ORM); the two per-request queries are
-# compiled once per process instead, and only their parameters change.
-_NOW_MARKER = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-@functools.cache
-def bookable_sql() -> tuple[str, tuple, tuple[bool, ...]]:
-    """`Offer.objects.bookable()`'s SQL, its parameters, and which of them is `now` (a mask)."""
-    query = Offer.objects.bookable(now=_NOW_MARKER).order_by().values_list("pk").query
-    sql, params = query.sql_with_params()
-    marker = connection.ops.adapt_datetimefield_value(_NOW_MARKER)
-    return sql, params, tuple(param == marker for param in params)
-
-
-def offer_ids_still_bookable(offer_ids: list[int]) -> set[int]:
-    """Which of `offer_ids` are bookable right now (`Offer.objects.bookable()`), in one query."""
-    if not offer_ids:
-        return set()
-    sql, params, is_now = bookable_sql()
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    params = [now if now_here else param for param, now_here in zip(params, is_now, strict=True)]
-    # bookable() always has a WHERE clause, so one more condition is ANDed to it.
-    placeholders = ", ".join(["%s"] * len(offer_ids))
-    sql = f'{sql} AND "{Offer._meta.db_table}"."id" IN ({placeholders})'
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *offer_ids])
-        return {row[0] for row in cursor.fetchall()}
-
-
-@functools.cache
-def booked_sql() -> tuple[str, tuple]:
-    query = Booking.objects.filter(user_id=0).live().order_by().values_list("offer_id").query
-    return query.sql_with_params()
-
-
-def offer_ids_booked(*, user: User | None) -> set[int]:
-    """The offers the user holds a live booking for (all at once: a few dozen rows)."""
-    if user is None or not user.is_authenticated:
-        return set()
-    sql, params = booked_sql()
-    # The user id is the first parameter (the filter comes before the exclusion).
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, *params[1:]])
-        return {row[0] for row in cursor.fetchall()}
-
-
 def merge_with_digital_slot(
-    *, others: list[Recommendation], digital: list[Recommendation], limit: int
-) -> list[Recommendation]:
+    *, others: list[Candidate], digital: list[Candidate], limit: int
+) -> list[Candidate]:
     """The `limit` best by score, with the best digital offer in when there is one.
 
-    A list of one is left to the scores: replacing its only entry would hide the best offer.
+    A list of one is left to the scores: replacing its only entry would hide the
+    best offer. The served form of `pipeline.diversification.digital_slot`; a
+    test holds the two to the same lists.
     """
-    merged = sorted(others + digital, key=lambda r: (-r.score, r.offer.pk))[:limit]
-    if limit > 1 and digital and not any(r.offer.is_digital for r in merged):
+    merged = sorted(others + digital, key=lambda c: (-c.score, c.offer_id))[:limit]
+    digital_ids = {candidate.offer_id for candidate in digital}
+    if limit > 1 and digital and not any(c.offer_id in digital_ids for c in merged):
         merged = [*merged[: limit - 1], digital[0]]
     return merged
-
-
-def distance_text(distance_km: float) -> str:
-    return "less than 1 km" if distance_km < 1 else f"{distance_km:.0f} km"
 
 
 def located_index(
@@ -410,9 +344,10 @@ def located_index(
     trip (a warm request needs no other): the batch is computed from this
     process's index, used if the version read with it says it is current.
     """
-    index = _local_index
-    if index is None:
+    held = local_index.local
+    if held is None:
         return geo_index(), None, None
+    index = held.model
     order = nearby_order(index=index, cell=cell, excluded=excluded)
     venues = order.first_venues(index=index, batch_size=batch_size)
     keys = service.distance_keys(cell=cell, venue_ids=index.venue_ids[venues].tolist())
@@ -422,24 +357,48 @@ def located_index(
         # The distance service reports the outage when it tries itself.
         entries, reachable = {}, False
     version = entries.pop(INDEX_VERSION_KEY, None)
-    if current_local_index(version=version, reachable=reachable) is not index:
+    if local_index.current(version=version, reachable=reachable) is not held:
         return geo_index(), None, None
     return index, order, entries if reachable else None
 
 
-@strategy_register("geo")
-def recommend_geo(*, user: User | None, limit: int) -> list[Recommendation]:
-    located = user is not None and user.is_authenticated and user.has_home_coordinates
-    # All the user's live bookings at once (a few dozen rows): left out before
-    # ranking, they neither cost distance lookups nor a second round of queries.
-    booked = offer_ids_booked(user=user)
-    if located:
-        service = distance_service()
-        cell = service.origin_cell(latitude=user.home_latitude, longitude=user.home_longitude)
-        batch_size = nearby_batch_size(limit)
-        index, order, cached = located_index(
-            service=service, cell=cell, excluded=booked, batch_size=batch_size
+def request_index(request: RecommendationRequest) -> GeoIndex | None:
+    """An index built at the request's `now` when it replays the past, else None (the
+    process's index). `now` within the index lifetime of the present is the present."""
+    lifetime = timedelta(seconds=settings.RECOMMENDATION_POPULAR_CACHE_SECONDS)
+    return geo_index_build(now=request.now) if request.now < timezone.now() - lifetime else None
+
+
+def request_location(request: RecommendationRequest, user: User | None) -> Location | None:
+    if request.location is not None:
+        return request.location
+    if user is not None and user.has_home_coordinates:
+        return Location(
+            latitude=user.home_latitude, longitude=user.home_longitude, label=user.home_city
         )
+    return None
+
+
+def geo_list(
+    *, request: RecommendationRequest, user: User | None, booked: set[int]
+) -> RecommendationList:
+    """One request's list: nearby (or national) candidates and digital ones, still bookable,
+    merged with the digital slot, with their reasons."""
+    limit = request.limit
+    location = request_location(request, user)
+    categories = frozenset(request.categories)
+    replayed = request_index(request)
+    if location is not None:
+        service = distance_service()
+        cell = service.origin_cell(latitude=location.latitude, longitude=location.longitude)
+        batch_size = nearby_batch_size(limit)
+        if replayed is None and not categories:
+            index, order, cached = located_index(
+                service=service, cell=cell, excluded=booked, batch_size=batch_size
+            )
+        else:
+            index, cached = replayed or geo_index(), None
+            order = nearby_order(index=index, cell=cell, excluded=booked, categories=categories)
         others = nearby_candidates(
             index=index,
             cell=cell,
@@ -450,8 +409,10 @@ def recommend_geo(*, user: User | None, limit: int) -> list[Recommendation]:
         )
         digital_weight = settings.RECOMMENDATION_GEO_DIGITAL_WEIGHT
     else:
-        index = geo_index()
+        index = replayed or geo_index()
         national = index.national_order
+        if categories:
+            national = national[np.isin(index.offer_category[national], list(categories))]
         others = ranked_candidates(
             offer_ids=index.offer_ids[national],
             bookings=index.offer_bookings[national],
@@ -461,37 +422,59 @@ def recommend_geo(*, user: User | None, limit: int) -> list[Recommendation]:
         )
         # Without a place, a digital offer is as reachable as any other.
         digital_weight = 1.0
+    digital_ids, digital_bookings = index.digital_ids, index.digital_bookings
+    if categories:
+        in_categories = np.isin(index.digital_category, list(categories))
+        digital_ids, digital_bookings = digital_ids[in_categories], digital_bookings[in_categories]
     digital = ranked_candidates(
-        offer_ids=index.digital_ids,
-        bookings=index.digital_bookings,
+        offer_ids=digital_ids,
+        bookings=digital_bookings,
         weight=digital_weight,
         excluded=booked,
         chunk=2 * limit,
     )
     found = bookable_candidates(
-        index=index, streams={"others": others, "digital": digital}, wanted=limit
+        streams={"others": others, "digital": digital}, wanted=limit, now=request.now
     )
-    place = (user.home_city or "you") if located else ""
+    place = location.label if location is not None else ""
     days = index.window_days
+    digital_found = {candidate.offer_id for candidate in found["digital"]}
 
-    def recommendation(candidate: Candidate, offer: Offer) -> Recommendation:
-        if offer.is_digital:
-            reason = "online, " + (
-                popularity_reason(count=candidate.bookings, days=days)
-                if candidate.bookings
-                else "available from anywhere"
-            )
+    def item(candidate: Candidate) -> RecommendedItem:
+        if candidate.offer_id in digital_found:
+            reason = online_reason(count=candidate.bookings, days=days)
         elif candidate.distance_km is not None:
-            near = f"near {place}, {distance_text(candidate.distance_km)}"
-            reason = f"popular {near}" if candidate.bookings else near
+            reason = nearby_reason(
+                place=place, distance_km=candidate.distance_km, popular=bool(candidate.bookings)
+            )
         else:
-            reason = "nationally " + popularity_reason(count=candidate.bookings, days=days)
-        return Recommendation(
-            offer=offer, score=candidate.score, reason=reason, distance_km=candidate.distance_km
+            reason = nationally_popular_reason(count=candidate.bookings, days=days)
+        return RecommendedItem(
+            offer_id=candidate.offer_id,
+            score=candidate.score,
+            reason=reason,
+            distance_km=candidate.distance_km,
         )
 
-    return merge_with_digital_slot(
-        others=[recommendation(*pair) for pair in found["others"]],
-        digital=[recommendation(*pair) for pair in found["digital"]],
-        limit=limit,
+    merged = merge_with_digital_slot(others=found["others"], digital=found["digital"], limit=limit)
+    return recommendation_list_build(
+        request=request, items=[item(candidate) for candidate in merged], strategy="geo"
     )
+
+
+@strategy_register("geo")
+def recommend_geo(*, requests: Sequence[RecommendationRequest]) -> list[RecommendationList]:
+    """Each request's list; the batch reads its users once, then ranks request by request
+    (each located request costs its distance lookups)."""
+    users = User.objects.in_bulk([r.user_id for r in requests if r.user_id is not None])
+    return [
+        geo_list(
+            request=request,
+            user=users.get(request.user_id),
+            # All the user's live bookings at once (a few dozen rows): left out
+            # before ranking, they neither cost distance lookups nor a second
+            # round of queries.
+            booked=offer_ids_booked(user_id=request.user_id),
+        )
+        for request in requests
+    ]

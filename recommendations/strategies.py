@@ -1,38 +1,26 @@
 """The strategy interface and its registry: the one entry point other apps call.
 
-A strategy takes a user (or None for an anonymous visitor) and a limit and
-returns ranked recommendations. Strategies register under a name; settings
-choose the default one. A strategy may also register a batch form that serves
-many users at once (the newsletter asks per chunk of recipients); strategies
-without one are called user by user.
+A strategy answers a batch of `RecommendationRequest`s with one
+`RecommendationList` each, in order: it honours each request's user, limit,
+categories, location override and `now` (so history can be replayed), and
+loads whatever it needs from the database in a few queries for the whole
+batch. Strategies register under a name; settings choose the default one.
 """
 
-import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
-from django.utils import timezone
 
 from marketplace.models import Offer, User
-from recommendations.lists import RecommendationList, RecommendationRequest, RecommendedItem
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    offer: Offer
-    score: float
-    reason: str
-    distance_km: float | None = None
+from recommendations.lists import Location, RecommendationList, RecommendationRequest
 
 
 class Strategy(Protocol):
-    def __call__(self, *, user: User | None, limit: int) -> list[Recommendation]: ...
-
-
-class BatchStrategy(Protocol):
-    def __call__(self, *, users: Sequence[User], limit: int) -> dict[int, list[Recommendation]]: ...
+    def __call__(
+        self, *, requests: Sequence[RecommendationRequest]
+    ) -> list[RecommendationList]: ...
 
 
 class UnknownStrategyError(LookupError):
@@ -40,9 +28,6 @@ class UnknownStrategyError(LookupError):
 
 
 STRATEGIES: dict[str, Strategy] = {}
-BATCH_STRATEGIES: dict[str, BatchStrategy] = {}
-# Strategies that serve a trained model say which version answers (None: a fallback did).
-MODEL_VERSIONS: dict[str, Callable[[], str | None]] = {}
 
 
 def strategy_register(name: str) -> Callable[[Strategy], Strategy]:
@@ -51,32 +36,6 @@ def strategy_register(name: str) -> Callable[[Strategy], Strategy]:
         return strategy
 
     return register
-
-
-def strategy_batch_register(name: str) -> Callable[[BatchStrategy], BatchStrategy]:
-    """Register the batch form of the strategy `name`; it must give each user
-    the same list as the per-user form would."""
-
-    def register(batch: BatchStrategy) -> BatchStrategy:
-        BATCH_STRATEGIES[name] = batch
-        return batch
-
-    return register
-
-
-def model_version_register(name: str) -> Callable[[Callable[[], str | None]], Callable]:
-    """Register what tells the model version behind the strategy `name`'s lists."""
-
-    def register(version: Callable[[], str | None]) -> Callable[[], str | None]:
-        MODEL_VERSIONS[name] = version
-        return version
-
-    return register
-
-
-def strategy_model_version(name: str) -> str | None:
-    version = MODEL_VERSIONS.get(name)
-    return version() if version is not None else None
 
 
 def strategy_names() -> list[str]:
@@ -92,31 +51,6 @@ def strategy_resolve(strategy: str | None) -> str:
     return name
 
 
-def recommendations_for_user(
-    *, user: User | None, limit: int = 5, strategy: str | None = None
-) -> list[Recommendation]:
-    """The `limit` best offers for `user` from `strategy` (default: RECOMMENDATION_STRATEGY)."""
-    recommend = STRATEGIES[strategy_resolve(strategy)]
-    if limit < 1:
-        return []
-    return recommend(user=user, limit=limit)
-
-
-def recommendations_for_users(
-    *, users: Sequence[User], limit: int = 5, strategy: str | None = None
-) -> dict[int, list[Recommendation]]:
-    """Each saved user's (by id) `limit` best offers, as `recommendations_for_user` gives them,
-    from the strategy's batch form when it has one (a few queries for all the users)."""
-    name = strategy_resolve(strategy)
-    if limit < 1 or not users:
-        return {user.pk: [] for user in users}
-    batch = BATCH_STRATEGIES.get(name)
-    if batch is not None:
-        return batch(users=users, limit=limit)
-    recommend = STRATEGIES[name]
-    return {user.pk: recommend(user=user, limit=limit) for user in users}
-
-
 def recommendation_list_compute(
     *, request: RecommendationRequest, strategy: str | None = None
 ) -> RecommendationList:
@@ -127,70 +61,78 @@ def recommendation_list_compute(
 def recommendation_lists_compute(
     *, requests: Sequence[RecommendationRequest], strategy: str | None = None
 ) -> list[RecommendationList]:
-    """One computed list per request, in the requests' order.
+    """One computed list per request, in the requests' order, from one batch call."""
+    name = strategy_resolve(strategy)
+    if not requests:
+        return []
+    return STRATEGIES[name](requests=list(requests))
 
-    Requests of saved users without a location override go through the
-    strategy's batch form together; the others are computed one by one.
-    Categories are applied to a longer list, which a strategy that knows them
-    natively will make exact.
+
+# Transitional: the newsletter and the `recommend` command still ask for
+# offers by user. They move to the request/list entry point above; these
+# wrappers go once they have (issue 14).
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    offer: Offer
+    score: float
+    reason: str
+    distance_km: float | None = None
+
+
+def recommendations_for_user(
+    *, user: User | None, limit: int = 5, strategy: str | None = None
+) -> list[Recommendation]:
+    """Transitional: `recommendation_list_compute` for one user, with the offers loaded.
+
+    An unsaved user with a home is ranked as an anonymous request located there.
     """
     name = strategy_resolve(strategy)
-    users = User.objects.in_bulk([r.user_id for r in requests if r.user_id is not None])
-    batched = [r for r in requests if r.user_id in users and r.location is None]
-    widest = max((fetch_size(r) for r in batched), default=0)
-    picks = recommendations_for_users(
-        users=[users[r.user_id] for r in batched], limit=widest, strategy=name
+    if limit < 1:
+        return []
+    saved = user is not None and user.pk is not None
+    location = None
+    if not saved and user is not None and user.has_home_coordinates:
+        location = Location(
+            latitude=user.home_latitude, longitude=user.home_longitude, label=user.home_city
+        )
+    request = RecommendationRequest(
+        user_id=user.pk if saved else None, limit=limit, location=location
     )
-    lists = []
-    for request in requests:
-        if request.user_id in users and request.location is None:
-            found = picks.get(request.user_id, [])
-        else:
-            found = recommendations_for_user(
-                user=user_for_request(request=request, users=users),
-                limit=fetch_size(request),
-                strategy=name,
-            )
-        lists.append(recommendation_list_from(request=request, found=found, strategy=name))
-    return lists
+    return offers_attach(recommendation_list_compute(request=request, strategy=name))
 
 
-def fetch_size(request: RecommendationRequest) -> int:
-    return request.limit * 5 if request.categories else request.limit
-
-
-def user_for_request(*, request: RecommendationRequest, users: dict[int, User]) -> User | None:
-    """The user a per-user strategy ranks for, placed at the request's location if it has one.
-
-    An anonymous request with a location is ranked as an unsaved user living there.
-    """
-    user = users.get(request.user_id) if request.user_id is not None else None
-    if request.location is None:
-        return user
-    placed = User() if user is None else copy.copy(user)
-    placed.home_latitude = request.location.latitude
-    placed.home_longitude = request.location.longitude
-    placed.home_city = request.location.label
-    return placed
-
-
-def recommendation_list_from(
-    *, request: RecommendationRequest, found: list[Recommendation], strategy: str
-) -> RecommendationList:
-    wanted = set(request.categories)
-    kept = [r for r in found if not wanted or r.offer.category.slug in wanted][: request.limit]
-    return RecommendationList(
-        request_id=request.request_id,
-        items=tuple(
-            RecommendedItem(
-                offer_id=r.offer.pk, score=r.score, reason=r.reason, distance_km=r.distance_km
-            )
-            for r in kept
-        ),
-        strategy=strategy,
-        generated_at=timezone.now(),
-        variant=request.variant,
-        model_version=strategy_model_version(strategy),
-        user_id=request.user_id,
-        personalised=request.user_id is not None,
+def recommendations_for_users(
+    *, users: Sequence[User], limit: int = 5, strategy: str | None = None
+) -> dict[int, list[Recommendation]]:
+    """Transitional: each saved user's (by id) list, from one batch call, offers loaded."""
+    name = strategy_resolve(strategy)
+    if limit < 1 or not users:
+        return {user.pk: [] for user in users}
+    requests = [RecommendationRequest(user_id=user.pk, limit=limit) for user in users]
+    lists = recommendation_lists_compute(requests=requests, strategy=name)
+    offers = Offer.objects.select_related("category", "venue").in_bulk(
+        {offer_id for answer in lists for offer_id in answer.offer_ids}
     )
+    return {
+        user.pk: offers_attach(answer, offers=offers)
+        for user, answer in zip(users, lists, strict=True)
+    }
+
+
+def offers_attach(
+    answer: RecommendationList, *, offers: dict[int, Offer] | None = None
+) -> list[Recommendation]:
+    if offers is None:
+        offers = Offer.objects.select_related("category", "venue").in_bulk(answer.offer_ids)
+    return [
+        Recommendation(
+            offer=offers[item.offer_id],
+            score=item.score,
+            reason=item.reason,
+            distance_km=item.distance_km,
+        )
+        for item in answer.items
+        if item.offer_id in offers
+    ]

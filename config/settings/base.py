@@ -299,4 +299,8 @@ RECOMMENDATION_GEO_FESTIVAL_RADIUS_KM = env.float(
     "RECOMMENDATION_GEO_FESTIVAL_RADIUS_KM", default=150
 )
 # A digital offer weighs like an event at a third of its radius (score factor 0.5).
+# How long a process keeps the itemknn and ease models fitted on every live
+# booking before refitting (a fit reads all bookings: tens of seconds on a
+# million); ADR 0019.
+RECOMMENDATION_MODEL_REFIT_SECONDS = env.int("RECOMMENDATION_MODEL_REFIT_SECONDS", default=3600)
 RECOMMENDATION_GEO_DIGITAL_WEIGHT = env.float("RECOMMENDATION_GEO_DIGITAL_WEIGHT", default=0.5)

@@ -74,6 +74,10 @@ class Interactions:
         items = self.items if since is None else self.items[self.timestamps >= since]
         return np.bincount(items, minlength=self.n_items).astype(np.float64)
 
+    def item_users(self) -> np.ndarray:
+        """Distinct users per item."""
+        return np.asarray(self.matrix().sum(axis=0), dtype=np.float64).ravel()
+
     def select(self, mask: np.ndarray) -> "Interactions":
         """The interactions where `mask` is true, with the same users, items and catalogue."""
         return replace(

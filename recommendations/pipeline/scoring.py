@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommendations.pipeline.interactions import Interactions
-from recommendations.pipeline.ranking import excluded_scores, top_k
+from recommendations.pipeline.ranking import NO_ITEM, excluded_scores, top_k
 
 NOT_A_CANDIDATE = -np.inf
 
@@ -78,7 +78,23 @@ def lists_rank(
 ) -> np.ndarray:
     """(len(users), k) item positions: the fitted `scorer`'s lists, the step both serving and
     evaluation run. `exclude` has one row per user; `allowed` is per item or per user x item."""
-    lists = []
+    return lists_rank_scored(
+        scorer=scorer, spec=spec, train=train, users=users, k=k, allowed=allowed, exclude=exclude
+    )[0]
+
+
+def lists_rank_scored(
+    *,
+    scorer: Scorer,
+    spec: ScorerSpec,
+    train: Interactions,
+    users: np.ndarray,
+    k: int,
+    allowed: np.ndarray | None,
+    exclude: sp.csr_matrix | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`lists_rank`'s lists and the score of each listed item (-inf in empty slots)."""
+    lists, listed_scores = [], []
     per_user_allowed = allowed is not None and np.ndim(allowed) == 2
     for start in range(0, len(users), spec.users_per_block):
         block = slice(start, start + spec.users_per_block)
@@ -91,4 +107,9 @@ def lists_rank(
         if spec.diversify is not None:
             recommended = spec.diversify(recommended=recommended, scores=scores, train=train)
         lists.append(recommended)
-    return np.concatenate(lists) if lists else np.empty((0, k), dtype=np.int64)
+        safe = np.where(recommended == NO_ITEM, 0, recommended)
+        chosen = np.take_along_axis(scores, safe, axis=1)
+        listed_scores.append(np.where(recommended == NO_ITEM, -np.inf, chosen))
+    if not lists:
+        return np.empty((0, k), dtype=np.int64), np.empty((0, k), dtype=np.float32)
+    return np.concatenate(lists), np.concatenate(listed_scores)

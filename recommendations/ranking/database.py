@@ -1,12 +1,12 @@
-"""The ranker's view of the database: the pipeline's interactions plus what only the
-database knows of offers (venue, price, dates, when they were on sale)."""
+"""What only the database knows of offers, for the ranker: venue, price, dates, sale window."""
 
 from datetime import datetime
 
 import numpy as np
 
-from marketplace.models import Booking, Offer, User
-from recommendations.pipeline.interactions import Interactions, interactions_build
+from marketplace.models import Offer
+from recommendations.interaction_log import interactions_from_database
+from recommendations.pipeline.interactions import Interactions
 from recommendations.ranking.data import Catalogue
 
 
@@ -39,48 +39,9 @@ def offers_catalogue_extra(*, item_ids: np.ndarray) -> Catalogue:
     )
 
 
-def bookings_interactions(*, until: datetime | None = None) -> Interactions:
-    """Live bookings (created before `until` if given) over every offer and located customer.
-
-    The pipeline's evaluation builds the same log (issue 14); this one is what
-    the ranker trains and serves on, and should become that one once merged.
-    """
-    bookings = Booking.objects.live().order_by()
-    if until is not None:
-        bookings = bookings.filter(created_at__lt=until)
-    rows = np.array(
-        [
-            (user, offer, created.timestamp())
-            for user, offer, created in bookings.values_list("user_id", "offer_id", "created_at")
-        ],
-        dtype=np.float64,
-    ).reshape(-1, 3)
-    offers = list(
-        Offer.objects.order_by("pk").values_list(
-            "pk", "category__slug", "venue__latitude", "venue__longitude"
-        )
-    )
-    located = User.objects.filter(home_latitude__isnull=False, home_longitude__isnull=False)
-    homes = {
-        pk: (lat, lon)
-        for pk, lat, lon in located.values_list("pk", "home_latitude", "home_longitude")
-    }
-    return interactions_build(
-        user_ids=rows[:, 0].astype(np.int64),
-        item_ids=rows[:, 1].astype(np.int64),
-        timestamps=rows[:, 2],
-        item_categories={pk: slug for pk, slug, _, _ in offers},
-        item_coordinates={
-            pk: (lat, lon) for pk, _, lat, lon in offers if lat is not None and lon is not None
-        },
-        user_coordinates=homes,
-        extra_items=np.array([row[0] for row in offers], dtype=np.int64),
-        extra_users=np.array(list(homes), dtype=np.int64),
-    )
-
-
 def ranking_interactions_from_database(
-    *, until: datetime | None = None
+    *, until: datetime | None = None, extra_users=()
 ) -> tuple[Interactions, Catalogue]:
-    interactions = bookings_interactions(until=until)
+    """The live bookings as the pipeline reads them, and the offers' extra columns."""
+    interactions = interactions_from_database(until=until, extra_users=extra_users)
     return interactions, offers_catalogue_extra(item_ids=interactions.item_ids)

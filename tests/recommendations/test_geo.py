@@ -246,15 +246,15 @@ def test_recommendations_survive_an_unavailable_cache(unavailable_cache, caplog,
     concert, digital = event("lyon"), DigitalOfferFactory()
     user = lyon_user()
     # A process that has not built its offer index yet.
-    monkeypatch.setattr(geo_module, "_local_index", None)
+    monkeypatch.setattr(geo_module.local_index, "local", None)
 
     with caplog.at_level(logging.WARNING, logger="recommendations.distance.service"):
         first = geo(user)
-        index = geo_module._local_index
+        index = geo_module.local_index.local
         second = geo(user)
 
     assert [r.offer for r in first] == [r.offer for r in second] == [concert, digital]
     assert first[0].distance_km == pytest.approx(3.0, abs=0.8)
     assert "Distance cache unavailable" in caplog.text
     # Without the shared version key, the process keeps the index it built.
-    assert geo_module._local_index is index
+    assert geo_module.local_index.local is index

@@ -1,19 +1,27 @@
-"""The batch entry point `recommendations_for_users` and the popular strategy's batch form."""
+"""The batch entry points, the popular strategy's batch form, and the availability and
+already-booked filter's compiled queries held to their ORM twins."""
+
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from marketplace.models import Booking
-from recommendations.candidates import offer_ids_booked_by, offer_ids_booked_by_users
+from marketplace.models import Booking, Offer
+from recommendations.availability import (
+    offer_ids_booked,
+    offer_ids_booked_by_users,
+    offer_ids_still_bookable,
+)
+from recommendations.lists import RecommendationRequest
 from recommendations.strategies import (
-    STRATEGIES,
-    Recommendation,
     UnknownStrategyError,
+    recommendation_lists_compute,
     recommendations_for_user,
     recommendations_for_users,
 )
-from tests.factories import BookingFactory, OfferFactory, UserFactory
+from tests.factories import BookingFactory, DigitalOfferFactory, OfferFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +64,8 @@ def test_popular_batch_queries_do_not_grow_with_the_number_of_users():
     with CaptureQueriesContext(connection) as for_many:
         recommendations_for_users(users=many, limit=2, strategy="popular")
 
-    assert len(for_many) == len(for_few) <= 2
+    # Categories of the ranked offers, live bookings, availability, offers at the edge.
+    assert len(for_many) == len(for_few) <= 4
 
 
 def test_popular_batch_skips_offers_sold_out_since_the_ranking():
@@ -71,20 +80,19 @@ def test_popular_batch_skips_offers_sold_out_since_the_ranking():
     assert [r.offer for r in batch[user.pk]] == offers[1:3]
 
 
-def test_strategies_without_a_batch_form_are_asked_user_by_user(monkeypatch):
-    def by_email(*, user, limit):
-        offer = OfferFactory(title=user.email)
-        return [Recommendation(offer=offer, score=1.0, reason="test")][:limit]
+@pytest.mark.parametrize("strategy", ["popular", "geo", "itemknn", "ease"])
+def test_every_strategy_answers_a_batch_in_the_requests_order(strategy):
+    offers = popular_catalogue(3)
+    users = UserFactory.create_batch(2)
+    BookingFactory(user=users[0], offer=offers[0])
+    requests = [RecommendationRequest(user_id=user.pk, limit=2) for user in users]
+    requests.append(RecommendationRequest(limit=2))
 
-    monkeypatch.setitem(STRATEGIES, "by-email", by_email)
-    first, second = UserFactory(), UserFactory()
+    lists = recommendation_lists_compute(requests=requests, strategy=strategy)
 
-    batch = recommendations_for_users(users=[first, second], limit=5, strategy="by-email")
-
-    assert {pk: [r.offer.title for r in picks] for pk, picks in batch.items()} == {
-        first.pk: [first.email],
-        second.pk: [second.email],
-    }
+    assert [answer.request_id for answer in lists] == [r.request_id for r in requests]
+    assert offers[0].pk not in lists[0].offer_ids
+    assert all(len(answer.items) <= 2 for answer in lists)
 
 
 def test_batch_entry_point_checks_the_strategy_and_the_limit():
@@ -97,7 +105,7 @@ def test_batch_entry_point_checks_the_strategy_and_the_limit():
         recommendations_for_users(users=[user], limit=5, strategy="astrology")
 
 
-def test_booked_offer_ids_count_only_live_bookings_among_the_asked_offers():
+def test_compiled_booked_query_gives_what_its_orm_twin_gives():
     user, other = UserFactory(), UserFactory()
     kept, cancelled, outside = OfferFactory(), OfferFactory(), OfferFactory()
     BookingFactory(user=user, offer=kept)
@@ -105,11 +113,28 @@ def test_booked_offer_ids_count_only_live_bookings_among_the_asked_offers():
     BookingFactory(user=user, offer=cancelled, status=Booking.Status.CANCELLED)
     BookingFactory(user=other, offer=cancelled)
 
-    assert offer_ids_booked_by(user=user, among=[kept.pk, cancelled.pk]) == {kept.pk}
-    assert offer_ids_booked_by(user=user, among=None) == {kept.pk, outside.pk}
-    assert offer_ids_booked_by(user=user, among=[]) == set()
-    assert offer_ids_booked_by(user=None, among=None) == set()
-    assert offer_ids_booked_by_users(user_ids=[user.pk, other.pk, UserFactory().pk]) == {
-        user.pk: {kept.pk, outside.pk},
-        other.pk: {cancelled.pk},
-    }
+    orm = offer_ids_booked_by_users(user_ids=[user.pk, other.pk, UserFactory().pk])
+
+    assert orm == {user.pk: {kept.pk, outside.pk}, other.pk: {cancelled.pk}}
+    assert offer_ids_booked(user_id=user.pk) == orm[user.pk]
+    assert offer_ids_booked(user_id=other.pk) == orm[other.pk]
+    assert offer_ids_booked(user_id=None) == set()
+
+
+def test_compiled_bookable_query_gives_what_its_orm_twin_gives():
+    now = timezone.now()
+    offers = [
+        OfferFactory(),
+        OfferFactory(is_active=False),
+        OfferFactory(starts_at=now - timedelta(days=1)),
+        OfferFactory(starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=4)),
+        OfferFactory(stock=1, booked_quantity=1),
+        DigitalOfferFactory(),
+    ]
+    ids = [offer.pk for offer in offers]
+    for moment in (now, now + timedelta(days=2), now + timedelta(days=5)):
+        orm = set(
+            Offer.objects.bookable(now=moment).filter(pk__in=ids).values_list("pk", flat=True)
+        )
+        assert offer_ids_still_bookable(ids, now=moment) == orm
+    assert offer_ids_still_bookable([]) == set()

@@ -1,4 +1,7 @@
-"""Popularity: items by their number of interactions in a window before `now`.
+"""Popularity: items by the number of users who chose them in a window before `now`.
+
+Users, not interactions: on a check-in log one regular checking in daily at
+the same place would otherwise outweigh a hundred visitors (ADR 0020).
 
 Items nobody chose in the window are not candidates, as in the served list
 that ranks only offers booked lately.
@@ -20,15 +23,23 @@ def window_start(*, now: float, window_days: int | None) -> float | None:
 
 
 def window_counts(*, train: Interactions, now: float, window_days: int | None) -> np.ndarray:
-    """Interactions per item from the window's start up to `now` (repeats included)."""
-    up_to_now = train.select(train.timestamps <= now)
-    return up_to_now.item_counts(since=window_start(now=now, window_days=window_days))
+    """Distinct users per item from the window's start up to `now`."""
+    start = window_start(now=now, window_days=window_days)
+    in_window = train.timestamps <= now
+    if start is not None:
+        in_window &= train.timestamps >= start
+    return train.select(in_window).item_users()
 
 
 @dataclass
 class PopularScorer:
     window_days: int | None = None
     counts: np.ndarray | None = None
+
+    @classmethod
+    def from_counts(cls, counts: np.ndarray, *, window_days: int | None) -> "PopularScorer":
+        """A scorer fitted on counts already made (the served ranking, counted in the database)."""
+        return cls(window_days=window_days, counts=np.asarray(counts, dtype=np.float64))
 
     def fit(self, *, train: Interactions, now: float) -> "PopularScorer":
         self.counts = window_counts(train=train, now=now, window_days=self.window_days)

@@ -30,9 +30,9 @@ def model_store(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "models")},
         },
     }
-    serving.served_forget()
+    serving.served_ml.local = None
     yield
-    serving.served_forget()
+    serving.served_ml.local = None
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_a_missing_model_falls_back_to_geo_with_one_logged_error(marketplace, ca
     assert [r.offer.pk for r in first] == geo == [r.offer.pk for r in second]
     errors = ml_errors(caplog)
     assert len(errors) == 1
-    assert "falls back to geo" in errors[0].getMessage()
+    assert "answers with geo" in errors[0].getMessage()
 
 
 def test_a_corrupt_model_falls_back_to_geo_with_one_logged_error(marketplace, caplog):

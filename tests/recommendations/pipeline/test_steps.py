@@ -1,0 +1,122 @@
+"""The pipeline's steps on their own: dataset, ranking, diversification and each scorer."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from recommendations.pipeline.diversification import digital_slot
+from recommendations.pipeline.interactions import NO_CATEGORY, interactions_build
+from recommendations.pipeline.ranking import NO_ITEM, top_k
+from recommendations.pipeline.scorers.ease import ease_weights
+from recommendations.pipeline.scorers.geo import GeoScorer
+from recommendations.pipeline.scorers.itemknn import cosine_neighbours
+from recommendations.pipeline.scorers.popular import DAY_SECONDS, PopularScorer
+
+NAN = float("nan")
+
+
+def test_a_dataset_maps_ids_to_positions_and_counts_repeated_pairs_once():
+    log = interactions_build(
+        user_ids=np.array(["b", "a", "a"], dtype=object),
+        item_ids=np.array(["x", "y", "y"], dtype=object),
+        timestamps=np.array([1.0, 2.0, 3.0]),
+        item_categories={"x": "cinema"},
+        extra_items=np.array(["z"], dtype=object),
+    )
+
+    assert log.user_ids.tolist() == ["a", "b"] and log.item_ids.tolist() == ["x", "y", "z"]
+    assert log.matrix().toarray().tolist() == [[0, 1, 0], [1, 0, 0]]
+    assert log.item_categories.tolist() == [0, NO_CATEGORY, NO_CATEGORY]
+    assert np.isnan(log.item_coordinates).all() and "item_location" not in log.attributes
+    assert log.user_positions(["b", "nobody"]).tolist() == [1, -1]
+
+
+def test_top_k_breaks_ties_by_position_and_leaves_out_excluded_and_impossible_items():
+    scores = np.array([[1.0, 3.0, 3.0, -np.inf, 2.0], [0.0, 0.0, 0.0, 0.0, 0.0]])
+    exclude = sp.csr_matrix(np.array([[0, 0, 1, 0, 0], [0, 0, 0, 0, 0]]))
+
+    ranked = top_k(scores=scores, k=4, exclude=exclude, allowed=np.array([1, 1, 1, 1, 0], bool))
+
+    assert ranked.tolist() == [[1, 0, NO_ITEM, NO_ITEM], [0, 1, 2, 3]]
+
+
+def test_top_k_pads_when_k_exceeds_the_catalogue():
+    assert top_k(scores=np.array([[0.5, 0.7]]), k=3).tolist() == [[1, 0, NO_ITEM]]
+
+
+def test_digital_slot_puts_the_best_digital_item_last_unless_the_list_has_one():
+    log = interactions_build(
+        user_ids=np.array([0]),
+        item_ids=np.array([0]),
+        timestamps=np.array([0.0]),
+        item_coordinates={0: (45.0, 4.0), 1: (45.0, 4.0), 2: (45.0, 4.0)},
+        extra_items=np.array([1, 2, 3, 4]),
+    )
+    # Items 3 and 4 have no place (digital).
+    scores = np.array([[5.0, 4.0, 3.0, 1.0, 2.0], [5.0, 1.0, 1.0, 4.0, 1.0]])
+    ranked = top_k(scores=scores, k=3)
+
+    slotted = digital_slot(recommended=ranked, scores=scores, train=log)
+
+    assert slotted.tolist() == [[0, 1, 4], [0, 3, 1]]
+    assert digital_slot(recommended=ranked[:, :1], scores=scores, train=log).tolist() == [[0], [0]]
+
+
+def test_popular_scorer_counts_people_within_the_window_before_now():
+    log = interactions_build(
+        user_ids=np.array([1, 1, 2, 3, 3]),
+        item_ids=np.array([10, 10, 11, 11, 12]),
+        timestamps=np.array([9, 9, 9, 9, 0]) * DAY_SECONDS,
+    )
+
+    scorer = PopularScorer(window_days=5).fit(train=log, now=10 * DAY_SECONDS)
+
+    # Item 10: one person twice; 11: two people; 12: outside the window.
+    assert scorer.score(users=np.array([0])).tolist() == [[1.0, 2.0, -np.inf]]
+
+
+def test_itemknn_similarity_is_the_cosine_of_co_bookings_keeping_k_neighbours():
+    matrix = sp.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [1, 0, 1], [0, 1, 1]], np.float32))
+
+    similarity = cosine_neighbours(matrix, neighbours=1).toarray()
+
+    # Items 0 and 1: 2 co-bookings / sqrt(3 x 3); 0 and 2, 1 and 2: 1 / sqrt(3 x 2).
+    assert similarity[0].tolist() == pytest.approx([0, 2 / 3, 0])
+    assert similarity[1].tolist() == pytest.approx([2 / 3, 0, 0])
+    assert similarity[2].max() == pytest.approx(1 / np.sqrt(6))
+    assert np.count_nonzero(similarity, axis=1).tolist() == [1, 1, 1]
+
+
+def test_ease_weights_are_steck_closed_form():
+    rng = np.random.default_rng(3)
+    matrix = sp.csr_matrix((rng.random((30, 6)) < 0.4).astype(np.float32))
+
+    weights = ease_weights(matrix, regularisation=2.0)
+
+    gram = matrix.toarray().T @ matrix.toarray() + 2.0 * np.eye(6)
+    precision = np.linalg.inv(gram)
+    expected = np.eye(6) - precision / np.diag(precision)
+    np.fill_diagonal(expected, 0)
+    assert weights == pytest.approx(expected, abs=1e-4)
+
+
+def test_geo_scorer_decays_with_distance_within_the_radius_and_keeps_digital_open():
+    log = interactions_build(
+        user_ids=np.array([1, 2, 3]),
+        item_ids=np.array([10, 11, 12]),
+        timestamps=np.array([0.0, 0.0, 0.0]),
+        item_coordinates={10: (45.0, 4.0), 11: (45.1, 4.0), 12: (46.0, 4.0)},
+        user_coordinates={1: (45.0, 4.0)},
+        extra_items=np.array([13]),
+    )
+    scorer = GeoScorer(halvings_per_radius=3, window_days=None, digital_weight=0.5)
+    scorer.fit(train=log.with_catalogue(np.ones(4, bool)), now=1.0)
+    located, homeless = scorer.score(users=np.array([0, 1]))
+
+    weight = 1 + np.log1p(1)
+    # Default radius 30 km: item 11 is 11.1 km away, item 12 111 km (out).
+    assert located[0] == pytest.approx(weight)
+    assert located[1] == pytest.approx(weight * 2 ** (-3 * 11.12 / 30), rel=1e-3)
+    assert located[2] == -np.inf and located[3] == pytest.approx(0.5)
+    # Without a home: items chosen lately by popularity, digital ones open to all.
+    assert homeless.tolist() == pytest.approx([weight, weight, weight, 1.0])
