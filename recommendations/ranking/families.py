@@ -5,6 +5,8 @@ Each is built with a seed so that the same data gives the same model.
 
 from contextlib import AbstractContextManager
 
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -15,6 +17,28 @@ from threadpoolctl import threadpool_limits
 HIST_GRADIENT_BOOSTING = "hist_gradient_boosting"
 LOGISTIC_REGRESSION = "logistic_regression"
 FAMILIES = (HIST_GRADIENT_BOOSTING, LOGISTIC_REGRESSION)
+# Single features that rank on their own, the plain baselines inside the candidates.
+# When one of them beats both learned families on the validation users, it is
+# kept instead: on a log where all-time popularity is what predicts (a small
+# check-in log), a model fitted on a few dozen users only adds noise.
+RANKING_FEATURES = ("item_bookings_all", "item_bookings_decayed", "geo_score")
+
+
+class FeatureRanker(ClassifierMixin, BaseEstimator):
+    """Ranks by one (non-negative) feature column, squashed into 0..1 like a probability."""
+
+    def __init__(self, column: int = 0):
+        self.column = column
+
+    def fit(self, features, labels):
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, features):
+        value = np.nan_to_num(np.asarray(features, dtype=float)[:, self.column], nan=0.0)
+        value = np.maximum(value, 0.0)
+        score = value / (1.0 + value)
+        return np.column_stack([1 - score, score])
 
 
 def model_build(*, family: str, seed: int) -> Pipeline:

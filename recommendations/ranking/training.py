@@ -24,7 +24,13 @@ from recommendations.ranking.examples import (
     examples_concatenate,
     label_pairs,
 )
-from recommendations.ranking.families import FAMILIES, model_build, model_threads
+from recommendations.ranking.families import (
+    FAMILIES,
+    RANKING_FEATURES,
+    FeatureRanker,
+    model_build,
+    model_threads,
+)
 from recommendations.ranking.features import FEATURE_NAMES
 from recommendations.ranking.snapshot import snapshot_build
 
@@ -133,7 +139,16 @@ def ranker_train(
             )
         compared[family]["fit_seconds"] = round(time.perf_counter() - begun, 2)
         models[family] = model
-    best = max(options.families, key=lambda name: (compared[name]["ndcg@10"], name))
+    for name in RANKING_FEATURES:
+        ranker = FeatureRanker(column=FEATURE_NAMES.index(name)).fit(
+            fitting.features, fitting.labels
+        )
+        family = f"feature:{name}"
+        compared[family] = validation_figures(model=ranker, examples=validation, relevant=relevant)
+        models[family] = ranker
+    best = max(
+        compared, key=lambda name: (compared[name]["ndcg@10"], name in options.families, name)
+    )
     return TrainedRanker(
         family=best,
         model=models[best],
