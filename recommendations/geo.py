@@ -37,7 +37,6 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
-from marketplace.models import User
 from recommendations.availability import (
     bookable_offers,
     offer_ids_booked,
@@ -46,6 +45,7 @@ from recommendations.availability import (
 from recommendations.cache import CACHE_ERRORS
 from recommendations.distance.providers import haversine_km
 from recommendations.distance.service import DistanceService, OriginCell, distance_service
+from recommendations.homes import user_home
 from recommendations.lists import (
     Location,
     RecommendationList,
@@ -369,23 +369,13 @@ def request_index(request: RecommendationRequest) -> GeoIndex | None:
     return geo_index_build(now=request.now) if request.now < timezone.now() - lifetime else None
 
 
-def request_location(request: RecommendationRequest, user: User | None) -> Location | None:
-    if request.location is not None:
-        return request.location
-    if user is not None and user.has_home_coordinates:
-        return Location(
-            latitude=user.home_latitude, longitude=user.home_longitude, label=user.home_city
-        )
-    return None
-
-
 def geo_list(
-    *, request: RecommendationRequest, user: User | None, booked: set[int]
+    *, request: RecommendationRequest, home: Location | None, booked: set[int]
 ) -> RecommendationList:
     """One request's list: nearby (or national) candidates and digital ones, still bookable,
     merged with the digital slot, with their reasons."""
     limit = request.limit
-    location = request_location(request, user)
+    location = request.location or home
     categories = frozenset(request.categories)
     replayed = request_index(request)
     if location is not None:
@@ -464,13 +454,12 @@ def geo_list(
 
 @strategy_register("geo")
 def recommend_geo(*, requests: Sequence[RecommendationRequest]) -> list[RecommendationList]:
-    """Each request's list; the batch reads its users once, then ranks request by request
-    (each located request costs its distance lookups)."""
-    users = User.objects.in_bulk([r.user_id for r in requests if r.user_id is not None])
+    """Each request's list, ranked request by request (each located request costs its
+    distance lookups; its home and bookings are two short compiled queries)."""
     return [
         geo_list(
             request=request,
-            user=users.get(request.user_id),
+            home=None if request.location is not None else user_home(request.user_id),
             # All the user's live bookings at once (a few dozen rows): left out
             # before ranking, they neither cost distance lookups nor a second
             # round of queries.

@@ -122,7 +122,9 @@ def model_lists(
         allowed=requests_allowed(train=train, requests=requests),
         exclude=booked_matrix(train=train, requests=requests, booked=booked),
     )
-    rows = [recommended[row][recommended[row] != NO_ITEM] for row in range(len(requests))]
+    listed = recommended != NO_ITEM
+    rows = [recommended[row][listed[row]] for row in range(len(requests))]
+    row_scores = [scores[row][listed[row]] for row in range(len(requests))]
     # One availability check for the batch, at its latest `now` (a batch's
     # requests are made together, or replay one moment).
     bookable = offer_ids_still_bookable(
@@ -132,7 +134,7 @@ def model_lists(
     lists = []
     for row, request in enumerate(requests):
         items = []
-        for item, score in zip(rows[row].tolist(), scores[row].tolist(), strict=False):
+        for item, score in zip(rows[row].tolist(), row_scores[row].tolist(), strict=True):
             offer_id = int(train.item_ids[item])
             if offer_id in bookable and len(items) < request.limit:
                 explained = reason(model, request, item, score)

@@ -3,7 +3,7 @@
 Each candidate of a scorer's grid is fitted on the validation split's training
 part and scored on its held-out part by NDCG@k; the best (first on ties) is
 then fitted on the whole training set. The test split is never looked at.
-At most TUNING_USERS validation users are scored per candidate, drawn once
+At most TUNING_USERS (2,000) validation users are scored per candidate, drawn once
 with a fixed seed, so tuning a big log stays within the command's time budget.
 """
 
@@ -13,7 +13,7 @@ from recommendations.evaluation.protocol import evaluation_target, strategy_eval
 from recommendations.pipeline.scoring import ScorerSpec
 from recommendations.pipeline.splits import Split, validation_split
 
-TUNING_USERS = 5000
+TUNING_USERS = 2000
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ def top_k(
     `exclude`: a users x items sparse matrix of items each user must not get
     (what they already booked). Items scored -inf are never shown.
     """
-    scores = excluded_scores(scores=scores, allowed=allowed, exclude=exclude)
+    if allowed is not None or exclude is not None:
+        scores = excluded_scores(scores=scores, allowed=allowed, exclude=exclude)
     n_users, n_items = scores.shape
     k_here = min(k, n_items)
     if k_here == 0:

@@ -14,7 +14,8 @@ from recommendations.availability import (
     offer_ids_booked_by_users,
     offer_ids_still_bookable,
 )
-from recommendations.lists import RecommendationRequest
+from recommendations.homes import homes_queryset, user_home
+from recommendations.lists import Location, RecommendationRequest
 from recommendations.strategies import (
     UnknownStrategyError,
     recommendation_lists_compute,
@@ -138,3 +139,13 @@ def test_compiled_bookable_query_gives_what_its_orm_twin_gives():
         )
         assert offer_ids_still_bookable(ids, now=moment) == orm
     assert offer_ids_still_bookable([]) == set()
+
+
+def test_compiled_home_query_gives_what_its_orm_twin_gives():
+    located = UserFactory(home_latitude=43.3, home_longitude=5.37, home_city="Marseille")
+    unlocated = UserFactory(home_latitude=None, home_longitude=None)
+
+    assert list(homes_queryset(located.pk)) == [(43.3, 5.37, "Marseille")]
+    assert user_home(located.pk) == Location(latitude=43.3, longitude=5.37, label="Marseille")
+    assert list(homes_queryset(unlocated.pk)) == [] and user_home(unlocated.pk) is None
+    assert user_home(None) is None

@@ -33,6 +33,23 @@ def distance_decay(
     return np.exp2(-halvings_per_radius * distance_km / radius_km)
 
 
+def haversine_many_km(origins: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(len(origins), len(points)) great-circle distances, each row `haversine_km`'s."""
+    if len(origins) == 0:
+        return np.empty((0, len(points)))
+    return np.vstack(
+        [
+            haversine_km(
+                latitude=latitude,
+                longitude=longitude,
+                latitudes=points[:, 0],
+                longitudes=points[:, 1],
+            )
+            for latitude, longitude in origins.tolist()
+        ]
+    )
+
+
 def item_radii_km(train: Interactions) -> np.ndarray:
     """Each item's radius: the source's, else its category's from settings, else the default."""
     if train.item_radius_km is not None:
@@ -79,21 +96,17 @@ class GeoScorer:
         unlocated = np.flatnonzero(~located)
         scores[np.ix_(unlocated, national)] = self.weight[national]
         scores[np.ix_(unlocated, digital)] = self.weight[digital]
-        for row in np.flatnonzero(located):
-            latitude, longitude = homes[row]
-            distance = haversine_km(
-                latitude=latitude,
-                longitude=longitude,
-                latitudes=self.points[:, 0],
-                longitudes=self.points[:, 1],
-            )[self.item_point]
+        rows = np.flatnonzero(located)
+        if len(rows) and len(placed):
+            # Great-circle distances of the block's homes to every place at once.
+            distance = haversine_many_km(homes[rows], self.points)[:, self.item_point]
             radius = self.radius_km[placed]
+            decay = distance_decay(distance, radius, halvings_per_radius=self.halvings_per_radius)
+            # NaN (a place without coordinates) compares false: never within a radius.
             near = distance <= radius
-            decay = distance_decay(
-                distance[near], radius[near], halvings_per_radius=self.halvings_per_radius
-            )
-            scores[row, placed[near]] = self.weight[placed[near]] * decay
-            scores[row, digital] = self.digital_weight * self.weight[digital]
+            located_scores = np.where(near, self.weight[placed] * decay, NOT_A_CANDIDATE)
+            scores[np.ix_(rows, placed)] = located_scores
+        scores[np.ix_(rows, digital)] = self.digital_weight * self.weight[digital]
         return scores
 
 
@@ -104,10 +117,12 @@ scorer_register(
         defaults={"halvings_per_radius": 3.0, "window_days": 30, "digital_weight": 0.5},
         grid=tuple(
             {"halvings_per_radius": halvings, "window_days": days, "digital_weight": 0.5}
-            for halvings in (1.0, 3.0, 6.0, 12.0)
-            for days in (30, 365, None)
+            for halvings in (1.0, 3.0, 6.0)
+            for days in (30, None)
         ),
         requires=frozenset({ITEM_LOCATION, USER_LOCATION}),
         diversify=digital_slot,
+        # A block's distances are users x items float64 arrays: kept to ~40 MB each.
+        users_per_block=256,
     )
 )

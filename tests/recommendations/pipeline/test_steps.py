@@ -11,6 +11,7 @@ from recommendations.pipeline.scorers.ease import ease_weights
 from recommendations.pipeline.scorers.geo import GeoScorer
 from recommendations.pipeline.scorers.itemknn import cosine_neighbours
 from recommendations.pipeline.scorers.popular import DAY_SECONDS, PopularScorer
+from recommendations.pipeline.scoring import scorer_spec
 
 NAN = float("nan")
 
@@ -120,3 +121,18 @@ def test_geo_scorer_decays_with_distance_within_the_radius_and_keeps_digital_ope
     assert located[2] == -np.inf and located[3] == pytest.approx(0.5)
     # Without a home: items chosen lately by popularity, digital ones open to all.
     assert homeless.tolist() == pytest.approx([weight, weight, weight, 1.0])
+
+
+@pytest.mark.parametrize("name", ["popular", "itemknn", "ease"])
+def test_a_scorer_fitted_on_no_interaction_has_no_candidate(name):
+    empty = interactions_build(
+        user_ids=np.array([], dtype=np.int64),
+        item_ids=np.array([], dtype=np.int64),
+        timestamps=np.array([]),
+        extra_items=np.array([1, 2, 3]),
+        extra_users=np.array([-1]),
+    )
+
+    scorer = scorer_spec(name).build().fit(train=empty, now=0.0)
+
+    assert np.isneginf(scorer.score(users=np.array([0]))).all()
