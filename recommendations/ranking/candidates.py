@@ -62,7 +62,7 @@ class ChunkScores:
 
 
 def chunk_scores(*, snapshot: Snapshot, users: np.ndarray) -> ChunkScores:
-    columns = np.flatnonzero(snapshot.available)
+    columns = snapshot.available_items
     seen = snapshot.seen[users][:, columns].toarray().astype(bool)
     distance = user_item_distances(snapshot=snapshot, users=users)[:, columns]
     popularity = np.log1p(snapshot.item_decayed[columns])
@@ -72,7 +72,7 @@ def chunk_scores(*, snapshot: Snapshot, users: np.ndarray) -> ChunkScores:
     affinity = category_affinity_matrix(snapshot=snapshot, users=users)
     affinity = affinity[:, columns] if affinity is not None else None
     co_booking = np.asarray(
-        (snapshot.seen[users] @ snapshot.co_interactions[:, columns]).todense(), dtype=np.float32
+        (snapshot.seen[users] @ snapshot.co_interactions_available).todense(), dtype=np.float32
     )
     never = snapshot.item_counts[columns, -1] == 0
     fit = np.float32(0.05) + (affinity if affinity is not None else np.float32(0))

@@ -6,6 +6,7 @@ leak the label (ADR 0024). Training takes one at a cutoff, serving one at now.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -45,6 +46,16 @@ class Snapshot:
     # Distinct item places (offers share venues) and the place of each item; None: no coordinates.
     places: np.ndarray | None = None
     item_place: np.ndarray | None = None
+
+    @cached_property
+    def available_items(self) -> np.ndarray:
+        return np.flatnonzero(self.available)
+
+    @cached_property
+    def co_interactions_available(self) -> sparse.csr_matrix:
+        """The co-interactions towards bookable items only, sliced once: slicing the
+        columns of the whole matrix at each request cost most of a request's time."""
+        return self.co_interactions[:, self.available_items].tocsr()
 
 
 def snapshot_build(*, data: RankingData, at: float) -> Snapshot:
