@@ -8,3 +8,4 @@ class RecommendationsConfig(AppConfig):
     def ready(self) -> None:
         # Strategies register themselves when their module is imported.
         from recommendations import collaborative, geo, popular  # noqa: F401
+        from recommendations.ranking import serving  # noqa: F401

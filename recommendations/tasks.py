@@ -1,4 +1,5 @@
-"""Celery entrances of the precomputation: the nightly fan-out and one chunk of users."""
+"""Celery entrances of the recommendations app: precomputation (the nightly fan-out and one
+chunk of users) and training the ranker; each calls a service."""
 
 from celery import group, shared_task
 
@@ -8,6 +9,7 @@ from recommendations.precompute import (
     precompute_user_id_chunks,
     recommendation_lists_precompute,
 )
+from recommendations.ranking.services import ranker_model_train
 
 
 # Redis down: retry with backoff (1, 2, 4… up to 300 s, under the visibility timeout).
@@ -42,3 +44,13 @@ def precompute_dispatch_task(strategy: str | None = None) -> int:
     chunks = precompute_chunk_signatures(strategy=strategy)
     chunks.apply_async(ignore_result=True)
     return len(chunks.tasks)
+
+
+@shared_task(acks_late=True)
+def ranker_model_train_task(seed: int = 0) -> str:
+    """Train the ranker on every live booking and store it; returns the new version id.
+
+    Idempotent enough for acks_late: a redelivery stores one more version, and
+    the latest of equal models wins.
+    """
+    return ranker_model_train(seed=seed)["version"]

@@ -1,0 +1,95 @@
+"""The `ml` strategy: the latest trained ranker over a snapshot of the live bookings.
+
+Each process loads the artifact and fits the scorer's snapshot on the live
+bookings once, and again when the shared version key expires
+(RECOMMENDATION_ML_REFRESH_SECONDS) or the cache is cleared; serving then runs
+the pipeline's steps (`recommendations.served`) like the other array strategies.
+A missing or corrupt artifact makes the strategy answer with `geo`: one clear
+error is logged per refresh period, not per request, and lists keep coming.
+Requests placed elsewhere than home (a location override) are `geo`'s too.
+Lists name the model version that ranked them.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from recommendations.interaction_log import bookable_catalogue
+from recommendations.lists import RecommendationList, RecommendationRequest
+from recommendations.local_models import LocalModel
+from recommendations.pipeline.scoring import scorer_spec
+from recommendations.ranking.artifact import ArtifactError, artifact_load
+from recommendations.ranking.database import ranking_interactions_from_database
+from recommendations.ranking.scorer import RankingScorer
+from recommendations.served import ANONYMOUS_USER_ID, ServedModel, served_lists
+from recommendations.strategies import STRATEGIES, strategy_register
+
+logger = logging.getLogger(__name__)
+FALLBACK = "geo"
+
+
+def ml_model_fit(*, now: datetime | None = None) -> ServedModel | None:
+    """The latest artifact's ranker over the live bookings up to `now`; None (logged once)
+    when no usable artifact is stored."""
+    now = now or timezone.now()
+    try:
+        trained, metadata = artifact_load()
+    except ArtifactError as error:
+        logger.error(
+            "Strategy ml answers with %s until a usable model is stored: %s", FALLBACK, error
+        )
+        return None
+    train, extra = ranking_interactions_from_database(until=now, extra_users=[ANONYMOUS_USER_ID])
+    train = train.with_catalogue(bookable_catalogue(interactions=train, at=now.timestamp()))
+    scorer = RankingScorer(
+        trained=trained, extra=extra, strength=settings.RECOMMENDATION_ML_DIVERSITY_STRENGTH
+    )
+    return ServedModel(
+        spec=scorer_spec("ml"),
+        scorer=scorer.fit(train=train, now=now.timestamp()),
+        train=train,
+        data_until=now,
+        params={"version": metadata["version"]},
+    )
+
+
+served_ml = LocalModel(
+    key="recommendations:model-version:ml",
+    lifetime=lambda: settings.RECOMMENDATION_ML_REFRESH_SECONDS,
+    build=ml_model_fit,
+)
+
+
+def ml_reason(model: ServedModel, request: RecommendationRequest, item: int, score: float) -> str:
+    return "chosen for you"
+
+
+@strategy_register("ml")
+def recommend_ml(*, requests: Sequence[RecommendationRequest]) -> list[RecommendationList]:
+    """The `ml` strategy's lists (batch form: one call for all requests)."""
+    model = served_ml.get()
+    ranked = (
+        [r.location is None for r in requests] if model is not None else [False] * len(requests)
+    )
+    answers: list[RecommendationList | None] = [None] * len(requests)
+    elsewhere = [position for position, mine in enumerate(ranked) if not mine]
+    if elsewhere:
+        fallback = STRATEGIES[FALLBACK](requests=[requests[p] for p in elsewhere])
+        for position, answer in zip(elsewhere, fallback, strict=True):
+            answers[position] = answer
+    mine = [position for position, is_mine in enumerate(ranked) if is_mine]
+    if mine:
+        lists = served_lists(
+            strategy="ml",
+            requests=[requests[p] for p in mine],
+            current=lambda: model,
+            fit_at=lambda now: ml_model_fit(now=now) or model,
+            reason=ml_reason,
+        )
+        for position, answer in zip(mine, lists, strict=True):
+            answers[position] = replace(answer, model_version=model.params["version"])
+    return answers

@@ -1,0 +1,237 @@
+"""Training the ranker: examples at cutoffs, the model families compared, the best one kept.
+
+Each user's cutoff is where their last `label_fraction` of interactions begins.
+Snapshots are taken at a few quantiles of those cutoffs; each user learns from
+the last snapshot before their cutoff: features from the snapshot, labels from
+their interactions after it (so every feature predates its label). Users are
+split (seeded) into a fitting group and a validation group; each family is
+fitted on the first and judged by NDCG@10 over the second's full candidate
+lists (ADR 0023). Everything random draws from one seeded generator.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import Pipeline
+
+from recommendations.ranking.data import RankingData
+from recommendations.ranking.examples import (
+    Examples,
+    Exposures,
+    examples_build,
+    examples_concatenate,
+    label_pairs,
+)
+from recommendations.ranking.families import (
+    FAMILIES,
+    RANKING_FEATURES,
+    FeatureRanker,
+    model_build,
+    model_threads,
+)
+from recommendations.ranking.features import FEATURE_NAMES
+from recommendations.ranking.snapshot import snapshot_build
+
+VALIDATION_K = 10
+# Users with fewer interactions are not hidden any (the user-time split's rule).
+MIN_INTERACTIONS = 5
+
+
+class TrainingError(ValueError):
+    """The data cannot train a model (too little of it, no label after the cutoff)."""
+
+
+@dataclass(frozen=True)
+class TrainingOptions:
+    seed: int = 0
+    per_source: int = 40
+    negatives_per_positive: float = 10.0
+    label_fraction: float = 0.2
+    max_users: int = 20_000
+    validation_share: float = 0.2
+    snapshots: int = 4
+    families: tuple[str, ...] = FAMILIES
+    threads: int = 1
+
+
+@dataclass
+class TrainedRanker:
+    family: str
+    model: Pipeline
+    per_source: int
+    feature_names: tuple[str, ...] = FEATURE_NAMES
+    window: dict = field(default_factory=dict)
+    data_size: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+
+
+def ranker_train(
+    *, data: RankingData, options: TrainingOptions, exposures: Exposures | None = None
+) -> TrainedRanker:
+    started = time.perf_counter()
+    if len(data.time) < 10:
+        raise TrainingError(f"Too few interactions to train on ({len(data.time)}).")
+    rng = np.random.default_rng(options.seed)
+    cutoffs = user_cutoffs(data=data, label_fraction=options.label_fraction)
+    candidates_users = np.flatnonzero(np.isfinite(cutoffs))
+    if len(candidates_users) > options.max_users:
+        candidates_users = np.sort(
+            rng.choice(candidates_users, size=options.max_users, replace=False)
+        )
+    moments = snapshot_moments(cutoffs=cutoffs[candidates_users], count=options.snapshots)
+    fitting_parts, validation_parts = [], []
+    relevant = np.zeros(data.n_users, dtype=np.int64)
+    fit_users_total = validation_users_total = 0
+    for number, moment in enumerate(moments):
+        # Each user learns at the last snapshot before their own cutoff.
+        bucket = np.searchsorted(moments, cutoffs[candidates_users], side="right") - 1 == number
+        snapshot = snapshot_build(data=data, at=moment)
+        users = candidates_users[bucket]
+        users = users[snapshot.user_count[users] > 0]
+        if not len(users):
+            continue
+        validating = rng.random(len(users)) < options.validation_share
+        fit_users, validation_users = users[~validating], users[validating]
+        fit_users_total += len(fit_users)
+        validation_users_total += len(validation_users)
+        fitting_parts.append(
+            examples_build(
+                data=data,
+                snapshot=snapshot,
+                users=fit_users,
+                per_source=options.per_source,
+                negatives_per_positive=options.negatives_per_positive,
+                rng=rng,
+                exposures=exposures,
+            )
+        )
+        validation_parts.append(
+            examples_build(
+                data=data,
+                snapshot=snapshot,
+                users=validation_users,
+                per_source=options.per_source,
+                negatives_per_positive=None,
+                rng=rng,
+            )
+        )
+        relevant += np.bincount(
+            label_pairs(data=data, snapshot=snapshot, users=validation_users)
+            // data.catalogue.size,
+            minlength=data.n_users,
+        )
+    fitting = examples_concatenate(fitting_parts)
+    validation = examples_concatenate(validation_parts)
+    if len(np.unique(fitting.labels)) < 2:
+        raise TrainingError(
+            "Too little to learn from: no interaction after a cutoff was among the candidates."
+        )
+    compared, models = {}, {}
+    for family in options.families:
+        begun = time.perf_counter()
+        with model_threads(options.threads):
+            model = model_build(family=family, seed=options.seed)
+            model.fit(fitting.features, fitting.labels)
+            compared[family] = validation_figures(
+                model=model, examples=validation, relevant=relevant
+            )
+        compared[family]["fit_seconds"] = round(time.perf_counter() - begun, 2)
+        models[family] = model
+    for name in RANKING_FEATURES:
+        ranker = FeatureRanker(column=FEATURE_NAMES.index(name)).fit(
+            fitting.features, fitting.labels
+        )
+        family = f"feature:{name}"
+        compared[family] = validation_figures(model=ranker, examples=validation, relevant=relevant)
+        models[family] = ranker
+    best = max(
+        compared, key=lambda name: (compared[name]["ndcg@10"], name in options.families, name)
+    )
+    return TrainedRanker(
+        family=best,
+        model=models[best],
+        per_source=options.per_source,
+        window={
+            "since": float(data.time.min()),
+            "first_cutoff": float(moments[0]),
+            "last_cutoff": float(moments[-1]),
+            "until": float(data.time.max()),
+        },
+        data_size={
+            "interactions": len(data.time),
+            "users": int(data.n_users),
+            "items": int(data.catalogue.size),
+            "training_users": fit_users_total,
+            "validation_users": validation_users_total,
+            "examples": len(fitting.labels),
+            "positives": int(fitting.labels.sum()),
+        },
+        metrics={
+            "families": compared,
+            "chosen": best,
+            "candidate_recall": round(fitting.candidate_recall, 4),
+            "train_seconds": round(time.perf_counter() - started, 2),
+        },
+    )
+
+
+def user_cutoffs(*, data: RankingData, label_fraction: float) -> np.ndarray:
+    """Each user's own cutoff: the time of the first of their last `label_fraction` of
+    interactions (as the user-time split hides them); inf for users with fewer than
+    MIN_INTERACTIONS or none to hide."""
+    order = np.lexsort((data.time, data.user))
+    users, times = data.user[order], data.time[order]
+    counts = np.bincount(users, minlength=data.n_users)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    hidden = np.floor(label_fraction * counts).astype(np.int64)
+    cutoffs = np.full(data.n_users, np.inf)
+    has = (counts >= MIN_INTERACTIONS) & (hidden > 0)
+    cutoffs[has] = times[first[has] + counts[has] - hidden[has]]
+    return cutoffs
+
+
+def snapshot_moments(*, cutoffs: np.ndarray, count: int) -> np.ndarray:
+    """The times snapshots are taken at: quantiles of the users' cutoffs (the earliest first)."""
+    if not len(cutoffs):
+        raise TrainingError("Too few users have enough interactions to learn from.")
+    return np.unique(np.quantile(cutoffs, np.arange(count) / count, method="lower"))
+
+
+def validation_figures(*, model: Pipeline, examples: Examples, relevant: np.ndarray) -> dict:
+    """NDCG@10 of the model's order of each validation user's candidates, and the pairs' AUC.
+
+    The ideal DCG counts every interaction after the cutoff, proposed or not, so
+    a family is not flattered by candidates that missed.
+    """
+    if not len(examples.labels):
+        return {"ndcg@10": 0.0, "auc": None}
+    scores = model.predict_proba(examples.features)[:, 1]
+    return {
+        "ndcg@10": round(
+            grouped_ndcg(
+                users=examples.users, scores=scores, labels=examples.labels, relevant=relevant
+            ),
+            4,
+        ),
+        "auc": round(float(roc_auc_score(examples.labels, scores)), 4)
+        if len(np.unique(examples.labels)) > 1
+        else None,
+    }
+
+
+def grouped_ndcg(
+    *, users: np.ndarray, scores: np.ndarray, labels: np.ndarray, relevant: np.ndarray
+) -> float:
+    order = np.lexsort((-scores, users))
+    users, labels = users[order], labels[order]
+    first = np.searchsorted(users, users, side="left")
+    rank = np.arange(len(users)) - first
+    hit = (rank < VALIDATION_K) & (labels > 0)
+    dcg = np.bincount(users[hit], weights=1 / np.log2(rank[hit] + 2), minlength=len(relevant))
+    evaluated = np.unique(users)
+    discounts = 1 / np.log2(np.arange(VALIDATION_K) + 2)
+    ideal = np.cumsum(discounts)[np.minimum(relevant[evaluated], VALIDATION_K) - 1]
+    ideal = np.where(relevant[evaluated] > 0, ideal, np.nan)
+    return float(np.nanmean(dcg[evaluated] / ideal)) if np.isfinite(ideal).any() else 0.0

@@ -1,0 +1,82 @@
+from dataclasses import replace
+
+import numpy as np
+
+from recommendations.pipeline.interactions import interactions_build
+from recommendations.pipeline.ranking import top_k
+from recommendations.ranking.scorer import RankingScorer
+from recommendations.ranking.training import TrainingOptions, ranker_train
+from tests.recommendations.ranking.conftest import CITIES, world
+
+
+def as_interactions(data):
+    """The world as the pipeline's interactions; every item listed, so positions are ids."""
+    catalogue = data.catalogue
+    items = np.arange(catalogue.size)
+    return interactions_build(
+        user_ids=data.user,
+        item_ids=data.item,
+        timestamps=data.time,
+        item_categories={int(item): f"c{catalogue.category[item]}" for item in items},
+        item_coordinates={
+            int(item): (catalogue.latitude[item], catalogue.longitude[item]) for item in items
+        },
+        user_coordinates={
+            user: (data.home_latitude[user], data.home_longitude[user])
+            for user in range(data.n_users)
+        },
+        extra_items=np.arange(catalogue.size),
+    )
+
+
+def test_a_new_offer_nobody_booked_reaches_a_user_whose_tastes_and_home_fit_it():
+    data = world()
+    # Item 90: category 0, in Paris, never booked. User 0 lives in Paris and likes category 0.
+    category = np.append(data.catalogue.category, 0)
+    latitude = np.append(data.catalogue.latitude, CITIES[0, 0] + 0.01)
+    longitude = np.append(data.catalogue.longitude, CITIES[0, 1])
+    data = replace(
+        data,
+        catalogue=replace(
+            data.catalogue,
+            size=91,
+            category=category,
+            latitude=latitude,
+            longitude=longitude,
+            # Released the day before the lists are computed.
+            available_from=np.append(data.catalogue.available_from, data.time.max() - 86_400),
+        ),
+    )
+    interactions = as_interactions(data)
+    trained = ranker_train(
+        data=data, options=TrainingOptions(seed=3, per_source=10, negatives_per_positive=5)
+    )
+    # The model's own order: diversification has its tests.
+    scorer = RankingScorer(trained=trained, extra=data.catalogue, strength=0).fit(
+        train=interactions, now=float(interactions.timestamps.max())
+    )
+    new_item = 90
+    assert 90 not in data.item
+    fan, stranger = interactions.user_positions([0, 1])  # user 1: Lyon, category 1
+    lists = top_k(scores=scorer.score(users=np.array([fan, stranger])), k=10)
+    assert new_item in lists[0]
+    assert new_item not in lists[1]
+
+
+def test_strength_zero_ranks_by_the_model_alone(small_world):
+    interactions = as_interactions(small_world)
+    trained = ranker_train(
+        data=small_world, options=TrainingOptions(seed=3, per_source=10, negatives_per_positive=5)
+    )
+    now = float(interactions.timestamps.max())
+    users = np.arange(10)
+    plain = RankingScorer(trained=trained, strength=0, extra=small_world.catalogue).fit(
+        train=interactions, now=now
+    )
+    scores = plain.score(users=users)
+    # Model scores are probabilities: no item was lifted above them.
+    assert np.nanmax(np.where(np.isfinite(scores), scores, np.nan)) <= 1
+    diversified = RankingScorer(trained=trained, strength=0.5, extra=small_world.catalogue).fit(
+        train=interactions, now=now
+    )
+    assert (top_k(scores=diversified.score(users=users), k=10) != top_k(scores=scores, k=10)).any()

@@ -1,0 +1,105 @@
+import logging
+from datetime import timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from recommendations.lists import RecommendationRequest
+from recommendations.ranking import serving
+from recommendations.ranking.artifact import (
+    artifact_load,
+    artifact_path,
+    artifact_save,
+    model_storage,
+)
+from recommendations.ranking.training import TrainingOptions, ranker_train
+from recommendations.strategies import recommendation_list_compute, recommendations_for_user
+from tests.factories import BookingFactory, CategoryFactory, OfferFactory, UserFactory, VenueFactory
+from tests.recommendations.ranking.conftest import world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def model_store(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "models": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "models")},
+        },
+    }
+    serving.served_ml.local = None
+    yield
+    serving.served_ml.local = None
+
+
+@pytest.fixture
+def marketplace():
+    """A Lyon shopper who booked concerts, and concerts and a museum visit still ahead."""
+    shopper = UserFactory()
+    music = CategoryFactory(slug="live-music")
+    museums = CategoryFactory(slug="museums-heritage")
+    hall = VenueFactory()
+    offers = [OfferFactory(category=music, venue=hall) for _ in range(4)]
+    offers.append(OfferFactory(category=museums, venue=VenueFactory()))
+    past = timezone.now() - timedelta(days=3)
+    BookingFactory(user=shopper, offer=offers[0], amount=15, created_at=past)
+    for other in UserFactory.create_batch(3):
+        BookingFactory(user=other, offer=offers[1], amount=15, created_at=past)
+    return shopper
+
+
+def ml_errors(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == serving.__name__ and r.levelno == logging.ERROR]
+
+
+def test_a_missing_model_falls_back_to_geo_with_one_logged_error(marketplace, caplog):
+    geo = [r.offer.pk for r in recommendations_for_user(user=marketplace, limit=3, strategy="geo")]
+    with caplog.at_level(logging.ERROR):
+        first = recommendations_for_user(user=marketplace, limit=3, strategy="ml")
+        second = recommendations_for_user(user=marketplace, limit=3, strategy="ml")
+    assert [r.offer.pk for r in first] == geo == [r.offer.pk for r in second]
+    errors = ml_errors(caplog)
+    assert len(errors) == 1
+    assert "answers with geo" in errors[0].getMessage()
+
+
+def test_a_corrupt_model_falls_back_to_geo_with_one_logged_error(marketplace, caplog):
+    trained = ranker_train(data=world(), options=TrainingOptions(seed=1, per_source=10))
+    version = artifact_save(trained=trained, seed=1)["version"]
+    storage = model_storage()
+    storage.delete(artifact_path(f"{version}.joblib"))
+    storage.save(artifact_path(f"{version}.joblib"), ContentFile(b"not a model at all"))
+    geo = [r.offer.pk for r in recommendations_for_user(user=marketplace, limit=3, strategy="geo")]
+    with caplog.at_level(logging.ERROR):
+        lists = [
+            recommendations_for_user(user=marketplace, limit=3, strategy="ml") for _ in range(3)
+        ]
+    assert all([r.offer.pk for r in found] == geo for found in lists)
+    errors = ml_errors(caplog)
+    assert len(errors) == 1
+    assert "cannot be loaded" in errors[0].getMessage()
+
+
+def test_the_stored_model_serves_lists_that_name_its_version(marketplace):
+    trained = ranker_train(data=world(), options=TrainingOptions(seed=1, per_source=10))
+    version = artifact_save(trained=trained, seed=1)["version"]
+    found = recommendation_list_compute(
+        request=RecommendationRequest(user_id=marketplace.pk, limit=3), strategy="ml"
+    )
+    assert found.model_version == version
+    assert found.items
+    booked = set(marketplace.bookings.values_list("offer_id", flat=True))
+    assert booked.isdisjoint(found.offer_ids)
+
+
+def test_an_artifact_for_other_features_is_refused():
+    from recommendations.ranking.artifact import ArtifactError
+
+    trained = ranker_train(data=world(), options=TrainingOptions(seed=1, per_source=10))
+    trained.feature_names = (*trained.feature_names, "a_feature_this_code_does_not_compute")
+    artifact_save(trained=trained, seed=1)
+    with pytest.raises(ArtifactError, match="other features"):
+        artifact_load()
