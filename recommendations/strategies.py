@@ -17,6 +17,10 @@ from django.utils import timezone
 
 from marketplace.models import Offer, User
 from recommendations.lists import RecommendationList, RecommendationRequest, RecommendedItem
+from recommendations.registry.serving import serving_model_version
+
+# Strategies that rank with the registry's champion model: their lists name its version.
+LEARNED_STRATEGIES = frozenset({"ml"})
 
 
 @dataclass(frozen=True)
@@ -173,6 +177,7 @@ def recommendation_list_from(
         strategy=strategy,
         generated_at=timezone.now(),
         variant=request.variant,
+        model_version=serving_model_version() if strategy in LEARNED_STRATEGIES else None,
         user_id=request.user_id,
         personalised=request.user_id is not None,
     )
