@@ -289,9 +289,7 @@ RECOMMENDATION_GEO_DIGITAL_WEIGHT = env.float("RECOMMENDATION_GEO_DIGITAL_WEIGHT
 # Each serving process re-reads which version is champion at most this often
 # (shared cache, then the database): a promotion or rollback is served within
 # twice this delay, without a restart.
-MODEL_REGISTRY_CHAMPION_CHECK_SECONDS = env.int(
-    "MODEL_REGISTRY_CHAMPION_CHECK_SECONDS", default=30
-)
+MODEL_REGISTRY_CHAMPION_CHECK_SECONDS = env.int("MODEL_REGISTRY_CHAMPION_CHECK_SECONDS", default=30)
 # Online checks compare the champion's last RECENT_DAYS with its first
 # BASELINE_DAYS in service, and with the control arm over the same recent days.
 MODEL_MONITORING_RECENT_DAYS = env.int("MODEL_MONITORING_RECENT_DAYS", default=7)
