@@ -12,19 +12,18 @@ from datetime import datetime
 import numpy as np
 from django.db.models import Count, Exists, OuterRef, Q
 
-from recommendations.registry.online import RatioSample
+from experiments.models import BookingAttribution, Exposure, RecommendationClick
+from recommendations.registry.online import PerPersonCounts
 
 RATES = ("click_through", "booking_rate")
 
 
-def arm_rate_samples(*, arm: Q, since: datetime, until: datetime) -> dict[str, RatioSample]:
+def arm_rate_samples(*, arm: Q, since: datetime, until: datetime) -> dict[str, PerPersonCounts]:
     """Click-through (clicks per impression) and attributed bookings per impression of the
     exposures matching `arm` shown in [since, until), per exposed user or visitor.
 
     `arm` filters fields that exposures and attributions share (model_version, variant).
     """
-    from experiments.models import BookingAttribution, Exposure, RecommendationClick
-
     clicked = RecommendationClick.objects.filter(
         request_id=OuterRef("request_id"), position=OuterRef("position")
     )
@@ -53,8 +52,8 @@ def arm_rate_samples(*, arm: Q, since: datetime, until: datetime) -> dict[str, R
     table = np.array(list(counts.values()), dtype=float).reshape(-1, 3)
     impressions, clicks, booked = table[:, 0], table[:, 1], table[:, 2]
     return {
-        "click_through": RatioSample.from_users(x=impressions, y=clicks),
-        "booking_rate": RatioSample.from_users(x=impressions, y=booked),
+        "click_through": PerPersonCounts(impressions=impressions, events=clicks),
+        "booking_rate": PerPersonCounts(impressions=impressions, events=booked),
     }
 
 

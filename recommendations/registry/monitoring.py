@@ -18,7 +18,7 @@ from recommendations.registry.exposure_log import (
     control_arm,
 )
 from recommendations.registry.features import DRIFT_FEATURES, drift_feature_values
-from recommendations.registry.online import RatioSample, ratio_drop_compare
+from recommendations.registry.online import PerPersonCounts, rate_drop_compare
 from recommendations.registry.selectors import model_version_age, model_version_champion
 
 
@@ -108,8 +108,8 @@ def online_checks(*, champion: ModelVersion, now: datetime) -> list[Check]:
     return checks
 
 
-def rate_check(*, name: str, recent: RatioSample, reference: RatioSample) -> Check:
-    comparison = ratio_drop_compare(
+def rate_check(*, name: str, recent: PerPersonCounts, reference: PerPersonCounts) -> Check:
+    comparison = rate_drop_compare(
         name=name,
         recent=recent,
         reference=reference,
@@ -117,11 +117,7 @@ def rate_check(*, name: str, recent: RatioSample, reference: RatioSample) -> Che
         min_relative_drop=settings.MODEL_MONITORING_MIN_RELATIVE_DROP,
         min_impressions=settings.MODEL_MONITORING_MIN_IMPRESSIONS,
     )
-    figures = comparison.as_dict() | {
-        "recent_impressions": float(recent.sum_x),
-        "reference_impressions": float(reference.sum_x),
-    }
-    return Check(name, "online", comparison.fired, comparison.detail, figures)
+    return Check(name, "online", comparison.fired, comparison.detail, comparison.as_dict())
 
 
 def drift_checks(*, champion: ModelVersion, now: datetime) -> list[Check]:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from recommendations.registry.serving import ChampionWatcher
 from recommendations.registry.services import model_version_promote, model_version_rollback
+from recommendations.registry.serving import ChampionWatcher
 from tests.recommendations.registry.conftest import version_register
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("artifact_store")]
