@@ -17,8 +17,7 @@ LIST_LENGTH = 10
 def people(count: int) -> list[User]:
     first = User.objects.count()
     return User.objects.bulk_create(
-        User(email=f"watched{first + n}@example.org")
-        for n in range(count)
+        User(email=f"watched{first + n}@example.org") for n in range(count)
     )
 
 
