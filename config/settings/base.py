@@ -130,6 +130,12 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "models": {
+        "BACKEND": env(
+            "MODEL_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": {"location": env("MODEL_STORAGE_LOCATION", default=str(VAR_DIR / "models"))},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
@@ -209,6 +215,16 @@ RECOMMENDATION_STRATEGY = env("RECOMMENDATION_STRATEGY", default="popular")
 RECOMMENDATION_POPULAR_WINDOW_DAYS = env.int("RECOMMENDATION_POPULAR_WINDOW_DAYS", default=30)
 # How stale the shared popularity ranking may be; sold-out offers are filtered anyway.
 RECOMMENDATION_POPULAR_CACHE_SECONDS = env.int("RECOMMENDATION_POPULAR_CACHE_SECONDS", default=300)
+# The learned ranker (ADRs 0023-0025). Artifacts go to this STORAGES alias under
+# this prefix; the "models" alias is a local folder unless MODEL_STORAGE_BACKEND says otherwise.
+RECOMMENDATION_MODEL_STORAGE = env("RECOMMENDATION_MODEL_STORAGE", default="models")
+RECOMMENDATION_MODEL_PREFIX = env("RECOMMENDATION_MODEL_PREFIX", default="ranker")
+# How long a process serves one model and bookings snapshot before reloading both.
+RECOMMENDATION_ML_REFRESH_SECONDS = env.int("RECOMMENDATION_ML_REFRESH_SECONDS", default=900)
+# Diversification strength (0: the model's order); chosen from ADR 0025's curve.
+RECOMMENDATION_ML_DIVERSITY_STRENGTH = env.float(
+    "RECOMMENDATION_ML_DIVERSITY_STRENGTH", default=0.3
+)
 
 # Metrics (ADR 0007)
 # The nightly run also computes the dates of this many past days that have no
