@@ -9,6 +9,7 @@ from django.shortcuts import render
 from metrics.charts import dashboard_panels
 from metrics.exports import metrics_csv_rows
 from metrics.forms import DateRangeForm
+from metrics.model_charts import model_registry_panels
 from metrics.selectors import metrics_stored_between
 from recommendations.selectors import distance_cache_stats
 
@@ -22,6 +23,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             start=form.cleaned_data["start"], end=form.cleaned_data["end"]
         )
         panels = dashboard_panels(stored, distance_stats=distance_cache_stats())
+        panels += model_registry_panels()
         context.update(stored=stored, panels=panels)
     return render(request, "metrics/dashboard.html", context)
 

@@ -35,6 +35,9 @@ class RateComparison:
     name: str
     reference_rate: float | None
     recent_rate: float | None
+    # The recent rate's own interval, for the dashboard (every figure with its interval).
+    recent_rate_low: float | None
+    recent_rate_high: float | None
     relative_change: float | None
     low: float | None
     high: float | None
@@ -104,10 +107,14 @@ def rate_drop_compare(
         recent=recent, reference=reference, confidence=confidence
     )
     fired = high < 0 and change <= -min_relative_drop
+    recent_rate, recent_variance = ratio_variance(recent.events, recent.impressions)
+    half_width = stats.norm.ppf(0.5 + confidence / 2) * np.sqrt(recent_variance)
     return RateComparison(
         name=name,
         reference_rate=float(np.sum(reference.events) / reference.impression_total),
-        recent_rate=float(np.sum(recent.events) / recent.impression_total),
+        recent_rate=recent_rate,
+        recent_rate_low=max(recent_rate - half_width, 0.0),
+        recent_rate_high=recent_rate + half_width,
         relative_change=change,
         low=low,
         high=high,
