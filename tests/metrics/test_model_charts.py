@@ -1,4 +1,4 @@
-"""The dashboard's model registry panels: versions and retraining decisions, as charts and tables."""
+"""The dashboard's model registry panels: versions and retraining decisions, charts and tables."""
 
 from datetime import timedelta
 
