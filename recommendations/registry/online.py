@@ -8,6 +8,7 @@ monitoring's own confidence level, and fires only on a drop that is both
 significant and large enough to matter (ADR 0030).
 """
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -47,7 +48,11 @@ class RateComparison:
     detail: str
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """As JSON allows: an unbounded interval end (nothing to fall from) becomes None."""
+        return {
+            key: None if isinstance(value, float) and not math.isfinite(value) else value
+            for key, value in asdict(self).items()
+        }
 
 
 def rate_relative_change(
@@ -100,9 +105,11 @@ def rate_drop_compare(
             f"not enough data ({counts['recent_impressions']} and "
             f"{counts['reference_impressions']} impressions, {min_impressions} needed in each)"
         )
-        return RateComparison(
-            name, None, None, None, None, None, **counts, fired=False, detail=detail
+        unknown = dict.fromkeys(
+            ("reference_rate", "recent_rate", "recent_rate_low", "recent_rate_high")
+            + ("relative_change", "low", "high")
         )
+        return RateComparison(name=name, **unknown, **counts, fired=False, detail=detail)
     change, low, high = rate_relative_change(
         recent=recent, reference=reference, confidence=confidence
     )
@@ -120,5 +127,7 @@ def rate_drop_compare(
         high=high,
         **counts,
         fired=fired,
-        detail=f"{change:+.1%} [{low:+.1%}; {high:+.1%}] at {confidence:.0%}",
+        detail=f"{change:+.1%} [{low:+.1%}; {high:+.1%}] at {confidence:.0%}"
+        if math.isfinite(high)
+        else "no event in the reference period: nothing to fall from",
     )

@@ -4,6 +4,8 @@ Weeks of exposures are simulated per person, vectorised and seeded: people
 differ in how often they see lists and how likely they click, as real ones do.
 """
 
+import json
+
 import numpy as np
 import pytest
 
@@ -116,3 +118,18 @@ def test_clicks_falling_to_none_fire():
     impressions = rng.poisson(5, size=2000)
     reference = PerPersonCounts(impressions, rng.binomial(impressions, 0.05))
     assert fires(PerPersonCounts(impressions, np.zeros_like(impressions)), reference)
+
+
+def test_a_rate_that_had_nothing_to_fall_from_is_stored_as_json():
+    impressions = np.full(3000, 5)
+    nothing = PerPersonCounts(impressions, np.zeros_like(impressions))
+    comparison = rate_drop_compare(
+        name="booking_rate_vs_first_days",
+        recent=nothing,
+        reference=nothing,
+        confidence=CONFIDENCE,
+        min_relative_drop=MIN_DROP,
+        min_impressions=MIN_IMPRESSIONS,
+    )
+    assert not comparison.fired
+    json.dumps(comparison.as_dict(), allow_nan=False)
