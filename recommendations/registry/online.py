@@ -16,6 +16,17 @@ from scipy import stats
 
 from experiments.statistics import ratio_variance
 
+# What a check without enough data cannot say.
+UNKNOWN_FIGURES = (
+    "reference_rate",
+    "recent_rate",
+    "recent_rate_low",
+    "recent_rate_high",
+    "relative_change",
+    "low",
+    "high",
+)
+
 
 @dataclass(frozen=True)
 class PerPersonCounts:
@@ -105,10 +116,7 @@ def rate_drop_compare(
             f"not enough data ({counts['recent_impressions']} and "
             f"{counts['reference_impressions']} impressions, {min_impressions} needed in each)"
         )
-        unknown = dict.fromkeys(
-            ("reference_rate", "recent_rate", "recent_rate_low", "recent_rate_high")
-            + ("relative_change", "low", "high")
-        )
+        unknown = dict.fromkeys(UNKNOWN_FIGURES)
         return RateComparison(name=name, **unknown, **counts, fired=False, detail=detail)
     change, low, high = rate_relative_change(
         recent=recent, reference=reference, confidence=confidence
