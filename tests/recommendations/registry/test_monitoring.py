@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from experiments.services import booking_attributions_record
@@ -106,3 +106,8 @@ def test_a_champion_past_its_maximum_age_is_due(register, settings):
 def test_a_healthy_young_champion_fires_nothing(register):
     champion_since(register(), days=2)
     assert model_monitoring_report(now=timezone.now()).fired == []
+
+
+def test_the_command_refuses_an_unreadable_moment_in_one_line():
+    with pytest.raises(CommandError, match="--now"):
+        call_command("retrain_if_degraded", "--dry-run", "--now", "yesterday-ish")
