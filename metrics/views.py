@@ -13,6 +13,7 @@ from metrics.experiment_charts import experiment_panels
 from metrics.experiment_forms import ExperimentForm
 from metrics.exports import metrics_csv_rows
 from metrics.forms import DateRangeForm
+from metrics.model_charts import model_registry_panels
 from metrics.selectors import metrics_stored_between, north_star_headline
 from recommendations.selectors import distance_cache_stats
 
@@ -26,6 +27,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             start=form.cleaned_data["start"], end=form.cleaned_data["end"]
         )
         panels = dashboard_panels(stored, distance_stats=distance_cache_stats())
+        panels += model_registry_panels()
         context.update(stored=stored, panels=panels, headline=north_star_headline(stored=stored))
     return render(request, "metrics/dashboard.html", context)
 

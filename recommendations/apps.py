@@ -9,3 +9,6 @@ class RecommendationsConfig(AppConfig):
         # Strategies register themselves when their module is imported.
         from recommendations import collaborative, geo, popular  # noqa: F401
         from recommendations.ranking import serving  # noqa: F401
+
+        # The registry's Celery task lives in its package, outside autodiscovery's `tasks`.
+        from recommendations.registry import tasks  # noqa: F401

@@ -399,3 +399,38 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+# Model registry, monitoring and retraining (ADRs 0029, 0030).
+# Each serving process re-reads which version is champion at most this often
+# (shared cache, then the database): a promotion or rollback is served within
+# twice this delay, without a restart.
+MODEL_REGISTRY_CHAMPION_CHECK_SECONDS = env.int("MODEL_REGISTRY_CHAMPION_CHECK_SECONDS", default=30)
+# Online checks compare the champion's last RECENT_DAYS with its first
+# BASELINE_DAYS in service, and with the control arm over the same recent days.
+MODEL_MONITORING_RECENT_DAYS = env.int("MODEL_MONITORING_RECENT_DAYS", default=7)
+MODEL_MONITORING_BASELINE_DAYS = env.int("MODEL_MONITORING_BASELINE_DAYS", default=7)
+# Two-sided level of each interval. With four online checks a run, 0.99 keeps the
+# chance that noise alone fires one under 4% (Bonferroni); ADR 0030.
+MODEL_MONITORING_CONFIDENCE = env.float("MODEL_MONITORING_CONFIDENCE", default=0.99)
+# A significant drop must also be this large (relative) to matter: a 2% dip that a
+# huge sample makes significant is not worth a retraining.
+MODEL_MONITORING_MIN_RELATIVE_DROP = env.float("MODEL_MONITORING_MIN_RELATIVE_DROP", default=0.10)
+# Below this many impressions in a period, an online check says "not enough data".
+MODEL_MONITORING_MIN_IMPRESSIONS = env.int("MODEL_MONITORING_MIN_IMPRESSIONS", default=2000)
+# The canary's control variant, whose exposures the champion is compared with.
+MODEL_MONITORING_CONTROL_VARIANT = env("MODEL_MONITORING_CONTROL_VARIANT", default="control")
+# Population stability index: 0.1 is "some shift", 0.2 "a significant shift" in the
+# credit-scoring practice; the threshold also rises with the sampling noise (ADR 0030).
+MODEL_DRIFT_PSI_THRESHOLD = env.float("MODEL_DRIFT_PSI_THRESHOLD", default=0.2)
+MODEL_DRIFT_MIN_SAMPLE = env.int("MODEL_DRIFT_MIN_SAMPLE", default=200)
+# Past this age (days since promotion) a retraining is due even if nothing degraded.
+MODEL_MAX_AGE_DAYS = env.int("MODEL_MAX_AGE_DAYS", default=30)
+# A challenger learns from TRAINING_DAYS before the held-out period, the last HOLDOUT_DAYS,
+# on which champion and challenger are both evaluated offline.
+MODEL_RETRAIN_TRAINING_DAYS = env.int("MODEL_RETRAIN_TRAINING_DAYS", default=90)
+MODEL_RETRAIN_HOLDOUT_DAYS = env.int("MODEL_RETRAIN_HOLDOUT_DAYS", default=14)
+# The challenger must beat the champion's offline metric by this relative margin.
+MODEL_PROMOTION_METRIC = env("MODEL_PROMOTION_METRIC", default="ndcg@10")
+MODEL_PROMOTION_MARGIN = env.float("MODEL_PROMOTION_MARGIN", default=0.02)
+# Users drawn for the held-out evaluation of champion and challenger (the same users
+# for both); bounds the time of a retraining on a large base.
+MODEL_RETRAIN_EVALUATION_USERS = env.int("MODEL_RETRAIN_EVALUATION_USERS", default=20000)

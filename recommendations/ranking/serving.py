@@ -1,4 +1,5 @@
-"""The `ml` strategy: the latest trained ranker over a snapshot of the live bookings.
+"""The `ml` strategy: the registry's champion (else the latest trained ranker) over a snapshot
+of the live bookings.
 
 Each process loads the artifact and fits the scorer's snapshot on the live
 bookings once, and again when the shared version key expires
@@ -7,7 +8,9 @@ the pipeline's steps (`recommendations.served`) like the other array strategies.
 A missing or corrupt artifact makes the strategy answer with `geo`: one clear
 error is logged per refresh period, not per request, and lists keep coming.
 Requests placed elsewhere than home (a location override) are `geo`'s too.
-Lists name the model version that ranked them.
+Lists name the model version that ranked them. A promotion or a rollback in the
+registry reloads at the next request that sees it (within a minute, ADR 0029),
+not at the refresh.
 """
 
 import logging
@@ -25,6 +28,7 @@ from recommendations.pipeline.scoring import scorer_spec
 from recommendations.ranking.artifact import ArtifactError, artifact_load
 from recommendations.ranking.database import ranking_interactions_from_database
 from recommendations.ranking.scorer import RankingScorer
+from recommendations.registry.serving import serving_model_version
 from recommendations.served import ANONYMOUS_USER_ID, ServedModel, served_lists
 from recommendations.strategies import STRATEGIES, strategy_register
 
@@ -32,12 +36,19 @@ logger = logging.getLogger(__name__)
 FALLBACK = "geo"
 
 
+# The champion the process's model was last loaded for, usable or not: a broken
+# champion is then logged once per refresh, not retried at every request.
+_loaded_for: dict[str, str | None] = {"champion": None}
+
+
 def ml_model_fit(*, now: datetime | None = None) -> ServedModel | None:
-    """The latest artifact's ranker over the live bookings up to `now`; None (logged once)
-    when no usable artifact is stored."""
+    """The champion's ranker (the latest artifact while no version is registered) over the
+    live bookings up to `now`; None (logged once) when no usable artifact is stored."""
     now = now or timezone.now()
+    champion = serving_model_version()
+    _loaded_for["champion"] = champion
     try:
-        trained, metadata = artifact_load()
+        trained, metadata = artifact_load(version=champion)
     except ArtifactError as error:
         logger.error(
             "Strategy ml answers with %s until a usable model is stored: %s", FALLBACK, error
@@ -64,6 +75,14 @@ served_ml = LocalModel(
 )
 
 
+def ml_model_current() -> ServedModel | None:
+    """This process's model, reloaded at once when the registry's champion has changed."""
+    model = served_ml.get()
+    if serving_model_version() != _loaded_for["champion"]:
+        model = served_ml.rebuild()
+    return model
+
+
 def ml_reason(model: ServedModel, request: RecommendationRequest, item: int, score: float) -> str:
     return "chosen for you"
 
@@ -71,7 +90,7 @@ def ml_reason(model: ServedModel, request: RecommendationRequest, item: int, sco
 @strategy_register("ml")
 def recommend_ml(*, requests: Sequence[RecommendationRequest]) -> list[RecommendationList]:
     """The `ml` strategy's lists (batch form: one call for all requests)."""
-    model = served_ml.get()
+    model = ml_model_current()
     ranked = (
         [r.location is None for r in requests] if model is not None else [False] * len(requests)
     )

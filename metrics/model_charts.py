@@ -1,0 +1,185 @@
+"""The dashboard's model registry panels: the versions over time, with their offline and
+online figures, and the timeline of retraining decisions (ADR 0029).
+
+Server-side SVG like the other panels (ADR 0008), with a text summary and the
+data as a table.
+"""
+
+import pygal
+from django.conf import settings
+
+from metrics.charts import Panel, new_chart, render
+from recommendations.models import ModelVersion, RetrainingDecision
+from recommendations.registry.selectors import (
+    model_versions_timeline,
+    retraining_decisions_recent,
+)
+
+CTR_CHECK = "click_through_vs_first_days"
+NO_VERSIONS = "No model version is registered yet."
+NO_DECISIONS = "The monitoring has not run yet."
+
+
+def figure(value) -> str:
+    return f"{value:.4f}" if isinstance(value, int | float) else "n/a"
+
+
+def share_with_interval(figures: dict | None) -> str:
+    """A rate and its interval, as the online check measured it."""
+    if not figures or figures.get("recent_rate") is None:
+        return "n/a"
+    return (
+        f"{figures['recent_rate']:.2%} "
+        f"[{figures['recent_rate_low']:.2%}; {figures['recent_rate_high']:.2%}]"
+    )
+
+
+def decision_check(decision: RetrainingDecision, name: str) -> dict | None:
+    for check in decision.checks:
+        if check.get("name") == name:
+            return check.get("figures")
+    return None
+
+
+def last_online_figures(decisions: list[RetrainingDecision]) -> dict[int, dict]:
+    """Per version (pk), the click-through its last monitoring run measured while champion."""
+    measured = {}
+    for decision in decisions:
+        figures = decision_check(decision, CTR_CHECK)
+        if decision.champion_id and figures and figures.get("recent_rate") is not None:
+            measured[decision.champion_id] = figures
+    return measured
+
+
+def model_versions_panel(
+    versions: list[ModelVersion], decisions: list[RetrainingDecision]
+) -> Panel:
+    metric = settings.MODEL_PROMOTION_METRIC
+    online = last_online_figures(decisions)
+    labels = [f"{version.created_at:%Y-%m-%d} {version.version_id[-8:]}" for version in versions]
+    chart = new_chart(
+        pygal.Line,
+        title=f"Model versions: offline {metric} at training, click-through while champion",
+        labels=labels,
+        dots_size=4,
+        y_title=metric,
+    )
+    chart.add(
+        f"Offline {metric} (validation at training)",
+        [version.offline_metrics.get(metric) for version in versions],
+    )
+    click_through = [
+        100 * online[version.pk]["recent_rate"] if version.pk in online else None
+        for version in versions
+    ]
+    # pygal cannot scale a secondary axis without a single value.
+    if any(value is not None for value in click_through):
+        chart.add("Online click-through, % (last measured)", click_through, secondary=True)
+    champion = next((v for v in versions if v.status == ModelVersion.Status.CHAMPION), None)
+    summary = (
+        NO_VERSIONS
+        if not versions
+        else f"{len(versions)} versions; champion: "
+        + (
+            f"{champion.version_id}, promoted {champion.promoted_at:%Y-%m-%d %H:%M} by "
+            f"{champion.promoted_by}."
+            if champion
+            else "none (the ml strategy answers with geo)."
+        )
+    )
+    return Panel(
+        slug="model-versions",
+        title="Model versions",
+        svg=render(chart, slug="model-versions"),
+        summary=summary,
+        columns=[
+            "Version",
+            "Status",
+            "Trained on",
+            "Rows",
+            f"Offline {metric}",
+            "Online click-through [interval]",
+            "Promoted",
+            "Retired, why",
+        ],
+        rows=[
+            [
+                version.version_id,
+                version.status,
+                f"{version.trained_since:%Y-%m-%d} to {version.trained_until:%Y-%m-%d}"
+                if version.trained_since and version.trained_until
+                else "n/a",
+                str(version.training_rows),
+                figure(version.offline_metrics.get(metric)),
+                share_with_interval(online.get(version.pk)),
+                f"{version.promoted_at:%Y-%m-%d %H:%M} by {version.promoted_by}"
+                if version.promoted_at
+                else "",
+                version.retirement_reason,
+            ]
+            for version in versions
+        ],
+    )
+
+
+def retraining_decisions_panel(decisions: list[RetrainingDecision]) -> Panel:
+    metric = settings.MODEL_PROMOTION_METRIC
+    chart = new_chart(
+        pygal.Line,
+        title=f"Monitoring runs: held-out {metric} of champion and challenger",
+        labels=[f"{decision.created_at:%Y-%m-%d %H:%M}" for decision in decisions],
+        dots_size=4,
+        y_title=metric,
+    )
+    chart.add(
+        f"Champion, held-out {metric}",
+        [decision.champion_metrics.get(metric) for decision in decisions],
+    )
+    chart.add(
+        f"Challenger, held-out {metric}",
+        [decision.challenger_metrics.get(metric) for decision in decisions],
+    )
+    latest = decisions[-1] if decisions else None
+    summary = (
+        f"Last run {latest.created_at:%Y-%m-%d %H:%M}: {latest.get_verdict_display()}"
+        f" ({', '.join(latest.fired) or 'no check fired'}). {latest.reason}"
+        if latest
+        else NO_DECISIONS
+    )
+    return Panel(
+        slug="retraining-decisions",
+        title="Retraining decisions",
+        svg=render(chart, slug="retraining-decisions"),
+        summary=summary,
+        columns=[
+            "When",
+            "Checks fired",
+            "Verdict",
+            "Champion",
+            f"Champion {metric}",
+            "Challenger",
+            f"Challenger {metric}",
+            "Champion click-through [interval]",
+            "Why",
+        ],
+        rows=[
+            [
+                f"{decision.created_at:%Y-%m-%d %H:%M}",
+                ", ".join(decision.fired) or "none",
+                decision.get_verdict_display(),
+                decision.champion.version_id if decision.champion else "",
+                figure(decision.champion_metrics.get(metric)),
+                decision.challenger.version_id if decision.challenger else "",
+                figure(decision.challenger_metrics.get(metric)),
+                share_with_interval(decision_check(decision, CTR_CHECK)),
+                decision.reason,
+            ]
+            for decision in reversed(decisions)
+        ],
+    )
+
+
+def model_registry_panels() -> list[Panel]:
+    versions = model_versions_timeline()
+    decisions = retraining_decisions_recent()
+    return [model_versions_panel(versions, decisions), retraining_decisions_panel(decisions)]

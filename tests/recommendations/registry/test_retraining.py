@@ -1,0 +1,99 @@
+"""The promotion gate: a challenger serves only if its artifact answers and it is better by
+the margin; every run is recorded, and a failure keeps the champion."""
+
+import math
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from recommendations.models import ModelVersion, RetrainingDecision
+from recommendations.registry.artifacts import ArtifactCheck
+from recommendations.registry.retraining import model_retrain_if_degraded, promotion_verdict
+from recommendations.registry.selectors import model_version_champion
+
+SOUND = ArtifactCheck(True, "artifact intact, loads and answers")
+BROKEN = ArtifactCheck(False, "artifact x does not load and answer: EOFError")
+Verdict = RetrainingDecision.Verdict
+
+
+def verdict(champion: float | None, challenger: float | None, *, artifact=SOUND, margin=0.02):
+    return promotion_verdict(
+        champion_metrics={} if champion is None else {"ndcg@10": champion},
+        challenger_metrics={} if challenger is None else {"ndcg@10": challenger},
+        artifact=artifact,
+        metric="ndcg@10",
+        margin=margin,
+    )
+
+
+@pytest.mark.parametrize(
+    ("champion", "challenger"),
+    [(0.30, 0.25), (0.30, 0.30), (0.30, 0.305), (0.0, 0.0), (0.30, math.nan), (0.30, None)],
+    ids=["worse", "equal", "better-by-less-than-the-margin", "both-zero", "nan", "no-metric"],
+)
+def test_a_challenger_not_better_by_the_margin_is_never_promoted(champion, challenger):
+    assert not verdict(champion, challenger).promote
+
+
+def test_a_challenger_better_by_the_margin_is_promoted():
+    decision = verdict(0.30, 0.31)
+    assert decision.promote
+    assert "challenger ndcg@10 0.3100, champion 0.3000" in decision.reason
+
+
+def test_a_broken_artifact_is_never_promoted_however_good_its_figures():
+    decision = verdict(0.30, 0.90, artifact=BROKEN)
+    assert not decision.promote and "does not load" in decision.reason
+
+
+def test_without_a_champion_figure_a_sound_challenger_is_promoted():
+    """The champion's artifact broke (its evaluation failed): a working model beats none."""
+    assert verdict(None, 0.2).promote
+    assert not verdict(None, 0.2, artifact=BROKEN).promote
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_failed_training_keeps_the_champion_and_is_recorded(register):
+    """Nothing to learn from (no bookings): the run fails, records why, and changes nothing."""
+    champion = register()
+    ModelVersion.objects.filter(pk=champion.pk).update(status=ModelVersion.Status.CHAMPION)
+    outcome = model_retrain_if_degraded(now=timezone.now(), actor="test", force=True)
+    decision = RetrainingDecision.objects.get()
+    assert decision.verdict == Verdict.FAILED and "retraining failed" in decision.reason
+    assert decision.fired == ["forced"]
+    assert model_version_champion() == champion
+    assert outcome.decision == decision
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_full_cycle_promotes_a_first_model_then_keeps_it_against_a_lesser_challenger(
+    artifact_store, settings, django_capture_on_commit_callbacks
+):
+    """Real training and held-out evaluation on a small seeded marketplace."""
+    call_command("seed_demo", users=200, offers=150, bookings=1500, months=3, seed=3, verbosity=0)
+    settings.MODEL_RETRAIN_HOLDOUT_DAYS = 21
+    now = timezone.now()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = model_retrain_if_degraded(now=now, actor="test")
+    assert first.report.fired == ["no_champion"]
+    assert first.verdict == Verdict.PROMOTED, first.reason
+    champion = model_version_champion()
+    assert champion == first.challenger
+    assert first.challenger_metrics["ndcg@10"] > 0
+
+    # No challenger can be 100 times better: the champion stays.
+    settings.MODEL_PROMOTION_MARGIN = 100.0
+    second = model_retrain_if_degraded(now=now, actor="test", force=True)
+    assert second.verdict == Verdict.KEPT_CHAMPION, second.reason
+    assert model_version_champion() == champion
+    retired = ModelVersion.objects.get(pk=second.challenger.pk)
+    assert retired.status == ModelVersion.Status.RETIRED and retired.retirement_reason
+    decision = RetrainingDecision.objects.latest("created_at")
+    assert decision.champion == champion and decision.challenger == second.challenger
+    assert decision.champion_metrics["ndcg@10"] > 0
+    assert decision.challenger_metrics["ndcg@10"] > 0
+    assert "not better by 10000%" in decision.reason
