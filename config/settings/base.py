@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "experiments",
     "metrics",
     "storefront",
+    # On top of everything: it drives the whole system in simulated days.
+    "simulation",
 ]
 
 MIDDLEWARE = [
