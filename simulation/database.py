@@ -13,12 +13,17 @@ from pathlib import Path
 from django.core.management import call_command
 from django.db import connections
 
+from marketplace.demo.database import marketplace_has_data
 from marketplace.models import Booking
 
 SIMULATED_EMAIL_SUFFIX = ".test"
 
 
-class RealDataRefused(Exception):
+class DatabaseRefused(Exception):
+    """The database is not one the simulator may run in; the message says why."""
+
+
+class RealDataRefused(DatabaseRefused):
     """The database holds bookings of real people."""
 
 
@@ -27,13 +32,23 @@ def real_bookings_count() -> int:
     return Booking.objects.exclude(user__email__iendswith=SIMULATED_EMAIL_SUFFIX).count()
 
 
-def simulated_database_check() -> None:
-    """Raise RealDataRefused unless every booking of the database is simulated."""
+def simulation_database_check() -> None:
+    """Raise DatabaseRefused unless the database is free of marketplace data.
+
+    Real bookings get their own refusal (RealDataRefused); an earlier
+    simulation is refused too, since its campaigns and metrics would change
+    what a new run sees.
+    """
     real = real_bookings_count()
     if real:
         raise RealDataRefused(
             f"This database holds {real} real booking(s) (users outside the .test domain); "
             "the simulator only runs on a database of its own."
+        )
+    if marketplace_has_data():
+        raise DatabaseRefused(
+            "This database already holds a simulated or demo marketplace; "
+            "give the simulation a new database file."
         )
 
 
@@ -51,16 +66,16 @@ def sqlite_settings(*, path: Path) -> dict:
 def sqlite_database_use(*, path: Path) -> Iterator[None]:
     """Point the default database at the SQLite file `path` (created and migrated) for a while."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    connections["default"].close()
-    saved = connections.settings["default"]
+    # The connection in use is set aside untouched (a caller's transaction stays open).
+    saved_connection, saved_settings = connections["default"], connections.settings["default"]
     connections.settings["default"] = connections.configure_settings(
         {"default": sqlite_settings(path=path)}
     )["default"]
-    del connections["default"]
+    connections["default"] = connections.create_connection("default")
     try:
         call_command("migrate", interactive=False, verbosity=0)
         yield
     finally:
         connections["default"].close()
-        connections.settings["default"] = saved
-        del connections["default"]
+        connections.settings["default"] = saved_settings
+        connections["default"] = saved_connection

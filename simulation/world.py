@@ -5,7 +5,6 @@ from datetime import date
 
 import numpy as np
 
-from marketplace.demo.database import marketplace_has_data
 from marketplace.demo.opendata import communes_load
 from marketplace.demo.seed import (
     default_bookings,
@@ -15,7 +14,7 @@ from marketplace.demo.seed import (
 )
 from marketplace.models import User
 from simulation.behaviour import Population, population_build
-from simulation.database import simulated_database_check
+from simulation.database import simulation_database_check
 
 HISTORY_MONTHS = 2
 OFFERS_PER_USER = 0.5
@@ -38,17 +37,16 @@ def world_create(
 ) -> World:
     """Seed the demo marketplace as of `start` and rebuild its people's tastes.
 
-    Raises RealDataRefused on a database holding real bookings; simulated data
-    left by an earlier run is replaced.
+    Raises DatabaseRefused unless the database is free of marketplace data
+    (RealDataRefused when it holds real bookings).
     """
-    simulated_database_check()
+    simulation_database_check()
     demo_marketplace_seed(
         users=users,
         offers=catalogue_size(users=users),
         months=HISTORY_MONTHS,
         seed=seed,
         today=start,
-        reset=marketplace_has_data(),
         progress=progress,
     )
     people = demo_people_generate(

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from recommendations.strategies import strategy_names
-from simulation.database import RealDataRefused, sqlite_database_use
+from simulation.database import DatabaseRefused, sqlite_database_use
 from simulation.isolation import services_in_process
 from simulation.loop import VARIANTS, SimulationSettings, simulation_run
 from simulation.services import result_series, simulation_result_store
@@ -83,7 +83,7 @@ class Command(BaseCommand):
                         settings=sim_settings, on_day=lambda _: bar.update(1), progress=verbose
                     )
                 run = simulation_result_store(result=result)
-        except RealDataRefused as error:
+        except DatabaseRefused as error:
             raise CommandError(str(error)) from None
         series = result_series(result=result)
         if options["json"]:

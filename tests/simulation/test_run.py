@@ -1,0 +1,71 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from marketplace.models import Booking
+from simulation.database import sqlite_database_use
+from simulation.isolation import services_in_process
+from simulation.loop import SimulationSettings, simulation_run
+from simulation.services import result_series
+
+STRATEGIES = {"control": "popular", "treatment": "geo"}
+
+
+def run_in(path, *, seed: int, keep_sessions: bool = False):
+    settings = SimulationSettings(days=3, users=200, strategies=STRATEGIES, seed=seed)
+    with sqlite_database_use(path=path), services_in_process():
+        result = simulation_run(settings=settings, keep_sessions=keep_sessions)
+        bookings = list(
+            Booking.objects.filter(created_at__date__gte=settings.start)
+            .order_by("pk")
+            .values_list("user__email", "offer_id", "created_at")
+        )
+    return result, bookings
+
+
+@pytest.mark.django_db
+def test_a_seed_gives_the_same_run_and_another_seed_another(fresh_sqlite):
+    first, first_bookings = run_in(fresh_sqlite(), seed=3)
+    again, again_bookings = run_in(fresh_sqlite(), seed=3)
+    other, other_bookings = run_in(fresh_sqlite(), seed=4)
+    assert first_bookings  # the simulated shoppers did book
+    assert result_series(result=first) == result_series(result=again)
+    assert first_bookings == again_bookings
+    assert result_series(result=first)["days"] != result_series(result=other)["days"]
+    assert first_bookings != other_bookings
+
+
+@pytest.mark.django_db
+def test_every_simulated_booking_was_seen_that_day(fresh_sqlite):
+    result, bookings = run_in(fresh_sqlite(), seed=5, keep_sessions=True)
+    made = [outcome for _, outcome in result.sessions if outcome.booked_offer_id]
+    assert len(made) == len(bookings) > 0
+    assert all(outcome.booked_offer_id in outcome.seen for outcome in made)
+    assert {outcome.source for outcome in made} <= {"homepage", "newsletter", "browse"}
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_a_database_with_real_bookings(fresh_sqlite):
+    from tests.factories import BookingFactory, UserFactory
+
+    path = fresh_sqlite()
+    with sqlite_database_use(path=path):
+        BookingFactory(user=UserFactory(email="jeanne@example.org"))
+    with pytest.raises(CommandError, match="real booking"):
+        call_command("simulate", days=1, users=10, database=path)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"days": 0}, "--days"),
+        ({"days": 2, "users": 0}, "--users"),
+        ({"days": 2, "drift_at": 2}, "--drift-at"),
+        ({"days": 2, "strategies": "control=popular"}, "both"),
+        ({"days": 2, "strategies": "control=popular,treatment=nope"}, "unknown strategy"),
+        ({"days": 2, "strategies": "left=popular,treatment=geo"}, "VARIANT=STRATEGY"),
+    ],
+)
+def test_bad_arguments_are_one_readable_line(arguments, message):
+    with pytest.raises(CommandError, match=message) as refusal:
+        call_command("simulate", **arguments)
+    assert "\n" not in str(refusal.value)
