@@ -5,6 +5,7 @@ simulated day must neither enqueue work for the real workers, nor share
 cached rankings with the real site, nor mail anyone.
 """
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -22,6 +23,10 @@ PRIVATE_CACHES = {
 @contextmanager
 def services_in_process() -> Iterator[None]:
     saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    # One line per in-process task (hundreds a simulated week) would bury the progress bar.
+    task_log = logging.getLogger("celery.app.trace")
+    saved_level = task_log.level
+    task_log.setLevel(logging.WARNING)
     # override_settings is Django's supported way to swap settings for a while and tell
     # the cache handler; Celery read its settings at start, so it is told directly.
     with override_settings(
@@ -33,5 +38,6 @@ def services_in_process() -> Iterator[None]:
             yield
         finally:
             celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
+            task_log.setLevel(saved_level)
             for cache in caches.all(initialized_only=True):
                 cache.clear()
