@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dashboard/", include("metrics.urls")),
     path("newsletter/", include("newsletter.urls")),
+    path("", include("experiments.urls")),
     path("", include("storefront.urls")),
 ]

@@ -6,5 +6,6 @@ app_name = "metrics"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("experiments/", views.experiments, name="experiments"),
     path("export.csv", views.export_csv, name="export_csv"),
 ]

@@ -6,7 +6,10 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
+from experiments.report import ExperimentReportError, experiment_report_build
 from metrics.charts import dashboard_panels
+from metrics.experiment_charts import experiment_panels
+from metrics.experiment_forms import ExperimentForm
 from metrics.exports import metrics_csv_rows
 from metrics.forms import DateRangeForm
 from metrics.selectors import metrics_stored_between
@@ -41,3 +44,22 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     )
     csv.writer(response).writerows(metrics_csv_rows(metrics_stored_between(start=start, end=end)))
     return response
+
+
+@staff_member_required
+def experiments(request: HttpRequest) -> HttpResponse:
+    """The report of one canary flag: verdict, figures with intervals, charts over time."""
+    form = ExperimentForm.from_query(request.GET)
+    context = {"form": form, "report": None, "panels": []}
+    if form.is_bound and form.is_valid():
+        try:
+            report = experiment_report_build(
+                flag_name=form.cleaned_data["flag"],
+                date_from=form.cleaned_data["date_from"],
+                date_to=form.cleaned_data["date_to"],
+            )
+        except ExperimentReportError as error:
+            form.add_error(None, str(error))
+        else:
+            context.update(report=report, panels=experiment_panels(report))
+    return render(request, "metrics/experiments.html", context)

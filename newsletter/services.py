@@ -20,6 +20,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from experiments.clicks import ClickLink
+from experiments.models import Surface
+from experiments.services import click_record as recommendation_click_record
+from experiments.services import exposure_rows_build, exposure_rows_record
 from marketplace.models import Offer
 from marketplace.services import user_newsletter_consent_set
 from newsletter.emails import newsletter_message_build
@@ -167,13 +171,30 @@ def sends_finish(*, send_ids: list[int], status: str, error: str = "") -> None:
         Send.objects.filter(pk__in=send_ids).update(status=status, claimed_until=None, error=error)
 
 
-def send_mark_sent(*, send: Send, offer_ids: list[int]) -> None:
+def send_request_id(send_id: int) -> str:
+    """The request id of a send's list in the exposure log: one per send, so a message
+    mailed twice after a crash is still one exposure per offer."""
+    return f"newsletter-{send_id}"
+
+
+def send_mark_sent(*, send: Send, offer_ids: list[int], strategy: str) -> None:
+    sent_at = timezone.now()
     Send.objects.filter(pk=send.pk).update(
         status=Send.Status.SENT,
-        sent_at=timezone.now(),
+        sent_at=sent_at,
         offer_ids=offer_ids,
         claimed_until=None,
         error="",
+    )
+    exposure_rows_record(
+        rows=exposure_rows_build(
+            request_id=send_request_id(send.pk),
+            offer_ids=offer_ids,
+            strategy=strategy,
+            surface=Surface.NEWSLETTER,
+            user_id=send.user_id,
+            shown_at=sent_at,
+        )
     )
 
 
@@ -244,7 +265,11 @@ def sends_deliver(
                 else:
                     # One write per message, right after the server's acceptance:
                     # a crash can then repeat at most this one message.
-                    send_mark_sent(send=send, offer_ids=[r.offer.pk for r in recommendations])
+                    send_mark_sent(
+                        send=send,
+                        offer_ids=[r.offer.pk for r in recommendations],
+                        strategy=campaign.strategy,
+                    )
                     result.sent += 1
                 done += 1
     except (smtplib.SMTPException, OSError) as error:
@@ -297,13 +322,27 @@ def click_record(*, token: str) -> int:
     target = click_token_read(token=token)
     if target.expired:
         return target.offer_id
-    send = Send.objects.filter(pk=target.send_id).values("campaign_id", "user_id").first()
+    send = (
+        Send.objects.filter(pk=target.send_id).values("campaign_id", "user_id", "offer_ids").first()
+    )
     if send is not None and Offer.objects.filter(pk=target.offer_id).exists():
+        clicked_at = timezone.now()
         Click.objects.create(
             send_id=target.send_id,
             campaign_id=send["campaign_id"],
             user_id=send["user_id"],
             offer_id=target.offer_id,
-            clicked_at=timezone.now(),
+            clicked_at=clicked_at,
         )
+        if target.offer_id in send["offer_ids"]:
+            # The same click in the experiments' log, against the send's exposure.
+            recommendation_click_record(
+                link=ClickLink(
+                    request_id=send_request_id(target.send_id),
+                    position=send["offer_ids"].index(target.offer_id) + 1,
+                    offer_id=target.offer_id,
+                    user_id=send["user_id"],
+                ),
+                clicked_at=clicked_at,
+            )
     return target.offer_id

@@ -5,6 +5,7 @@ fixtures, is skipped on a developer's plain run but fails in CI (CI=true),
 where every real service must be there.
 """
 
+import contextlib
 import email
 import os
 import socket
@@ -64,6 +65,22 @@ def empty_cache():
     caches_clear()
     yield
     caches_clear()
+
+
+@pytest.fixture(autouse=True)
+def exposure_stream(settings):
+    """Each test buffers exposures under a stream key of its own, deleted afterwards,
+    so no test drains rows that an earlier test left behind."""
+    import uuid
+
+    import redis as redis_client
+
+    key = settings.EXPOSURE_STREAM_KEY = f"test:exposures:{uuid.uuid4().hex}"
+    url = settings.EXPOSURE_BUFFER_URL
+    yield key
+    if url:
+        with contextlib.suppress(redis_client.RedisError):
+            redis_client.Redis.from_url(url, socket_connect_timeout=0.5).delete(key)
 
 
 @pytest.fixture

@@ -231,6 +231,28 @@ NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS = env.int("NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DA
 # Older click links still land on the offer, but the click is no longer recorded.
 NEWSLETTER_CLICK_MAX_AGE_DAYS = env.int("NEWSLETTER_CLICK_MAX_AGE_DAYS", default=90)
 
+# Experiments: exposures, clicks, attribution (ADRs 0021, 0022)
+# The exposure buffer's Redis (the broker's by default); empty: exposures are
+# written straight to the database, as in the demo.
+EXPOSURE_BUFFER_URL = env("EXPOSURE_BUFFER_URL", default=REDIS_URL)
+EXPOSURE_STREAM_KEY = env("EXPOSURE_STREAM_KEY", default="passerelle:exposures")
+# A Redis that does not answer costs a request this long before the direct write.
+EXPOSURE_BUFFER_SOCKET_TIMEOUT = env.float("EXPOSURE_BUFFER_SOCKET_TIMEOUT", default=0.5)
+# Lists (about 10 rows each) per insert, and batches per drain run: one run moves
+# at most 200 x 50 lists, far above what the homepage shows in 5 s.
+EXPOSURE_DRAIN_BATCH_LISTS = env.int("EXPOSURE_DRAIN_BATCH_LISTS", default=200)
+EXPOSURE_DRAIN_MAX_BATCHES = env.int("EXPOSURE_DRAIN_MAX_BATCHES", default=50)
+# A booking of a clicked offer within this many days of the click is credited to it.
+EXPERIMENT_ATTRIBUTION_DAYS = env.int("EXPERIMENT_ATTRIBUTION_DAYS", default=7)
+# Older click links still lead to the offer, but the click is no longer recorded.
+EXPERIMENT_CLICK_MAX_AGE_DAYS = env.int("EXPERIMENT_CLICK_MAX_AGE_DAYS", default=90)
+# The north-star metric of an exposed user counts bookings within this many days
+# of their first exposure (ADR 0021).
+EXPERIMENT_NORTH_STAR_WINDOW_DAYS = env.int("EXPERIMENT_NORTH_STAR_WINDOW_DAYS", default=30)
+# The variant under the flag's percentage, and the other one.
+EXPERIMENT_TREATMENT = "treatment"
+EXPERIMENT_CONTROL = "control"
+
 # Geocoding of homes and venues (ADR 0011). "offline" reads the shipped postcode
 # base (commune precision, no network); "ban" (api-adresse.data.gouv.fr) and
 # "nominatim" call those services through geopy.

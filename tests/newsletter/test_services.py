@@ -7,6 +7,8 @@ from django.core import mail
 from django.utils import timezone
 from waffle.testutils import override_switch
 
+from experiments.models import Exposure
+from experiments.services import exposures_drain
 from newsletter.models import Campaign, Send
 from newsletter.selectors import send_ranges_to_deliver
 from newsletter.services import (
@@ -307,3 +309,19 @@ def test_each_chunk_sends_over_a_single_smtp_connection(
 
     assert len(smtp_server.messages) == 5
     assert len(greetings) == 3  # one connection (one EHLO) per chunk of two
+
+
+def test_each_sent_message_is_logged_as_exposures_of_its_offers(
+    smtp_server, popular_offers, campaign
+):
+    user = consenting_user()
+
+    send_all(campaign)
+    exposures_drain()
+
+    send = Send.objects.get(campaign=campaign, user=user)
+    exposures = Exposure.objects.filter(user=user).order_by("position")
+    assert [exposure.offer_id for exposure in exposures] == send.offer_ids
+    assert {(e.request_id, e.surface, e.strategy) for e in exposures} == {
+        (f"newsletter-{send.pk}", "newsletter", "popular")
+    }

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
-from django.db import connection
 from waffle.testutils import override_switch
 
 from config.celery import app as celery_app
@@ -28,16 +27,9 @@ from newsletter.tasks import (
     campaigns_resume_stalled_task,
 )
 from tests.newsletter.conftest import consenting_user, refuse_data
+from tests.workers import database_url, wait_until
 
 BASE_DIR = Path(django_settings.BASE_DIR)
-
-
-def wait_until(predicate, *, timeout: float = 30, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def campaign_sent(campaign_id: int):
@@ -103,12 +95,6 @@ def test_the_kill_switch_stops_the_worker_and_the_sweep_resumes_once_it_is_off(
         wait_until(campaign_sent(campaign.pk), what="the resumed campaign")
 
     assert sorted(smtp_server.recipients) == sorted(user.email for user in users)
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 class Gate:

@@ -7,6 +7,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
+from experiments.models import RecommendationClick
 from newsletter.models import Click, Send, Unsubscription
 from newsletter.tokens import click_token_make, unsubscribe_token_make
 from tests.factories import OfferFactory
@@ -130,6 +131,23 @@ def test_a_click_is_recorded_and_lands_on_the_offer_page(client, send):
         offer,
     )
     assert click.clicked_at >= before
+
+
+def test_a_click_on_a_sent_offer_is_also_a_recommendation_click_at_its_position(client, send):
+    offers = OfferFactory.create_batch(3)
+    Send.objects.filter(pk=send.pk).update(offer_ids=[offer.pk for offer in offers])
+
+    client.get(
+        reverse("newsletter:click", args=[click_token_make(send_id=send.pk, offer_id=offers[1].pk)])
+    )
+
+    click = RecommendationClick.objects.get()
+    assert (click.request_id, click.position, click.offer_id, click.user_id) == (
+        f"newsletter-{send.pk}",
+        2,
+        offers[1].pk,
+        send.user_id,
+    )
 
 
 def test_a_forged_click_link_is_refused_and_records_nothing(client, send):

@@ -1,0 +1,126 @@
+"""The experiment report of a canary flag over a period: per-variant figures with their
+intervals, the differences, the sample-ratio check, the verdict and the figures
+day by day for the charts (issue 9, ADRs 0021 and 0022)."""
+
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+import numpy as np
+from django.conf import settings
+from django.utils import timezone
+
+from experiments.comparison import ArmData, Comparison, arm_estimates, arms_compare
+from experiments.selectors import (
+    UserFigures,
+    assignable_user_ids,
+    exposed_user_figures,
+    period_bounds,
+)
+from experiments.statistics import Estimate
+from experiments.variants import user_ids_by_variant
+from marketplace.models import UserBucketFlag
+
+
+class ExperimentReportError(Exception):
+    """The report cannot be made as asked (unknown flag, empty period); the message says why."""
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    """The figures of each variant counting the users first exposed up to `day`."""
+
+    day: date
+    estimates: dict[str, dict[str, Estimate]]  # variant -> metric key -> estimate
+
+
+@dataclass(frozen=True)
+class ExperimentReport:
+    flag: str
+    percent: float
+    date_from: date
+    date_to: date
+    north_star_window_days: int
+    users_assigned: dict[str, int]
+    comparison: Comparison
+    timeline: list[TimelinePoint]
+
+    @property
+    def variants(self) -> tuple[str, str]:
+        return settings.EXPERIMENT_CONTROL, settings.EXPERIMENT_TREATMENT
+
+    def as_dict(self) -> dict:
+        """Plain values for JSON (dates as ISO strings)."""
+        data = asdict(self)
+        data["date_from"] = self.date_from.isoformat()
+        data["date_to"] = self.date_to.isoformat()
+        data["comparison"]["sample_ratio"]["mismatch"] = self.comparison.sample_ratio.mismatch
+        for metric in data["comparison"]["metrics"]:
+            metric["difference"]["significant"] = metric["difference"]["p_value"] is not None and (
+                metric["difference"]["p_value"] < 0.05
+            )
+        for point in data["timeline"]:
+            point["day"] = point["day"].isoformat()
+        return data
+
+
+def arm_build(*, figures: list[UserFigures], users_assigned: int) -> ArmData:
+    return ArmData(
+        users_assigned=users_assigned,
+        first_exposure_days=np.array(
+            [timezone.localdate(user.first_exposure) for user in figures], dtype="datetime64[D]"
+        ),
+        impressions=np.array([user.impressions for user in figures], dtype=int),
+        clicks=np.array([user.clicks for user in figures], dtype=int),
+        bookings=np.array([user.bookings for user in figures], dtype=int),
+        attributed_bookings=np.array([user.attributed_bookings for user in figures], dtype=int),
+        north_star=np.array([user.categories_booked >= 2 for user in figures], dtype=bool),
+    )
+
+
+def experiment_report_build(
+    *, flag_name: str, date_from: date | None = None, date_to: date | None = None
+) -> ExperimentReport:
+    """The report of `flag_name` over [date_from, date_to] (default: since the flag
+    was created, until today). Users are split by the flag's hash of their id."""
+    flag = UserBucketFlag.objects.filter(name=flag_name).first()
+    if flag is None:
+        raise ExperimentReportError(f"No flag named {flag_name!r}.")
+    date_to = date_to or timezone.localdate()
+    date_from = date_from or timezone.localdate(flag.created)
+    if date_from > date_to:
+        raise ExperimentReportError(f"The period starts ({date_from}) after it ends ({date_to}).")
+    start, end = period_bounds(date_from=date_from, date_to=date_to)
+    groups = user_ids_by_variant(flag=flag, user_ids=assignable_user_ids(until=end))
+    figures = exposed_user_figures(start=start, end=end)
+    arms = {
+        variant: arm_build(
+            figures=[figures[user_id] for user_id in sorted(user_ids & figures.keys())],
+            users_assigned=len(user_ids),
+        )
+        for variant, user_ids in groups.items()
+    }
+    control, treatment = settings.EXPERIMENT_CONTROL, settings.EXPERIMENT_TREATMENT
+    percent = float(flag.percent or 0)
+    last_day = min(date_to, timezone.localdate())
+    days = [date_from + timedelta(days=n) for n in range((last_day - date_from).days + 1)]
+    return ExperimentReport(
+        flag=flag.name,
+        percent=percent,
+        date_from=date_from,
+        date_to=date_to,
+        north_star_window_days=settings.EXPERIMENT_NORTH_STAR_WINDOW_DAYS,
+        users_assigned={variant: len(user_ids) for variant, user_ids in groups.items()},
+        comparison=arms_compare(
+            control=arms[control], treatment=arms[treatment], treatment_share=percent / 100
+        ),
+        timeline=[
+            TimelinePoint(
+                day=day,
+                estimates={
+                    variant: arm_estimates(arm.until(np.datetime64(day, "D")))
+                    for variant, arm in arms.items()
+                },
+            )
+            for day in days
+        ],
+    )

@@ -1,0 +1,35 @@
+"""The experiment page's choice of flag and period: a bad choice is a form error, not a 500."""
+
+from django import forms
+
+from marketplace.models import UserBucketFlag
+
+
+class ExperimentForm(forms.Form):
+    flag = forms.ChoiceField()
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        names = UserBucketFlag.objects.order_by("name").values_list("name", flat=True)
+        self.fields["flag"].choices = [(name, name) for name in names]
+
+    @classmethod
+    def from_query(cls, query) -> "ExperimentForm":
+        """Bound to the query string, or to the first flag over its whole life by default."""
+        if "flag" in query:
+            return cls(query)
+        first = UserBucketFlag.objects.order_by("name").values_list("name", flat=True).first()
+        return cls({"flag": first} if first else None)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            raise forms.ValidationError("The start date must be on or before the end date.")
+        return cleaned

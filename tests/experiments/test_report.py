@@ -1,0 +1,142 @@
+"""The experiment report from the database: who is assigned and exposed, the per-user
+figures in the north-star window, and the command's text, JSON and errors."""
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from experiments.models import BookingAttribution, Exposure, RecommendationClick, Surface
+from experiments.report import ExperimentReportError, experiment_report_build
+from experiments.selectors import exposed_user_figures, period_bounds
+from experiments.variants import variant_of
+from marketplace.models import UserBucketFlag
+from tests.factories import BookingFactory, CategoryFactory, OfferFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+FLAG = "homepage_recommendations"
+
+
+@pytest.fixture
+def flag():
+    return UserBucketFlag.objects.create(name=FLAG, percent=50)
+
+
+def expose(user, offer, *, at, request_id: str, position: int = 1) -> Exposure:
+    return Exposure.objects.create(
+        request_id=request_id,
+        position=position,
+        offer=offer,
+        user=user,
+        surface=Surface.HOMEPAGE,
+        strategy="geo",
+        shown_at=at,
+    )
+
+
+def test_per_user_figures_count_bookings_in_the_window_from_first_exposure(settings):
+    settings.EXPERIMENT_NORTH_STAR_WINDOW_DAYS = 30
+    user = UserFactory()
+    cinema = OfferFactory(category=CategoryFactory(slug="cinema"))
+    concert = OfferFactory(category=CategoryFactory(slug="live-music"))
+    late = OfferFactory(category=CategoryFactory(slug="books"))
+    first = timezone.now() - timedelta(days=40)
+    expose(user, cinema, at=first, request_id="a", position=1)
+    expose(user, concert, at=first, request_id="a", position=2)
+    expose(user, concert, at=first + timedelta(days=3), request_id="b")
+    RecommendationClick.objects.create(
+        request_id="a", position=2, offer=concert, user=user, clicked_at=first
+    )
+    BookingFactory(user=user, offer=OfferFactory(), created_at=first - timedelta(days=1))
+    BookingFactory(user=user, offer=cinema, created_at=first + timedelta(days=2))
+    attributed = BookingFactory(user=user, offer=concert, created_at=first + timedelta(days=29))
+    BookingFactory(user=user, offer=late, created_at=first + timedelta(days=31))
+    BookingAttribution.objects.create(
+        booking=attributed,
+        click=RecommendationClick.objects.get(),
+        surface=Surface.HOMEPAGE,
+        strategy="geo",
+    )
+    start, end = period_bounds(
+        date_from=timezone.localdate(first) - timedelta(days=1), date_to=timezone.localdate()
+    )
+
+    figures = exposed_user_figures(start=start, end=end)[user.pk]
+
+    assert figures.first_exposure == first
+    assert (figures.impressions, figures.clicks) == (3, 1)
+    assert (figures.bookings, figures.attributed_bookings, figures.categories_booked) == (2, 1, 2)
+
+
+def test_the_report_splits_users_by_the_flags_hash_and_counts_the_exposed(flag):
+    users = UserFactory.create_batch(40)
+    UserFactory(is_staff=True)  # staff are not part of the experiment
+    offer = OfferFactory()
+    now = timezone.now()
+    for number, user in enumerate(users[:30]):
+        expose(user, offer, at=now - timedelta(hours=1), request_id=f"r{number}")
+
+    report = experiment_report_build(flag_name=FLAG, date_from=timezone.localdate() - timedelta(1))
+
+    treated = [user for user in users if variant_of(flag=flag, user_id=user.pk) == "treatment"]
+    exposed_treated = [user for user in users[:30] if user in treated]
+    assert report.users_assigned == {"control": 40 - len(treated), "treatment": len(treated)}
+    assert report.comparison.sample_ratio.observed == (
+        30 - len(exposed_treated),
+        len(exposed_treated),
+    )
+    impressions = report.comparison.metric("impressions")
+    assert impressions.totals == {
+        "control": 30 - len(exposed_treated),
+        "treatment": len(exposed_treated),
+    }
+    assert report.timeline[-1].day == timezone.localdate()
+    assert report.comparison.verdict.startswith("No significant difference yet: about ")
+
+
+def test_an_unknown_flag_or_an_inverted_period_is_a_readable_error(flag):
+    with pytest.raises(ExperimentReportError, match="No flag named 'nope'"):
+        experiment_report_build(flag_name="nope")
+    with pytest.raises(ExperimentReportError, match="starts"):
+        experiment_report_build(
+            flag_name=FLAG, date_from=date(2026, 5, 2), date_to=date(2026, 5, 1)
+        )
+
+
+def test_the_command_prints_every_metric_and_the_verdict(flag, capsys):
+    call_command("experiment_report", "--flag", FLAG)
+
+    output = capsys.readouterr().out
+    assert f"Experiment {FLAG}: 50 % in treatment" in output
+    assert "Click-through rate (clicks per impression)" in output
+    assert "North star: exposed users booking 2+ categories" in output
+    assert "Verdict: No verdict yet: both variants need exposed users." in output
+
+
+def test_the_command_prints_json_with_intervals_and_differences(flag, capsys):
+    today = timezone.localdate().isoformat()
+    call_command("experiment_report", "--flag", FLAG, "--from", today, "--to", today, "--json")
+
+    data = json.loads(capsys.readouterr().out)
+    assert data["flag"] == FLAG
+    assert data["date_from"] == data["date_to"] == today
+    north_star = next(m for m in data["comparison"]["metrics"] if m["key"] == "north_star")
+    assert set(north_star["control"]) == {"value", "low", "high"}
+    assert set(north_star["difference"]) == {"value", "low", "high", "p_value", "significant"}
+    assert data["comparison"]["sample_ratio"]["mismatch"] is False
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--flag", "nope"], "No flag named 'nope'."),
+        (["--flag", FLAG, "--from", "yesterday"], "Invalid --from 'yesterday'"),
+        (["--flag", FLAG, "--from", "2026-05-02", "--to", "2026-05-01"], "starts (2026-05-02)"),
+    ],
+)
+def test_bad_command_input_is_one_readable_line(flag, arguments, message):
+    with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        call_command("experiment_report", *arguments)

@@ -1,0 +1,86 @@
+"""The staff experiment page: verdict, figures with intervals and one chart per metric."""
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from experiments.models import Exposure, Surface
+from marketplace.models import UserBucketFlag
+from tests.factories import OfferFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGE = reverse("metrics:experiments")
+FLAG = "homepage_recommendations"
+
+
+@pytest.fixture
+def experiment():
+    flag = UserBucketFlag.objects.create(name=FLAG, percent=50)
+    offer = OfferFactory()
+    for number, user in enumerate(UserFactory.create_batch(30)):
+        Exposure.objects.create(
+            request_id=f"r{number}",
+            position=1,
+            offer=offer,
+            user=user,
+            surface=Surface.HOMEPAGE,
+            strategy="geo",
+            shown_at=timezone.now() - timedelta(days=number % 3),
+        )
+    return flag
+
+
+def test_staff_read_the_verdict_the_figures_and_a_chart_per_metric(client, staff_user, experiment):
+    client.force_login(staff_user)
+
+    response = client.get(PAGE)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Verdict:</strong> No significant difference yet: about" in html
+    assert "Click-through rate (clicks per impression)" in html
+    panels = response.context["panels"]
+    assert len(panels) == 7
+    for panel in panels:
+        svg = ET.fromstring(str(panel.svg))
+        assert svg.get("aria-labelledby") == f"{panel.slug}-title {panel.slug}-summary"
+        assert "<script" not in str(panel.svg)
+        assert "[95% CI]" in panel.columns[1]
+
+
+def test_shoppers_are_sent_to_the_login_page(client, shopper, experiment):
+    client.force_login(shopper)
+
+    response = client.get(PAGE)
+
+    assert response.status_code == 302
+
+
+def test_a_reversed_period_is_a_form_error(client, staff_user, experiment):
+    client.force_login(staff_user)
+
+    response = client.get(PAGE, {"flag": FLAG, "date_from": "2026-11-02", "date_to": "2026-11-01"})
+
+    assert response.status_code == 200
+    assert "The start date must be on or before the end date." in response.content.decode()
+    assert response.context["report"] is None
+
+
+def test_an_unknown_flag_is_a_form_error(client, staff_user, experiment):
+    client.force_login(staff_user)
+
+    response = client.get(PAGE, {"flag": "nope"})
+
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_without_any_flag_the_page_says_how_to_create_one(client, staff_user):
+    client.force_login(staff_user)
+
+    response = client.get(PAGE)
+
+    assert "No canary flag exists yet" in response.content.decode()
