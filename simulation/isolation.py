@@ -1,8 +1,9 @@
 """Keep a simulation to itself: in-process tasks, a private cache, no email leaving.
 
-Whatever the environment says (a Redis broker and cache, an SMTP server), a
-simulated day must neither enqueue work for the real workers, nor share
-cached rankings with the real site, nor mail anyone.
+Whatever the environment says (a Redis broker, cache and exposure buffer, an
+SMTP server), a simulated day must neither enqueue work for the real workers,
+nor share cached rankings or buffered exposures with the real site, nor mail
+anyone.
 """
 
 import logging
@@ -23,14 +24,21 @@ PRIVATE_CACHES = {
 @contextmanager
 def services_in_process() -> Iterator[None]:
     saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    # One line per in-process task (hundreds a simulated week) would bury the progress bar.
-    task_log = logging.getLogger("celery.app.trace")
-    saved_level = task_log.level
-    task_log.setLevel(logging.WARNING)
+    # One line per in-process task (hundreds a simulated week) and one per exposure
+    # written without the buffer (a thousand a day, by design here) would bury the
+    # progress bar.
+    quieted = {
+        name: logging.getLogger(name).level for name in ("celery.app.trace", "experiments.services")
+    }
+    for name in quieted:
+        logging.getLogger(name).setLevel(logging.ERROR)
     # override_settings is Django's supported way to swap settings for a while and tell
     # the cache handler; Celery read its settings at start, so it is told directly.
     with override_settings(
-        CACHES=PRIVATE_CACHES, EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"
+        CACHES=PRIVATE_CACHES,
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        # No exposure buffer: the exposures are written at once, into the simulation's database.
+        EXPOSURE_BUFFER_URL="",
     ):
         celery_app.conf.task_always_eager = True
         celery_app.conf.task_eager_propagates = True
@@ -38,6 +46,7 @@ def services_in_process() -> Iterator[None]:
             yield
         finally:
             celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
-            task_log.setLevel(saved_level)
+            for name, level in quieted.items():
+                logging.getLogger(name).setLevel(level)
             for cache in caches.all(initialized_only=True):
                 cache.clear()

@@ -26,10 +26,11 @@ import time_machine
 
 from marketplace.models import Booking
 from simulation.behaviour import DEFAULT_DRIFTS, Population, TasteDrift, population_drift
-from simulation.measures import Comparison, VariantWindow, variant_windows, variants_compare
+from simulation.measures import VariantWindow, variant_windows
 from simulation.offers import offer_shelf_read
 from simulation.seams import (
     canary_flag_ensure,
+    experiment_comparison,
     homepage_lists_precompute,
     newsletter_weekly_send,
     retraining_decision,
@@ -37,7 +38,7 @@ from simulation.seams import (
     serving_model_version,
     variant_assign,
 )
-from simulation.sessions import Session, SessionOutcome, session_live
+from simulation.sessions import NewsletterOpened, Session, SessionOutcome, session_live
 from simulation.world import world_create
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -46,6 +47,7 @@ SIMULATION_START = date(2026, 3, 2)
 NEWSLETTER_WEEKDAY = 3  # Thursday, as the weekly schedule
 NEWSLETTER_OPEN_RATE = 0.25
 VARIANTS = ("control", "treatment")
+COMPARISON_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ class DayReport:
 class SimulationResult:
     settings: SimulationSettings
     days: list[DayReport] = field(default_factory=list)
-    comparison: Comparison | None = None
+    # The experiment report's verdict over the last COMPARISON_DAYS days.
+    comparison: dict | None = None
     seconds: float = 0.0
     # Every session, kept only when asked (tests check what was seen against what was booked).
     sessions: list[tuple[int, SessionOutcome]] = field(default_factory=list)
@@ -97,7 +100,7 @@ def local_time(day: date, hour: int) -> datetime:
 
 
 def streams_for(seed: int) -> dict[str, np.random.Generator]:
-    names = ("population", "visits", "sessions", "bootstrap")
+    names = ("population", "visits", "sessions")
     sequences = np.random.SeedSequence([seed, 31]).spawn(len(names))
     return {name: np.random.default_rng(s) for name, s in zip(names, sequences, strict=True)}
 
@@ -168,9 +171,10 @@ def simulation_run(
             if on_day:
                 on_day(report)
         if result.days:
-            result.comparison = variants_compare(
-                windows={v: d.window for v, d in result.days[-1].variants.items()},
-                rng=streams["bootstrap"],
+            last = result.days[-1].date
+            result.comparison = experiment_comparison(
+                date_from=max(settings.start, last - timedelta(days=COMPARISON_DAYS - 1)),
+                date_to=last,
             )
     result.seconds = time.perf_counter() - began
     return result
@@ -195,13 +199,17 @@ def day_sessions_run(
         variants={int(user_ids[p]): variant_of_user[int(user_ids[p])] for p in visitors},
         strategies=strategies,
     )
-    newsletter: dict[int, list[int]] = {}
+    newsletter: dict[int, NewsletterOpened] = {}
     if today.weekday() == NEWSLETTER_WEEKDAY:
         clock.move_to(local_time(today, 10))
         sent = newsletter_weekly_send()
         readers = np.flatnonzero(population.newsletter_reader)
         opened = readers[visits.random(len(readers)) < NEWSLETTER_OPEN_RATE]
-        newsletter = {int(p): sent[int(user_ids[p])] for p in opened if int(user_ids[p]) in sent}
+        newsletter = {
+            int(p): NewsletterOpened(*sent[int(user_ids[p])])
+            for p in opened
+            if int(user_ids[p]) in sent
+        }
     clock.move_to(local_time(today, 18))
     shelf = offer_shelf_read()
     visiting = set(visitors.tolist())
@@ -211,8 +219,8 @@ def day_sessions_run(
         outcome = session_live(
             session=Session(
                 person=person,
-                homepage=tuple(homepage.get(user_id, ())) if person in visiting else (),
-                newsletter=tuple(newsletter.get(person, ())),
+                homepage=homepage.get(user_id) if person in visiting else None,
+                newsletter=newsletter.get(person),
             ),
             population=population,
             shelf=shelf,

@@ -1,4 +1,4 @@
-"""The north-star metric per variant, as the dashboard defines it, and the final comparison.
+"""The north-star metric per variant and day, as the dashboard defines it.
 
 A user is active over a window when they hold a live booking created in it;
 the north star is the share of active users whose bookings of the window
@@ -11,9 +11,6 @@ from datetime import date, timedelta
 import numpy as np
 
 from metrics.computations import ROLLING_WINDOW_DAYS, day_start, live_bookings_between
-
-BOOTSTRAP_RESAMPLES = 2000
-CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -54,38 +51,3 @@ def variant_windows(*, end: date, variant_of_user: dict[int, str]) -> dict[str, 
         mine = np.array([variant_of_user.get(u) == variant for u in users.tolist()], dtype=bool)
         windows[variant] = VariantWindow(multi_category=categories[mine] >= 2)
     return windows
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Treatment minus control north star, in points, with a bootstrap interval."""
-
-    control: float | None
-    treatment: float | None
-    difference_points: float | None
-    interval_points: tuple[float, float] | None
-
-
-def variants_compare(*, windows: dict[str, VariantWindow], rng: np.random.Generator) -> Comparison:
-    """The difference of north stars, resampling each variant's active users (percentile
-    bootstrap: no assumption on the distribution of the difference)."""
-    control, treatment = windows.get("control"), windows.get("treatment")
-    if not control or not treatment or not control.active_users or not treatment.active_users:
-        return Comparison(
-            control=control.north_star if control else None,
-            treatment=treatment.north_star if treatment else None,
-            difference_points=None,
-            interval_points=None,
-        )
-    draws = [
-        rng.choice(w.multi_category, size=(BOOTSTRAP_RESAMPLES, w.active_users)).mean(axis=1)
-        for w in (control, treatment)
-    ]
-    tail = (1 - CONFIDENCE) / 2 * 100
-    low, high = np.percentile((draws[1] - draws[0]) * 100, [tail, 100 - tail])
-    return Comparison(
-        control=control.north_star,
-        treatment=treatment.north_star,
-        difference_points=(treatment.north_star - control.north_star) * 100,
-        interval_points=(float(low), float(high)),
-    )

@@ -45,7 +45,7 @@ def result_series(*, result: SimulationResult) -> dict:
             "start": settings.start.isoformat(),
         },
         "days": [day_series(report=r, strategies=settings.strategies) for r in result.days],
-        "last_30_days": asdict(result.comparison) if result.comparison else None,
+        "last_30_days": result.comparison,
     }
 
 
@@ -60,7 +60,7 @@ def simulation_result_store(*, result: SimulationResult) -> SimulationRun:
         drift_at=settings.drift_at,
         strategies=settings.strategies,
         seconds=result.seconds,
-        comparison=asdict(result.comparison) if result.comparison else None,
+        comparison=result.comparison,
     )
     SimulatedDay.objects.bulk_create(
         SimulatedDay(

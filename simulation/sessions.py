@@ -13,9 +13,11 @@ import numpy as np
 
 from marketplace.models import User
 from marketplace.services import BookingError, booking_create
+from recommendations.lists import RecommendationList
 from simulation.behaviour import Population
 from simulation.choice import choice_draw, offer_utilities
 from simulation.offers import OfferShelf, distances_km
+from simulation.seams import homepage_click, homepage_list_show, newsletter_click
 
 # A shopper browsing a category goes this far beyond their usual radius, and
 # finds this many offers there (a page of search results, not the catalogue).
@@ -25,10 +27,19 @@ BROWSE_PROBABILITY = 0.5
 
 
 @dataclass(frozen=True)
+class NewsletterOpened:
+    send_id: int
+    offer_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Session:
+    """A visit: the homepage list served (None: came only through the newsletter) and the
+    newsletter opened today, if any."""
+
     person: int
-    homepage: tuple[int, ...] = ()
-    newsletter: tuple[int, ...] = ()
+    homepage: RecommendationList | None = None
+    newsletter: NewsletterOpened | None = None
 
 
 @dataclass(frozen=True)
@@ -66,8 +77,14 @@ def session_live(
     booked: set[int],
     rng: np.random.Generator,
 ) -> SessionOutcome:
-    """Run one visit; `booked` (the person's live bookings) and the shelf's stock are updated."""
+    """Run one visit; `booked` (the person's live bookings) and the shelf's stock are updated.
+
+    The homepage list's exposures are logged when it is shown; a booked offer
+    that was recommended is reached through its tracked link (a click) first.
+    """
     person = session.person
+    if session.homepage is not None:
+        homepage_list_show(recommendation_list=session.homepage)
     browsed = (
         browse(population=population, person=person, shelf=shelf, rng=rng)
         if rng.random() < BROWSE_PROBABILITY
@@ -75,8 +92,8 @@ def session_live(
     )
     sources: dict[int, str] = {}
     for source, offer_ids in (
-        ("homepage", session.homepage),
-        ("newsletter", session.newsletter),
+        ("homepage", session.homepage.offer_ids if session.homepage else ()),
+        ("newsletter", session.newsletter.offer_ids if session.newsletter else ()),
         ("browse", browsed),
     ):
         for offer_id in offer_ids:
@@ -93,6 +110,10 @@ def session_live(
         return SessionOutcome(person=person, seen=seen, booked_offer_id=None, source="")
     row = int(rows[chosen])
     offer_id = int(shelf.offer_ids[row])
+    if sources[offer_id] == "homepage":
+        homepage_click(recommendation_list=session.homepage, offer_id=offer_id)
+    elif sources[offer_id] == "newsletter":
+        newsletter_click(send_id=session.newsletter.send_id, offer_id=offer_id)
     try:
         booking_create(user=User(pk=int(population.user_ids[person])), offer_id=offer_id)
     except BookingError:

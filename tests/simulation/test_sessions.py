@@ -7,7 +7,7 @@ from marketplace.demo.catalogue import CATEGORY_INDEX, CATEGORY_SLUGS
 from marketplace.models import Booking
 from simulation.behaviour import Population
 from simulation.offers import offer_shelf_read
-from simulation.sessions import BROWSE_REACH, Session, browse, session_live
+from simulation.sessions import BROWSE_REACH, NewsletterOpened, Session, browse, session_live
 from tests.factories import CategoryFactory, OfferFactory, UserFactory, VenueFactory
 
 LYON = (45.7578, 4.8320)
@@ -45,7 +45,7 @@ def test_the_last_place_goes_to_one_shopper_and_a_sold_out_offer_to_nobody():
     rng = np.random.default_rng(1)
     outcomes = [
         session_live(
-            session=Session(person=p, homepage=(sold_out.pk, last_place.pk)),
+            session=Session(person=p, newsletter=NewsletterOpened(0, (sold_out.pk, last_place.pk))),
             population=people,
             shelf=shelf,
             booked=set(),
@@ -69,7 +69,7 @@ def test_a_shopper_books_only_what_they_saw_and_never_twice():
     shelf, rng, booked = offer_shelf_read(), np.random.default_rng(2), set()
     outcomes = [
         session_live(
-            session=Session(person=0, newsletter=(shown.pk,)),
+            session=Session(person=0, newsletter=NewsletterOpened(0, (shown.pk,))),
             population=people,
             shelf=shelf,
             booked=booked,

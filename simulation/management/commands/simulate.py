@@ -103,13 +103,35 @@ class Command(BaseCommand):
                     f"{day['model_version'] or '-'}{'  (drift)' if day['drifted'] else ''}"
                 )
         last = series["last_30_days"]
-        if last and last["difference_points"] is not None:
-            low, high = last["interval_points"]
-            self.stdout.write(
-                f"Last 30 days: control {last['control']:.1%}, treatment {last['treatment']:.1%}, "
-                f"difference {last['difference_points']:+.1f} points "
-                f"(95% interval {low:+.1f} to {high:+.1f})."
-            )
+        if last:
+            self.stdout.write(comparison_line(last))
+
+
+def comparison_line(comparison: dict) -> str:
+    """The experiment report's north star per variant over the period, with intervals."""
+    star = comparison["north_star"]
+
+    def share(estimate: dict) -> str:
+        if estimate["value"] is None:
+            return "-"
+        return (
+            f"{estimate['value']:.1%} [{estimate['low']:.1%}, {estimate['high']:.1%}]"
+            if estimate["low"] is not None
+            else f"{estimate['value']:.1%}"
+        )
+
+    difference = star["difference"]
+    gap = (
+        "-"
+        if difference["value"] is None
+        else f"{difference['value'] * 100:+.1f} points "
+        f"[{difference['low'] * 100:+.1f}, {difference['high'] * 100:+.1f}]"
+    )
+    return (
+        f"North star, {comparison['date_from']} to {comparison['date_to']} (experiment report): "
+        f"control {share(star['control'])}, treatment {share(star['treatment'])}, "
+        f"difference {gap}. {comparison['verdict']}"
+    )
 
 
 def default_database_path(*, seed: int) -> Path:
