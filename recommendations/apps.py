@@ -8,3 +8,7 @@ class RecommendationsConfig(AppConfig):
     def ready(self) -> None:
         # Strategies register themselves when their module is imported.
         from recommendations import geo, popular  # noqa: F401
+        from recommendations.ranking import serving  # noqa: F401
+
+        # The registry's Celery task lives in its package, outside autodiscovery's `tasks`.
+        from recommendations.registry import tasks  # noqa: F401

@@ -41,6 +41,8 @@ class UnknownStrategyError(LookupError):
 
 STRATEGIES: dict[str, Strategy] = {}
 BATCH_STRATEGIES: dict[str, BatchStrategy] = {}
+# Strategies that serve a trained model say which version answers (None: a fallback did).
+MODEL_VERSIONS: dict[str, Callable[[], str | None]] = {}
 
 
 def strategy_register(name: str) -> Callable[[Strategy], Strategy]:
@@ -60,6 +62,21 @@ def strategy_batch_register(name: str) -> Callable[[BatchStrategy], BatchStrateg
         return batch
 
     return register
+
+
+def model_version_register(name: str) -> Callable[[Callable[[], str | None]], Callable]:
+    """Register what tells the model version behind the strategy `name`'s lists."""
+
+    def register(version: Callable[[], str | None]) -> Callable[[], str | None]:
+        MODEL_VERSIONS[name] = version
+        return version
+
+    return register
+
+
+def strategy_model_version(name: str) -> str | None:
+    version = MODEL_VERSIONS.get(name)
+    return version() if version is not None else None
 
 
 def strategy_names() -> list[str]:
@@ -173,6 +190,7 @@ def recommendation_list_from(
         strategy=strategy,
         generated_at=timezone.now(),
         variant=request.variant,
+        model_version=strategy_model_version(strategy),
         user_id=request.user_id,
         personalised=request.user_id is not None,
     )

@@ -132,6 +132,12 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "models": {
+        "BACKEND": env(
+            "MODEL_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": {"location": env("MODEL_STORAGE_LOCATION", default=str(VAR_DIR / "models"))},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
@@ -211,6 +217,16 @@ RECOMMENDATION_STRATEGY = env("RECOMMENDATION_STRATEGY", default="popular")
 RECOMMENDATION_POPULAR_WINDOW_DAYS = env.int("RECOMMENDATION_POPULAR_WINDOW_DAYS", default=30)
 # How stale the shared popularity ranking may be; sold-out offers are filtered anyway.
 RECOMMENDATION_POPULAR_CACHE_SECONDS = env.int("RECOMMENDATION_POPULAR_CACHE_SECONDS", default=300)
+# The learned ranker (ADRs 0023-0025). Artifacts go to this STORAGES alias under
+# this prefix; the "models" alias is a local folder unless MODEL_STORAGE_BACKEND says otherwise.
+RECOMMENDATION_MODEL_STORAGE = env("RECOMMENDATION_MODEL_STORAGE", default="models")
+RECOMMENDATION_MODEL_PREFIX = env("RECOMMENDATION_MODEL_PREFIX", default="ranker")
+# How long a process serves one model and bookings snapshot before reloading both.
+RECOMMENDATION_ML_REFRESH_SECONDS = env.int("RECOMMENDATION_ML_REFRESH_SECONDS", default=900)
+# Diversification strength (0: the model's order); chosen from ADR 0025's curve.
+RECOMMENDATION_ML_DIVERSITY_STRENGTH = env.float(
+    "RECOMMENDATION_ML_DIVERSITY_STRENGTH", default=0.3
+)
 
 # Metrics (ADR 0007)
 # The nightly run also computes the dates of this many past days that have no
@@ -308,3 +324,36 @@ RECOMMENDATION_GEO_FESTIVAL_RADIUS_KM = env.float(
 )
 # A digital offer weighs like an event at a third of its radius (score factor 0.5).
 RECOMMENDATION_GEO_DIGITAL_WEIGHT = env.float("RECOMMENDATION_GEO_DIGITAL_WEIGHT", default=0.5)
+
+# Model registry, monitoring and retraining (ADRs 0029, 0030).
+# Each serving process re-reads which version is champion at most this often
+# (shared cache, then the database): a promotion or rollback is served within
+# twice this delay, without a restart.
+MODEL_REGISTRY_CHAMPION_CHECK_SECONDS = env.int("MODEL_REGISTRY_CHAMPION_CHECK_SECONDS", default=30)
+# Online checks compare the champion's last RECENT_DAYS with its first
+# BASELINE_DAYS in service, and with the control arm over the same recent days.
+MODEL_MONITORING_RECENT_DAYS = env.int("MODEL_MONITORING_RECENT_DAYS", default=7)
+MODEL_MONITORING_BASELINE_DAYS = env.int("MODEL_MONITORING_BASELINE_DAYS", default=7)
+# Two-sided level of each interval. With four online checks a run, 0.99 keeps the
+# chance that noise alone fires one under 4% (Bonferroni); ADR 0030.
+MODEL_MONITORING_CONFIDENCE = env.float("MODEL_MONITORING_CONFIDENCE", default=0.99)
+# A significant drop must also be this large (relative) to matter: a 2% dip that a
+# huge sample makes significant is not worth a retraining.
+MODEL_MONITORING_MIN_RELATIVE_DROP = env.float("MODEL_MONITORING_MIN_RELATIVE_DROP", default=0.10)
+# Below this many impressions in a period, an online check says "not enough data".
+MODEL_MONITORING_MIN_IMPRESSIONS = env.int("MODEL_MONITORING_MIN_IMPRESSIONS", default=2000)
+# The canary's control variant, whose exposures the champion is compared with.
+MODEL_MONITORING_CONTROL_VARIANT = env("MODEL_MONITORING_CONTROL_VARIANT", default="control")
+# Population stability index: 0.1 is "some shift", 0.2 "a significant shift" in the
+# credit-scoring practice; the threshold also rises with the sampling noise (ADR 0030).
+MODEL_DRIFT_PSI_THRESHOLD = env.float("MODEL_DRIFT_PSI_THRESHOLD", default=0.2)
+MODEL_DRIFT_MIN_SAMPLE = env.int("MODEL_DRIFT_MIN_SAMPLE", default=200)
+# Past this age (days since promotion) a retraining is due even if nothing degraded.
+MODEL_MAX_AGE_DAYS = env.int("MODEL_MAX_AGE_DAYS", default=30)
+# A challenger learns from TRAINING_DAYS before the held-out period, the last HOLDOUT_DAYS,
+# on which champion and challenger are both evaluated offline.
+MODEL_RETRAIN_TRAINING_DAYS = env.int("MODEL_RETRAIN_TRAINING_DAYS", default=90)
+MODEL_RETRAIN_HOLDOUT_DAYS = env.int("MODEL_RETRAIN_HOLDOUT_DAYS", default=14)
+# The challenger must beat the champion's offline metric by this relative margin.
+MODEL_PROMOTION_METRIC = env("MODEL_PROMOTION_METRIC", default="ndcg@10")
+MODEL_PROMOTION_MARGIN = env.float("MODEL_PROMOTION_MARGIN", default=0.02)

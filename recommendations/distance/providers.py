@@ -50,14 +50,19 @@ def great_circle_km(origin: tuple[float, float], destination: tuple[float, float
 
 
 def haversine_km(
-    *, latitude: float, longitude: float, latitudes: np.ndarray, longitudes: np.ndarray
+    *,
+    latitude: float | np.ndarray,
+    longitude: float | np.ndarray,
+    latitudes: np.ndarray,
+    longitudes: np.ndarray,
 ) -> np.ndarray:
-    """Great-circle distances from one point to many, vectorised (same sphere as geopy's)."""
-    lat1, lon1 = math.radians(latitude), math.radians(longitude)
+    """Great-circle distances from one point to many, or pair by pair when the origin is an
+    array too, vectorised (same sphere as geopy's)."""
+    lat1, lon1 = np.radians(latitude), np.radians(longitude)
     lat2, lon2 = np.radians(latitudes), np.radians(longitudes)
     half_chord = (
         np.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     )
     half_chord = np.clip(half_chord, 0.0, 1.0)
     # atan2 rather than arcsin stays precise near antipodes, like geopy's own formula.

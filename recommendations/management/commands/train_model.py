@@ -1,0 +1,46 @@
+"""`manage.py train_model [--since DATE] [--until DATE] [--seed N]`: train and store the ranker."""
+
+import json
+from datetime import date, datetime, time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from recommendations.ranking.services import ranker_model_train
+from recommendations.ranking.training import TrainingError
+
+
+def day_start(text: str) -> datetime:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError as error:
+        raise CommandError(f"Not a date (YYYY-MM-DD): {text!r}.") from error
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class Command(BaseCommand):
+    help = "Train the ml ranker on the live bookings of a window and store it as the latest model."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--since", help="first day of bookings learned from (YYYY-MM-DD)")
+        parser.add_argument("--until", help="last day of bookings learned from (YYYY-MM-DD)")
+        parser.add_argument("--seed", type=int, default=0)
+
+    def handle(self, *args, since=None, until=None, seed=0, **options) -> None:
+        first = day_start(since) if since else None
+        last = day_start(until) + timezone.timedelta(days=1) if until else None
+        if first and last and first >= last:
+            raise CommandError("--since must be on or before --until.")
+        try:
+            metadata = ranker_model_train(since=first, until=last, seed=seed)
+        except TrainingError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(
+            json.dumps(
+                {
+                    key: metadata[key]
+                    for key in ("version", "family", "training_window", "data_size", "metrics")
+                },
+                indent=2,
+            )
+        )

@@ -1,0 +1,73 @@
+"""From scores to ranked lists: top-k per user, leaving out what may not be shown.
+
+Ties go to the lower item position (the lower offer id when built from the
+database), so a list is the same on every run and in serving and evaluation.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+NO_ITEM = -1
+
+
+def top_k(
+    *,
+    scores: np.ndarray,
+    k: int,
+    allowed: np.ndarray | None = None,
+    exclude: sp.csr_matrix | None = None,
+) -> np.ndarray:
+    """(n_users, k) item positions, best first, NO_ITEM where a list is shorter.
+
+    `allowed`: items that may be shown (n_items bools, or n_users x n_items);
+    `exclude`: a users x items sparse matrix of items each user must not get
+    (what they already booked). Items scored -inf are never shown.
+    """
+    scores = excluded_scores(scores=scores, allowed=allowed, exclude=exclude)
+    n_users, n_items = scores.shape
+    k_here = min(k, n_items)
+    if k_here == 0:
+        return np.full((n_users, k), NO_ITEM, dtype=np.int64)
+    # Sorting on (-score, position) keeps ties in position order; argpartition
+    # first narrows each row to its k best, so sorting stays cheap.
+    if k_here < n_items:
+        head = np.argpartition(-scores, k_here - 1, axis=1)[:, :k_here]
+        # argpartition picks any of equal scores at the boundary: take every
+        # item tied with the k-th, then keep the lowest positions.
+        threshold = np.take_along_axis(scores, head, axis=1).min(axis=1, keepdims=True)
+        candidates = scores >= threshold
+        head = ranked_candidates(scores=scores, candidates=candidates, k=k_here)
+    else:
+        head = np.lexsort((np.broadcast_to(np.arange(n_items), scores.shape), -scores), axis=1)
+    chosen = np.take_along_axis(scores, head, axis=1)
+    head = np.where(np.isneginf(chosen), NO_ITEM, head)
+    if k_here < k:
+        head = np.pad(head, ((0, 0), (0, k - k_here)), constant_values=NO_ITEM)
+    return head.astype(np.int64)
+
+
+def ranked_candidates(*, scores: np.ndarray, candidates: np.ndarray, k: int) -> np.ndarray:
+    """The k best of each row's candidate items, by score then position."""
+    rows, columns = np.nonzero(candidates)
+    values = scores[rows, columns]
+    order = np.lexsort((columns, -values, rows))
+    rows, columns = rows[order], columns[order]
+    starts = np.searchsorted(rows, np.arange(scores.shape[0]))
+    rank = np.arange(len(rows)) - starts[rows]
+    keep = rank < k
+    head = np.full((scores.shape[0], k), NO_ITEM, dtype=np.int64)
+    head[rows[keep], rank[keep]] = columns[keep]
+    return head
+
+
+def excluded_scores(
+    *, scores: np.ndarray, allowed: np.ndarray | None, exclude: sp.csr_matrix | None
+) -> np.ndarray:
+    """`scores` (a copy) with the items not allowed or excluded for each user set to -inf."""
+    scores = np.array(scores, dtype=np.float32, copy=True)
+    if allowed is not None:
+        scores[..., ~np.asarray(allowed, dtype=bool)] = -np.inf
+    if exclude is not None and exclude.nnz:
+        rows, columns = exclude.nonzero()
+        scores[rows, columns] = -np.inf
+    return scores

@@ -1,0 +1,119 @@
+"""Model artifacts: the trained ranker as joblib next to a JSON of metadata, in Django's storage.
+
+The storage is RECOMMENDATION_MODEL_STORAGE (a `STORAGES` alias; a local folder by
+default, object storage to share one store between machines). `latest.json`
+names the current version. Loading refuses an artifact whose feature list or
+library versions differ from this code's: a model silently fed other columns, or
+unpickled by another scikit-learn, ranks garbage without an error.
+"""
+
+import io
+import json
+import uuid
+from datetime import UTC, datetime
+
+import joblib
+import numpy as np
+import scipy
+import sklearn
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+
+from recommendations.ranking.features import FEATURE_NAMES
+from recommendations.ranking.training import TrainedRanker
+
+LATEST = "latest.json"
+
+
+class ArtifactError(Exception):
+    """No usable model: missing, unreadable, or made for other features or libraries."""
+
+
+def library_versions() -> dict[str, str]:
+    return {
+        "scikit-learn": sklearn.__version__,
+        "joblib": joblib.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+    }
+
+
+def model_storage():
+    return storages[settings.RECOMMENDATION_MODEL_STORAGE]
+
+
+def artifact_path(name: str) -> str:
+    return f"{settings.RECOMMENDATION_MODEL_PREFIX}/{name}"
+
+
+def artifact_save(*, trained: TrainedRanker, seed: int) -> dict:
+    """Store `trained` under a new version id and make it the latest; returns its metadata."""
+    version = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
+    metadata = {
+        "version": version,
+        "family": trained.family,
+        "feature_names": list(trained.feature_names),
+        "per_source": trained.per_source,
+        "seed": seed,
+        "training_window": {
+            key: datetime.fromtimestamp(value, tz=UTC).isoformat()
+            for key, value in trained.window.items()
+        },
+        "data_size": trained.data_size,
+        "library_versions": library_versions(),
+        "metrics": trained.metrics,
+        "created_at": datetime.now(tz=UTC).isoformat(),
+    }
+    storage = model_storage()
+    buffer = io.BytesIO()
+    joblib.dump(trained.model, buffer)
+    storage.save(artifact_path(f"{version}.joblib"), ContentFile(buffer.getvalue()))
+    storage.save(
+        artifact_path(f"{version}.json"), ContentFile(json.dumps(metadata, indent=2).encode())
+    )
+    latest = artifact_path(LATEST)
+    if storage.exists(latest):
+        storage.delete(latest)
+    storage.save(latest, ContentFile(json.dumps({"version": version}).encode()))
+    return metadata
+
+
+def artifact_load(*, version: str | None = None) -> tuple[TrainedRanker, dict]:
+    """The ranker of `version` (default: the latest) and its metadata; raises ArtifactError."""
+    storage = model_storage()
+    try:
+        if version is None:
+            with storage.open(artifact_path(LATEST)) as pointer:
+                version = json.load(pointer)["version"]
+        with storage.open(artifact_path(f"{version}.json")) as file:
+            metadata = json.load(file)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ArtifactError(
+            f"No readable model in the store ({type(error).__name__}: {error})."
+        ) from error
+    if metadata.get("feature_names") != list(FEATURE_NAMES):
+        raise ArtifactError(
+            f"Model {version} was trained on other features than this code computes."
+        )
+    if metadata.get("library_versions") != library_versions():
+        raise ArtifactError(
+            f"Model {version} was saved with {metadata.get('library_versions')}, "
+            f"this process runs {library_versions()}."
+        )
+    try:
+        with storage.open(artifact_path(f"{version}.joblib")) as file:
+            model = joblib.load(io.BytesIO(file.read()))
+        model.predict_proba  # noqa: B018 - an object without it is no ranker
+    except Exception as error:  # unpickling a corrupt file raises anything
+        raise ArtifactError(
+            f"Model {version} cannot be loaded ({type(error).__name__}: {error})."
+        ) from error
+    trained = TrainedRanker(
+        family=metadata["family"],
+        model=model,
+        per_source=metadata["per_source"],
+        data_size=metadata["data_size"],
+        metrics=metadata["metrics"],
+    )
+    return trained, metadata

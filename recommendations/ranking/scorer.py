@@ -1,0 +1,152 @@
+"""The `ml` scorer: the pipeline's fit-and-score interface around the trained ranker.
+
+`fit` trains on the given interactions only (offline evaluation trains on the
+training part of a split) unless a trained ranker is handed in (serving loads
+it from the artifact store); it then takes the snapshot at `now`. `score` gives
+each user's candidates their model score, and the first DIVERSIFIED_DEPTH of
+the diversified order scores above the rest, so a plain top-k reads it.
+A user without history gets geo-popular candidates, diversified (cold start).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from recommendations.pipeline.interactions import (
+    CATEGORY,
+    ITEM_LOCATION,
+    USER_LOCATION,
+    Interactions,
+)
+from recommendations.pipeline.scoring import NOT_A_CANDIDATE, ScorerSpec, scorer_register
+from recommendations.ranking.candidates import candidates_generate
+from recommendations.ranking.data import Catalogue, RankingData
+from recommendations.ranking.diversify import diversified_order
+from recommendations.ranking.features import features_compute
+from recommendations.ranking.snapshot import Snapshot, snapshot_build
+from recommendations.ranking.training import TrainedRanker, TrainingOptions, ranker_train
+
+DIVERSIFIED_DEPTH = 20
+# Candidates the re-ranker chooses among: enough to span categories, few enough to stay relevant.
+DIVERSIFY_POOL = 50
+# Measured trade-off curve in ADR 0025.
+DEFAULT_STRENGTH = 0.3
+
+
+def ranking_data_from_interactions(
+    interactions: Interactions, *, extra: Catalogue | None = None
+) -> RankingData:
+    """The ranker's arrays from the pipeline's; `extra` adds what a file lacks (venue,
+    price, dates, availability), as the database knows them."""
+    extra = extra or Catalogue(size=interactions.n_items)
+    coordinates = interactions.item_coordinates
+    homes = interactions.user_coordinates
+    has = interactions.attributes
+    # Outside the catalogue (offers no longer bookable) nothing is a candidate.
+    unavailable = np.where(interactions.catalogue, np.nan, np.inf)
+    available_from = (
+        unavailable if extra.available_from is None else np.fmax(extra.available_from, unavailable)
+    )
+    catalogue = Catalogue(
+        size=interactions.n_items,
+        category=interactions.item_categories.astype(np.int64) if CATEGORY in has else None,
+        latitude=coordinates[:, 0] if ITEM_LOCATION in has else None,
+        longitude=coordinates[:, 1] if ITEM_LOCATION in has else None,
+        venue=extra.venue,
+        price=extra.price,
+        starts_at=extra.starts_at,
+        available_from=available_from,
+        available_until=extra.available_until,
+    )
+    return RankingData(
+        n_users=interactions.n_users,
+        user=interactions.users.astype(np.int64),
+        item=interactions.items.astype(np.int64),
+        time=interactions.timestamps.astype(float),
+        catalogue=catalogue,
+        home_latitude=homes[:, 0] if USER_LOCATION in has else None,
+        home_longitude=homes[:, 1] if USER_LOCATION in has else None,
+    )
+
+
+@dataclass
+class RankingScorer:
+    seed: int = 0
+    strength: float = DEFAULT_STRENGTH
+    trained: TrainedRanker | None = None
+    extra: Catalogue | None = None
+    snapshot: Snapshot | None = None
+
+    def fit(self, *, train: Interactions, now: float) -> "RankingScorer":
+        data = ranking_data_from_interactions(train, extra=self.extra)
+        if self.trained is None:
+            self.trained = ranker_train(data=data, options=TrainingOptions(seed=self.seed))
+        # Interactions at `now` itself are known when the list is computed.
+        self.snapshot = snapshot_build(data=data, at=np.nextafter(now, np.inf))
+        return self
+
+    def score(self, *, users: np.ndarray) -> np.ndarray:
+        return block_scores(
+            snapshot=self.snapshot,
+            trained=self.trained,
+            users=np.asarray(users),
+            strength=self.strength,
+        )
+
+
+def block_scores(
+    *, snapshot: Snapshot, trained: TrainedRanker, users: np.ndarray, strength: float
+) -> np.ndarray:
+    """(users, items) float32: model scores of the candidates, the diversified head above them."""
+    scores = np.full((len(users), snapshot.catalogue.size), NOT_A_CANDIDATE, dtype=np.float32)
+    if not len(users):
+        return scores
+    candidates = candidates_generate(snapshot=snapshot, users=users, per_source=trained.per_source)
+    row_of = np.searchsorted(np.unique(users), candidates.user)
+    rows = np.argsort(users, kind="stable")[row_of]
+    if len(candidates):
+        features = features_compute(snapshot=snapshot, candidates=candidates)
+        model_score = trained.model.predict_proba(features)[:, 1]
+        # Cold start: without history the model has nothing of the user; geo-popular it is.
+        cold = snapshot.user_count[candidates.user] == 0
+        geo = candidates.geo_score / (1 + candidates.geo_score)
+        scores[rows, candidates.item] = np.where(cold, geo, model_score)
+    return with_diversified_head(snapshot=snapshot, users=users, scores=scores, strength=strength)
+
+
+def with_diversified_head(
+    *, snapshot: Snapshot, users: np.ndarray, scores: np.ndarray, strength: float
+) -> np.ndarray:
+    categories = snapshot.catalogue.category
+    if categories is None or strength <= 0:
+        return scores
+    width = min(DIVERSIFY_POOL, scores.shape[1])
+    pool = np.argpartition(-scores, width - 1, axis=1)[:, :width]
+    pool_scores = np.take_along_axis(scores, pool, axis=1)
+    order = np.lexsort((pool, -pool_scores), axis=1)
+    pool, pool_scores = (
+        np.take_along_axis(pool, order, axis=1),
+        np.take_along_axis(pool_scores, order, axis=1),
+    )
+    pool = np.where(np.isfinite(pool_scores), pool, -1)
+    known = snapshot.user_category[users] > 0 if snapshot.user_category is not None else None
+    head = diversified_order(
+        items=pool, scores=pool_scores, categories=categories, known_categories=known,
+        strength=strength, k=DIVERSIFIED_DEPTH,
+    )  # fmt: skip
+    rows, positions = np.nonzero(head >= 0)
+    # Model scores are probabilities (< 1): the head is placed above them, in its order.
+    scores[rows, head[rows, positions]] = 2.0 + (DIVERSIFIED_DEPTH - positions)
+    return scores
+
+
+scorer_register(
+    ScorerSpec(
+        name="ml",
+        make=RankingScorer,
+        defaults={"seed": 0, "strength": DEFAULT_STRENGTH},
+        # Not tuned on the evaluation's validation split: the ranker validates itself
+        # inside the training data (ADR 0023), and the strength is chosen from ADR 0025's curve.
+        grid=(),
+    )
+)

@@ -1,0 +1,48 @@
+"""The checks an artifact passes before it may serve: intact, loadable, and answering."""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.core.files.storage import default_storage
+
+from recommendations.models import ModelVersion
+from recommendations.registry import learner
+
+CHUNK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class ArtifactCheck:
+    ok: bool
+    reason: str
+
+
+def artifact_checksum(*, name: str) -> str:
+    """sha256 of a file of the default storage, read in chunks (artifacts can be large)."""
+    digest = hashlib.sha256()
+    with default_storage.open(name, "rb") as artifact:
+        for chunk in iter(lambda: artifact.read(CHUNK_BYTES), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def artifact_check(*, version: ModelVersion) -> ArtifactCheck:
+    """Whether `version`'s artifact is the file registered, loads, and scores a probe.
+
+    Any failure is a refusal with its reason, never an exception: the caller
+    records it and keeps the current champion.
+    """
+    name = version.artifact_name
+    if not default_storage.exists(name):
+        return ArtifactCheck(False, f"artifact {name} is missing from the storage")
+    checksum = artifact_checksum(name=name)
+    if checksum != version.artifact_checksum:
+        return ArtifactCheck(
+            False, f"artifact {name} changed since registration (sha256 {checksum[:12]}…)"
+        )
+    try:
+        model = learner.artifact_load(name=name, metadata=version.metadata)
+        learner.artifact_answer_probe(model=model, metadata=version.metadata)
+    except Exception as error:
+        return ArtifactCheck(False, f"artifact {name} does not load and answer: {error}")
+    return ArtifactCheck(True, "artifact intact, loads and answers")

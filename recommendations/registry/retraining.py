@@ -1,0 +1,173 @@
+"""Retraining when the champion degrades, behind a promotion gate (ADR 0029).
+
+When a check of the monitoring fires, a challenger is trained on the days
+before the most recent held-out period; champion and challenger are both
+evaluated offline on that period; the challenger serves only if its artifact
+loads and answers and it beats the champion by the configured margin.
+Whatever happens is recorded as a RetrainingDecision.
+"""
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from recommendations.models import ModelVersion, RetrainingDecision
+from recommendations.registry import learner
+from recommendations.registry.artifacts import ArtifactCheck, artifact_check
+from recommendations.registry.monitoring import MonitoringReport, model_monitoring_report
+from recommendations.registry.services import (
+    RegistryError,
+    model_version_promote,
+    model_version_register,
+    model_version_retire,
+    retraining_decision_record,
+)
+
+logger = logging.getLogger(__name__)
+Verdict = RetrainingDecision.Verdict
+
+
+@dataclass(frozen=True)
+class PromotionVerdict:
+    promote: bool
+    reason: str
+
+
+def promotion_verdict(
+    *,
+    champion_metrics: dict,
+    challenger_metrics: dict,
+    artifact: ArtifactCheck,
+    metric: str,
+    margin: float,
+) -> PromotionVerdict:
+    """Whether the challenger may replace the champion: its artifact answers, and its `metric`
+    is at least the champion's times (1 + margin) and strictly above it."""
+    if not artifact.ok:
+        return PromotionVerdict(False, f"challenger refused: {artifact.reason}")
+    challenger = challenger_metrics.get(metric)
+    if challenger is None or not math.isfinite(challenger):
+        return PromotionVerdict(False, f"challenger has no {metric} on the held-out period")
+    champion = champion_metrics.get(metric)
+    if champion is None or not math.isfinite(champion):
+        return PromotionVerdict(
+            True, f"no champion {metric} to beat; challenger {metric} {challenger:.4f}"
+        )
+    needed = champion * (1 + margin)
+    figures = f"challenger {metric} {challenger:.4f}, champion {champion:.4f}"
+    if challenger >= needed and challenger > champion:
+        return PromotionVerdict(True, f"{figures}: better by at least {margin:.0%}")
+    return PromotionVerdict(False, f"{figures}: not better by {margin:.0%} (needs {needed:.4f})")
+
+
+@dataclass
+class RetrainingOutcome:
+    report: MonitoringReport
+    verdict: str
+    reason: str
+    champion: ModelVersion | None = None
+    challenger: ModelVersion | None = None
+    champion_metrics: dict = field(default_factory=dict)
+    challenger_metrics: dict = field(default_factory=dict)
+    decision: RetrainingDecision | None = None
+
+
+def model_retrain_if_degraded(
+    *, now: datetime, actor: str, dry_run: bool = False, force: bool = False
+) -> RetrainingOutcome:
+    """Run the monitoring at `now`; if a check fired (or `force`), retrain behind the gate.
+
+    A dry run measures and says what would happen, and writes nothing: no
+    training, no version, no decision.
+    """
+    started = time.monotonic()
+    report = model_monitoring_report(now=now)
+    due = bool(report.fired) or force
+    if not due:
+        outcome = RetrainingOutcome(report, Verdict.NO_TRIGGER, "no check fired", report.champion)
+    elif dry_run:
+        what = ", ".join(report.fired) or "forced"
+        return RetrainingOutcome(report, "", f"would retrain ({what}); dry run, nothing changed")
+    else:
+        outcome = challenger_contest(report=report, now=now, actor=actor)
+    if dry_run:
+        return outcome
+    outcome.decision = retraining_decision_record(
+        triggered_by=actor,
+        checks=report.checks_as_json(),
+        fired=report.fired or (["forced"] if force else []),
+        verdict=outcome.verdict,
+        reason=outcome.reason,
+        champion=outcome.champion,
+        challenger=outcome.challenger,
+        champion_metrics=outcome.champion_metrics,
+        challenger_metrics=outcome.challenger_metrics,
+        duration_seconds=time.monotonic() - started,
+    )
+    return outcome
+
+
+def challenger_contest(*, report: MonitoringReport, now: datetime, actor: str) -> RetrainingOutcome:
+    """Train, evaluate both, and promote or keep. A failure keeps the champion, with its reason."""
+    champion = report.champion
+    holdout_since = now - timedelta(days=settings.MODEL_RETRAIN_HOLDOUT_DAYS)
+    training_since = holdout_since - timedelta(days=settings.MODEL_RETRAIN_TRAINING_DAYS)
+    outcome = RetrainingOutcome(report, Verdict.FAILED, "", champion)
+    try:
+        trained = learner.challenger_train(since=training_since, until=holdout_since)
+        outcome.challenger = model_version_register(
+            artifact_name=trained.artifact_name, metadata_name=trained.metadata_name
+        )
+        check = artifact_check(version=outcome.challenger)
+        if check.ok:
+            outcome.challenger_metrics = holdout_evaluate(
+                version=outcome.challenger, since=holdout_since, until=now
+            )
+        if champion is not None:
+            outcome.champion_metrics = holdout_evaluate(
+                version=champion, since=holdout_since, until=now
+            )
+    except Exception as error:
+        logger.exception("Retraining failed; the champion stays")
+        outcome.reason = f"retraining failed: {error}"
+        return outcome
+    verdict = promotion_verdict(
+        champion_metrics=outcome.champion_metrics,
+        challenger_metrics=outcome.challenger_metrics,
+        artifact=check,
+        metric=settings.MODEL_PROMOTION_METRIC,
+        margin=settings.MODEL_PROMOTION_MARGIN,
+    )
+    outcome.reason = verdict.reason
+    if verdict.promote:
+        try:
+            model_version_promote(
+                version_id=outcome.challenger.version_id, actor=actor, reason=verdict.reason
+            )
+            outcome.verdict = Verdict.PROMOTED
+            return outcome
+        except RegistryError as refusal:
+            outcome.reason = str(refusal)
+    model_version_retire(
+        version_id=outcome.challenger.version_id, actor=actor, reason=outcome.reason
+    )
+    outcome.verdict = Verdict.KEPT_CHAMPION
+    return outcome
+
+
+def holdout_evaluate(*, version: ModelVersion, since: datetime, until: datetime) -> dict:
+    """The version's offline metrics on the held-out period; an evaluation that fails is
+    recorded as such (a broken champion must not block a working challenger)."""
+    try:
+        return learner.version_evaluate(
+            artifact_name=version.artifact_name, since=since, until=until
+        )
+    except learner.LearnerUnavailableError:
+        raise
+    except Exception as error:
+        logger.exception("Offline evaluation of %s failed", version.version_id)
+        return {"error": str(error)}

@@ -1,0 +1,49 @@
+import numpy as np
+
+from recommendations.ranking.diversify import diversified_order
+
+# Six candidates of one user, best first: four cinema (0), then a concert (1), a museum (2).
+ITEMS = np.array([[0, 1, 2, 3, 4, 5]])
+SCORES = np.array([[0.9, 0.88, 0.86, 0.84, 0.83, 0.80]])
+CATEGORIES = np.array([0, 0, 0, 0, 1, 2])
+
+
+def intra_list_diversity(items: np.ndarray) -> float:
+    categories = CATEGORIES[items]
+    pairs = [(a, b) for i, a in enumerate(categories) for b in categories[i + 1 :]]
+    return sum(a != b for a, b in pairs) / len(pairs)
+
+
+def test_strength_zero_leaves_the_ranking_unchanged():
+    order = diversified_order(
+        items=ITEMS, scores=SCORES, categories=CATEGORIES, known_categories=None, strength=0, k=4
+    )
+    assert order.tolist() == [[0, 1, 2, 3]]
+
+
+def test_diversification_raises_intra_list_diversity():
+    plain = ITEMS[0, :4]
+    diversified = diversified_order(
+        items=ITEMS, scores=SCORES, categories=CATEGORIES, known_categories=None, strength=0.5, k=4
+    )[0]
+    assert intra_list_diversity(diversified) > intra_list_diversity(plain)
+    assert diversified[0] == 0  # the best item keeps its place
+
+
+def test_among_similar_scores_a_category_new_to_the_user_goes_first():
+    # Concert (4) and museum (5) score alike; the user already booked concerts.
+    known = np.array([[True, True, False]])
+    scores = np.array([[0.9, 0.70, 0.69, 0.68, 0.83, 0.829]])
+    order = diversified_order(
+        items=ITEMS, scores=scores, categories=CATEGORIES, known_categories=known, strength=0.5, k=3
+    )[0]
+    assert order.tolist() == [0, 5, 4]
+
+
+def test_missing_candidates_are_never_picked():
+    items = np.array([[3, 1, -1]])
+    scores = np.array([[0.5, 0.4, -np.inf]])
+    order = diversified_order(
+        items=items, scores=scores, categories=CATEGORIES, known_categories=None, strength=0.5, k=3
+    )
+    assert order.tolist() == [[3, 1, -1]]

@@ -1,0 +1,78 @@
+import numpy as np
+import pytest
+
+from recommendations.ranking.candidates import candidates_generate
+from recommendations.ranking.examples import examples_build
+from recommendations.ranking.families import FAMILIES
+from recommendations.ranking.features import FEATURE_NAMES, features_compute
+from recommendations.ranking.snapshot import snapshot_build
+from recommendations.ranking.training import TrainingError, TrainingOptions, ranker_train
+from tests.recommendations.ranking.conftest import world
+
+OPTIONS = TrainingOptions(seed=7, per_source=10, negatives_per_positive=5)
+
+
+def test_training_is_deterministic_for_a_seed(small_world):
+    first = ranker_train(data=small_world, options=OPTIONS)
+    second = ranker_train(data=small_world, options=OPTIONS)
+    probe = np.random.default_rng(0).normal(size=(50, len(FEATURE_NAMES))).astype(np.float32)
+    assert first.family == second.family
+    assert np.array_equal(first.model.predict_proba(probe), second.model.predict_proba(probe))
+    for family in FAMILIES:
+        assert (
+            first.metrics["families"][family]["ndcg@10"]
+            == second.metrics["families"][family]["ndcg@10"]
+        )
+
+
+def test_both_families_are_compared_and_the_better_one_kept(small_world):
+    trained = ranker_train(data=small_world, options=OPTIONS)
+    compared = trained.metrics["families"]
+    assert set(compared) == set(FAMILIES)
+    assert compared[trained.family]["ndcg@10"] == max(
+        figures["ndcg@10"] for figures in compared.values()
+    )
+
+
+def test_training_refuses_data_too_small_to_learn_from():
+    with pytest.raises(TrainingError):
+        ranker_train(data=world(n_users=1, per_user=3), options=OPTIONS)
+
+
+def test_features_at_the_cutoff_ignore_what_happens_after_it(small_world):
+    """Leakage: an item booked many times after the cutoff must look as unbooked as before."""
+    data = small_world
+    cutoff = float(np.quantile(data.time, 0.8))
+    new_item = data.catalogue.size - 1
+    before = data.before(cutoff)
+    # Remove every interaction with the item, then add a burst of them after the cutoff.
+    keep = before.item != new_item
+    burst = 30
+    leaky = type(data)(
+        n_users=data.n_users,
+        user=np.concatenate([before.user[keep], np.arange(burst) % data.n_users]),
+        item=np.concatenate([before.item[keep], np.full(burst, new_item)]),
+        time=np.concatenate([before.time[keep], np.full(burst, cutoff + 3600.0)]),
+        catalogue=data.catalogue,
+        home_latitude=data.home_latitude,
+        home_longitude=data.home_longitude,
+    )
+    snapshot = snapshot_build(data=leaky, at=cutoff)
+    users = np.arange(data.n_users)
+    candidates = candidates_generate(snapshot=snapshot, users=users, per_source=data.catalogue.size)
+    features = features_compute(snapshot=snapshot, candidates=candidates)
+    rows = candidates.item == new_item
+    assert rows.any()
+    counted = features[rows][:, FEATURE_NAMES.index("item_bookings_all")]
+    assert (counted == 0).all()
+    assert candidates.sources[rows][:, 3].all()  # still proposed as a new item
+    # Yet those later bookings are the labels of the examples built at that cutoff.
+    examples = examples_build(
+        data=leaky,
+        snapshot=snapshot,
+        users=users,
+        per_source=data.catalogue.size,
+        negatives_per_positive=None,
+        rng=np.random.default_rng(0),
+    )
+    assert examples.labels.sum() >= 1

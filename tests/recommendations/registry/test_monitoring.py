@@ -1,0 +1,102 @@
+"""The monitoring on the database: rates from the exposure log, drift from bookings, age."""
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from experiments.services import booking_attributions_record
+from recommendations.models import ModelVersion, RetrainingDecision
+from recommendations.registry.exposure_log import arm_rate_samples, champion_arm, control_arm
+from recommendations.registry.monitoring import model_monitoring_report
+from recommendations.registry.services import model_version_promote
+from tests.recommendations.registry.conftest import version_register
+from tests.recommendations.registry.exposure_history import (
+    clicks_booked,
+    lists_shown,
+    offers,
+    people,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("artifact_store")]
+DAY = timedelta(days=1)
+
+
+def test_arm_rates_count_each_persons_impressions_clicks_and_attributed_bookings():
+    rng = np.random.default_rng(1)
+    now = timezone.now()
+    shoppers = people(3)
+    clicks = lists_shown(
+        rng=rng, shoppers=shoppers, catalogue=offers(), since=now - 3 * DAY, days=2,
+        ctr=0.3, variant="treatment", strategy="ml", model_version="v1",
+    )  # fmt: skip
+    # Other offers for the control arm, so that each booking follows one arm's click.
+    lists_shown(
+        rng=rng, shoppers=shoppers, catalogue=offers(), since=now - 3 * DAY, days=2,
+        ctr=0.9, variant="control", strategy="geo",
+    )  # fmt: skip
+    clicks_booked(clicks)
+    booking_attributions_record(since=now - 10 * DAY)
+
+    rates = arm_rate_samples(arm=champion_arm(version_id="v1"), since=now - 4 * DAY, until=now)
+
+    assert sorted(rates["click_through"].impressions) == [20, 20, 20]
+    assert rates["click_through"].events.sum() == len(clicks)
+    booked_pairs = {(click.user_id, click.offer_id) for click in clicks}
+    assert rates["booking_rate"].events.sum() == len(booked_pairs)
+    control = arm_rate_samples(arm=control_arm(variant="control"), since=now - 4 * DAY, until=now)
+    assert control["booking_rate"].events.sum() == 0
+
+
+@pytest.fixture
+def champion_whose_clicks_halved(django_capture_on_commit_callbacks):
+    """v1 promoted 20 days ago: 10% of positions clicked in its first week, 5% in the last
+    week, while the control arm keeps 10%."""
+    rng = np.random.default_rng(2)
+    now = timezone.now()
+    version_register("v1")
+    model_version_promote(version_id="v1", actor="test", reason="test")
+    ModelVersion.objects.filter(version_id="v1").update(promoted_at=now - 20 * DAY)
+    shoppers, catalogue = people(60), offers()
+    shown = dict(rng=rng, shoppers=shoppers, catalogue=catalogue, days=7, strategy="ml")
+    lists_shown(**shown, since=now - 20 * DAY, ctr=0.10, variant="treatment", model_version="v1")
+    lists_shown(**shown, since=now - 7 * DAY, ctr=0.05, variant="treatment", model_version="v1")
+    lists_shown(**shown, since=now - 7 * DAY, ctr=0.10, variant="control")
+    return now
+
+
+def test_halved_click_through_fires_against_the_first_days_and_the_control(
+    champion_whose_clicks_halved,
+):
+    report = model_monitoring_report(now=champion_whose_clicks_halved)
+    assert report.champion.version_id == "v1"
+    assert "click_through_vs_first_days" in report.fired
+    assert "click_through_vs_control" in report.fired
+    assert "max_age" not in report.fired
+
+
+def test_dry_run_reports_the_degradation_and_changes_nothing(champion_whose_clicks_halved, capsys):
+    versions_before = list(ModelVersion.objects.values())
+    call_command("retrain_if_degraded", "--dry-run")
+    output = capsys.readouterr().out
+    assert "FIRED click_through_vs_first_days" in output
+    assert "would retrain" in output
+    assert list(ModelVersion.objects.values()) == versions_before
+    assert not RetrainingDecision.objects.exists()
+
+
+def test_a_champion_past_its_maximum_age_is_due(settings):
+    settings.MODEL_MAX_AGE_DAYS = 30
+    version_register("v1")
+    model_version_promote(version_id="v1", actor="test", reason="test")
+    ModelVersion.objects.filter(version_id="v1").update(promoted_at=timezone.now() - 31 * DAY)
+    report = model_monitoring_report(now=timezone.now())
+    assert report.fired == ["max_age"]
+
+
+def test_a_healthy_young_champion_fires_nothing():
+    version_register("v1")
+    model_version_promote(version_id="v1", actor="test", reason="test")
+    assert model_monitoring_report(now=timezone.now()).fired == []

@@ -1,0 +1,85 @@
+"""Every serving process follows a promotion or rollback within a minute, without restart."""
+
+import pytest
+
+from recommendations.registry.services import model_version_promote, model_version_rollback
+from recommendations.registry.serving import ChampionWatcher
+from tests.recommendations.registry.conftest import version_register
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("artifact_store")]
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.seconds = 1000.0
+
+    def __call__(self) -> float:
+        return self.seconds
+
+
+def promote(version_id: str) -> None:
+    model_version_promote(version_id=version_id, actor="test", reason="test")
+
+
+@pytest.fixture
+def two_champions_in_a_row(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        version_register("v1")
+        promote("v1")
+        version_register("v2")
+        promote("v2")
+
+
+def test_a_process_serves_the_rolled_back_version_within_a_minute(
+    two_champions_in_a_row, django_capture_on_commit_callbacks, settings
+):
+    settings.MODEL_REGISTRY_CHAMPION_CHECK_SECONDS = 30
+    clock = FakeClock()
+    process = ChampionWatcher(clock=clock)
+    assert process.current() == "v2"
+    with django_capture_on_commit_callbacks(execute=True):
+        model_version_rollback(actor="staff", reason="test")
+    clock.seconds += 10
+    # Between two checks the process keeps its copy: no query per request.
+    assert process.current() == "v2"
+    clock.seconds += 50
+    assert process.current() == "v1"
+
+
+def test_a_process_that_started_before_any_champion_sees_the_first_one(
+    django_capture_on_commit_callbacks, settings
+):
+    settings.MODEL_REGISTRY_CHAMPION_CHECK_SECONDS = 30
+    clock = FakeClock()
+    process = ChampionWatcher(clock=clock)
+    assert process.current() is None
+    with django_capture_on_commit_callbacks(execute=True):
+        version_register("v1")
+        promote("v1")
+    clock.seconds += 30
+    assert process.current() == "v1"
+
+
+def test_with_redis_down_processes_read_the_champion_from_the_database(
+    two_champions_in_a_row, unavailable_cache, django_capture_on_commit_callbacks
+):
+    clock = FakeClock()
+    process = ChampionWatcher(clock=clock, interval=30)
+    assert process.current() == "v2"
+    with django_capture_on_commit_callbacks(execute=True):
+        model_version_rollback(actor="staff", reason="test")
+    clock.seconds += 30
+    assert process.current() == "v1"
+
+
+def test_checks_between_intervals_do_not_query_the_database(
+    two_champions_in_a_row, django_assert_num_queries
+):
+    clock = FakeClock()
+    process = ChampionWatcher(clock=clock, interval=30)
+    process.current()
+    with django_assert_num_queries(0):
+        for _ in range(100):
+            assert process.current() == "v2"
