@@ -18,7 +18,7 @@ class ModelVersion(models.Model):
 
     version_id = models.CharField(max_length=64, unique=True)
     artifact_name = models.CharField(
-        max_length=255, help_text="Name of the joblib file in Django's default storage."
+        max_length=255, help_text="Name of the joblib file in the ranker's artifact storage."
     )
     metadata_name = models.CharField(max_length=255, blank=True)
     # sha256 of the artifact at registration: a file changed or truncated since is refused.

@@ -357,3 +357,6 @@ MODEL_RETRAIN_HOLDOUT_DAYS = env.int("MODEL_RETRAIN_HOLDOUT_DAYS", default=14)
 # The challenger must beat the champion's offline metric by this relative margin.
 MODEL_PROMOTION_METRIC = env("MODEL_PROMOTION_METRIC", default="ndcg@10")
 MODEL_PROMOTION_MARGIN = env.float("MODEL_PROMOTION_MARGIN", default=0.02)
+# Users drawn for the held-out evaluation of champion and challenger (the same users
+# for both); bounds the time of a retraining on a large base.
+MODEL_RETRAIN_EVALUATION_USERS = env.int("MODEL_RETRAIN_EVALUATION_USERS", default=20000)

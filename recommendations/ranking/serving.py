@@ -1,4 +1,5 @@
-"""The `ml` strategy: the latest trained ranker over a snapshot of the live bookings.
+"""The `ml` strategy: the registry's champion (else the latest trained ranker) over a snapshot
+of the live bookings.
 
 Each process loads the artifact and builds the snapshot once, then again every
 RECOMMENDATION_ML_REFRESH_SECONDS (new bookings, new offers). A missing or
@@ -24,6 +25,7 @@ from recommendations.pipeline.ranking import NO_ITEM, top_k
 from recommendations.ranking.artifact import ArtifactError, artifact_load
 from recommendations.ranking.database import ranking_interactions_from_database
 from recommendations.ranking.scorer import RankingScorer
+from recommendations.registry.serving import serving_model_version
 from recommendations.strategies import (
     Recommendation,
     model_version_register,
@@ -42,6 +44,8 @@ class Served:
     scorer: RankingScorer | None
     interactions: Interactions | None
     version: str | None
+    # The registry's champion when this was loaded (None: no champion, the latest artifact).
+    requested: str | None = None
 
 
 _served: Served | None = None
@@ -50,16 +54,25 @@ _served: Served | None = None
 def served() -> Served:
     global _served
     current = _served
+    # A promotion or rollback in the registry reloads at once (ADR 0029), not at the refresh.
+    champion = serving_model_version()
     if (
         current is not None
+        and current.requested == champion
         and time.monotonic() - current.loaded_at < settings.RECOMMENDATION_ML_REFRESH_SECONDS
     ):
         return current
     try:
-        trained, metadata = artifact_load()
+        trained, metadata = artifact_load(version=champion)
     except ArtifactError as error:
         logger.error("Strategy ml falls back to geo: %s", error)
-        _served = Served(loaded_at=time.monotonic(), scorer=None, interactions=None, version=None)
+        _served = Served(
+            loaded_at=time.monotonic(),
+            scorer=None,
+            interactions=None,
+            version=None,
+            requested=champion,
+        )
         return _served
     interactions, extra = ranking_interactions_from_database()
     scorer = RankingScorer(
@@ -70,6 +83,7 @@ def served() -> Served:
         scorer=scorer,
         interactions=interactions,
         version=metadata["version"],
+        requested=champion,
     )
     return _served
 

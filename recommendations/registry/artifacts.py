@@ -3,8 +3,6 @@
 import hashlib
 from dataclasses import dataclass
 
-from django.core.files.storage import default_storage
-
 from recommendations.models import ModelVersion
 from recommendations.registry import learner
 
@@ -18,9 +16,9 @@ class ArtifactCheck:
 
 
 def artifact_checksum(*, name: str) -> str:
-    """sha256 of a file of the default storage, read in chunks (artifacts can be large)."""
+    """sha256 of a file of the artifact storage, read in chunks (artifacts can be large)."""
     digest = hashlib.sha256()
-    with default_storage.open(name, "rb") as artifact:
+    with learner.artifact_storage().open(name, "rb") as artifact:
         for chunk in iter(lambda: artifact.read(CHUNK_BYTES), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -33,7 +31,7 @@ def artifact_check(*, version: ModelVersion) -> ArtifactCheck:
     records it and keeps the current champion.
     """
     name = version.artifact_name
-    if not default_storage.exists(name):
+    if not learner.artifact_storage().exists(name):
         return ArtifactCheck(False, f"artifact {name} is missing from the storage")
     checksum = artifact_checksum(name=name)
     if checksum != version.artifact_checksum:
@@ -41,8 +39,8 @@ def artifact_check(*, version: ModelVersion) -> ArtifactCheck:
             False, f"artifact {name} changed since registration (sha256 {checksum[:12]}…)"
         )
     try:
-        model = learner.artifact_load(name=name, metadata=version.metadata)
-        learner.artifact_answer_probe(model=model, metadata=version.metadata)
+        model = learner.version_load(version_id=version.version_id)
+        learner.artifact_answer_probe(model=model)
     except Exception as error:
         return ArtifactCheck(False, f"artifact {name} does not load and answer: {error}")
     return ArtifactCheck(True, "artifact intact, loads and answers")

@@ -1,62 +1,41 @@
-"""The seam between the registry and the learned ranker (issue 15) and its evaluation (issue 6).
+"""The seam between the registry and the learned ranker (issue 15) with its offline
+evaluation (issue 14).
 
-The registry only needs five things from them, each one function here: load an
-artifact, make it answer a probe, read an artifact's metadata, train a
-challenger on a window, and evaluate a version offline on a period. Adapting
-the registry to a change of the ranker's interface means editing this module
-only.
+The registry needs six things from them, each one function here: the storage
+the artifacts live in, an artifact's file names, loading a version, making it
+answer a probe, training a challenger on a window, and evaluating a version
+offline on a held-out period. A change of the ranker's interface is adapted
+here only.
 """
 
 import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import joblib
 import numpy as np
-from django.core.files.storage import default_storage
+from django.conf import settings
+from django.core.files.storage import Storage
 from django.utils.dateparse import parse_datetime
 
+from recommendations.evaluation.protocol import evaluation_target, strategy_evaluate
+from recommendations.pipeline.scoring import scorer_spec
+from recommendations.pipeline.splits import TIME, split_make
+from recommendations.ranking.artifact import artifact_load, artifact_path, model_storage
+from recommendations.ranking.database import ranking_interactions_from_database
+from recommendations.ranking.services import ranker_model_train
+from recommendations.ranking.training import TrainedRanker
 
-class LearnerUnavailableError(RuntimeError):
-    """The learned ranker's training or evaluation is not installed in this deployment."""
+# The offline evaluation's list length: the metrics are read at 10 (ndcg@10...).
+EVALUATION_K = 10
 
 
 @dataclass(frozen=True)
 class TrainedArtifact:
-    """A model the ranker saved in the storage: its joblib file, its metadata file and content."""
+    """A model the ranker saved in its storage: its joblib file, its metadata file and content."""
 
     artifact_name: str
     metadata_name: str
     metadata: dict
-
-
-def artifact_load(*, name: str, metadata: dict):
-    """The estimator in the joblib file `name` of the default storage."""
-    with default_storage.open(name, "rb") as artifact:
-        return joblib.load(artifact)
-
-
-def artifact_answer_probe(*, model, metadata: dict) -> None:
-    """Raise unless `model` scores one row of its features with finite numbers.
-
-    The probe is a row of zeros as wide as the feature list in the metadata:
-    what matters is that the estimator accepts the shape and answers.
-    """
-    features = metadata.get("feature_names") or []
-    if not features:
-        raise ValueError("the metadata lists no feature names")
-    probe = np.zeros((1, len(features)))
-    score = getattr(model, "predict_proba", None) or getattr(model, "decision_function", None)
-    if score is None:
-        raise TypeError(f"{type(model).__name__} has neither predict_proba nor decision_function")
-    answer = np.asarray(score(probe), dtype=float)
-    if answer.size == 0 or not np.all(np.isfinite(answer)):
-        raise ValueError("the model answers no finite score")
-
-
-def artifact_metadata_read(*, metadata_name: str) -> dict:
-    with default_storage.open(metadata_name, "rb") as stored:
-        return json.load(stored)
 
 
 @dataclass(frozen=True)
@@ -70,40 +49,78 @@ class MetadataFields:
     offline_metrics: dict
 
 
+def artifact_storage() -> Storage:
+    return model_storage()
+
+
+def artifact_names(*, version_id: str) -> tuple[str, str]:
+    """The joblib file and the metadata file of `version_id` in the artifact storage."""
+    return artifact_path(f"{version_id}.joblib"), artifact_path(f"{version_id}.json")
+
+
+def version_load(*, version_id: str) -> TrainedRanker:
+    """The ranker of `version_id`; raises (ArtifactError) when it is missing, unreadable, or
+    made for other features or library versions."""
+    trained, _ = artifact_load(version=version_id)
+    return trained
+
+
+def artifact_answer_probe(*, model: TrainedRanker) -> None:
+    """Raise unless the ranker scores one row of its features with a finite probability.
+
+    The probe is a row of zeros as wide as its feature list: what matters is
+    that the estimator accepts the shape and answers.
+    """
+    probe = np.zeros((1, len(model.feature_names)))
+    answer = np.asarray(model.model.predict_proba(probe), dtype=float)
+    if answer.size == 0 or not np.all(np.isfinite(answer)):
+        raise ValueError("the model answers no finite score")
+
+
 def metadata_fields(*, metadata: dict) -> MetadataFields:
+    """The registry's fields from the ranker's metadata (`artifact_save`'s JSON)."""
     window = metadata.get("training_window") or {}
+    data_size = metadata.get("data_size") or {}
+    metrics = metadata.get("metrics") or {}
+    chosen = metrics.get("chosen")
+    offline = dict((metrics.get("families") or {}).get(chosen) or {})
     return MetadataFields(
-        version_id=str(metadata["version_id"]),
+        version_id=str(metadata["version"]),
         trained_since=parse_datetime(window["since"]) if window.get("since") else None,
         trained_until=parse_datetime(window["until"]) if window.get("until") else None,
-        training_rows=int(metadata.get("data_size") or 0),
-        offline_metrics=dict(metadata.get("metrics") or {}),
+        training_rows=int(data_size.get("interactions") or 0),
+        offline_metrics=offline | ({"family": chosen} if chosen else {}),
     )
 
 
 def challenger_train(*, since: datetime, until: datetime) -> TrainedArtifact:
-    """Train the ranker on bookings in [since, until) and save it, as `train_model` does."""
-    try:
-        from recommendations.ranking.training import model_train
-    except ImportError as error:
-        raise LearnerUnavailableError(
-            f"the learned ranker is not installed ({error}); merge issue 15's ranking package"
-        ) from None
-    saved = model_train(since=since, until=until)
-    return TrainedArtifact(
-        artifact_name=saved.artifact_name,
-        metadata_name=saved.metadata_name,
-        metadata=saved.metadata,
-    )
+    """Train the ranker on the bookings of [since, until) and save it, as `train_model` does."""
+    metadata = ranker_model_train(since=since, until=until, seed=0)
+    artifact_name, metadata_name = artifact_names(version_id=metadata["version"])
+    return TrainedArtifact(artifact_name, metadata_name, metadata)
 
 
-def version_evaluate(*, artifact_name: str, since: datetime, until: datetime) -> dict[str, float]:
-    """Offline metrics of the artifact's model on the bookings of [since, until), trained on
-    nothing newer than `since` (the evaluation of issue 6 with the `ml` strategy)."""
-    try:
-        from recommendations.ranking.evaluation import artifact_evaluate
-    except ImportError as error:
-        raise LearnerUnavailableError(
-            f"the offline evaluation of the ranker is not installed ({error})"
-        ) from None
-    return artifact_evaluate(artifact_name=artifact_name, since=since, until=until)
+def version_evaluate(*, version_id: str, since: datetime, until: datetime) -> dict:
+    """Offline metrics of `version_id` on the bookings of [since, until), with the
+    evaluation protocol of issue 14: the model ranks from what was known at `since`,
+    and is judged on what people booked afterwards."""
+    trained = version_load(version_id=version_id)
+    interactions, extra = ranking_interactions_from_database(until=until)
+    held_out = int(np.sum(interactions.timestamps >= since.timestamp()))
+    if held_out == 0 or held_out == len(interactions):
+        raise ValueError(f"no bookings on both sides of {since:%Y-%m-%d} to evaluate on")
+    # The time split's test set is the last fraction of the log: exactly the held-out days.
+    split = split_make(interactions, kind=TIME, test_fraction=(held_out + 0.5) / len(interactions))
+    target = evaluation_target(split, max_users=settings.MODEL_RETRAIN_EVALUATION_USERS, seed=0)
+    return strategy_evaluate(
+        spec=scorer_spec("ml"),
+        params={"trained": trained, "extra": extra},
+        split=split,
+        target=target,
+        k=EVALUATION_K,
+    ) | {"evaluated_users": len(target.users)}
+
+
+def artifact_metadata_read(*, metadata_name: str) -> dict:
+    with artifact_storage().open(metadata_name, "rb") as stored:
+        return json.load(stored)

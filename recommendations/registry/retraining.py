@@ -163,11 +163,7 @@ def holdout_evaluate(*, version: ModelVersion, since: datetime, until: datetime)
     """The version's offline metrics on the held-out period; an evaluation that fails is
     recorded as such (a broken champion must not block a working challenger)."""
     try:
-        return learner.version_evaluate(
-            artifact_name=version.artifact_name, since=since, until=until
-        )
-    except learner.LearnerUnavailableError:
-        raise
+        return learner.version_evaluate(version_id=version.version_id, since=since, until=until)
     except Exception as error:
         logger.exception("Offline evaluation of %s failed", version.version_id)
         return {"error": str(error)}

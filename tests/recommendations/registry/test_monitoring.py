@@ -12,7 +12,6 @@ from recommendations.models import ModelVersion, RetrainingDecision
 from recommendations.registry.exposure_log import arm_rate_samples, champion_arm, control_arm
 from recommendations.registry.monitoring import model_monitoring_report
 from recommendations.registry.services import model_version_promote
-from tests.recommendations.registry.conftest import version_register
 from tests.recommendations.registry.exposure_history import (
     clicks_booked,
     lists_shown,
@@ -20,7 +19,7 @@ from tests.recommendations.registry.exposure_history import (
     people,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("artifact_store")]
+pytestmark = pytest.mark.django_db
 DAY = timedelta(days=1)
 
 
@@ -50,19 +49,29 @@ def test_arm_rates_count_each_persons_impressions_clicks_and_attributed_bookings
     assert control["booking_rate"].events.sum() == 0
 
 
+def champion_since(version, *, days: int) -> None:
+    model_version_promote(version_id=version.version_id, actor="test", reason="test")
+    promoted_at = timezone.now() - days * DAY
+    ModelVersion.objects.filter(pk=version.pk).update(promoted_at=promoted_at)
+
+
 @pytest.fixture
-def champion_whose_clicks_halved(django_capture_on_commit_callbacks):
+def champion_whose_clicks_halved(register):
     """v1 promoted 20 days ago: 10% of positions clicked in its first week, 5% in the last
     week, while the control arm keeps 10%."""
     rng = np.random.default_rng(2)
     now = timezone.now()
-    version_register("v1")
-    model_version_promote(version_id="v1", actor="test", reason="test")
-    ModelVersion.objects.filter(version_id="v1").update(promoted_at=now - 20 * DAY)
+    champion = register()
+    champion_since(champion, days=20)
+    version_id = champion.version_id
     shoppers, catalogue = people(60), offers()
     shown = dict(rng=rng, shoppers=shoppers, catalogue=catalogue, days=7, strategy="ml")
-    lists_shown(**shown, since=now - 20 * DAY, ctr=0.10, variant="treatment", model_version="v1")
-    lists_shown(**shown, since=now - 7 * DAY, ctr=0.05, variant="treatment", model_version="v1")
+    lists_shown(
+        **shown, since=now - 20 * DAY, ctr=0.10, variant="treatment", model_version=version_id
+    )
+    lists_shown(
+        **shown, since=now - 7 * DAY, ctr=0.05, variant="treatment", model_version=version_id
+    )
     lists_shown(**shown, since=now - 7 * DAY, ctr=0.10, variant="control")
     return now
 
@@ -71,7 +80,7 @@ def test_halved_click_through_fires_against_the_first_days_and_the_control(
     champion_whose_clicks_halved,
 ):
     report = model_monitoring_report(now=champion_whose_clicks_halved)
-    assert report.champion.version_id == "v1"
+    assert report.champion.status == ModelVersion.Status.CHAMPION
     assert "click_through_vs_first_days" in report.fired
     assert "click_through_vs_control" in report.fired
     assert "max_age" not in report.fired
@@ -87,16 +96,13 @@ def test_dry_run_reports_the_degradation_and_changes_nothing(champion_whose_clic
     assert not RetrainingDecision.objects.exists()
 
 
-def test_a_champion_past_its_maximum_age_is_due(settings):
+def test_a_champion_past_its_maximum_age_is_due(register, settings):
     settings.MODEL_MAX_AGE_DAYS = 30
-    version_register("v1")
-    model_version_promote(version_id="v1", actor="test", reason="test")
-    ModelVersion.objects.filter(version_id="v1").update(promoted_at=timezone.now() - 31 * DAY)
+    champion_since(register(), days=31)
     report = model_monitoring_report(now=timezone.now())
     assert report.fired == ["max_age"]
 
 
-def test_a_healthy_young_champion_fires_nothing():
-    version_register("v1")
-    model_version_promote(version_id="v1", actor="test", reason="test")
+def test_a_healthy_young_champion_fires_nothing(register):
+    champion_since(register(), days=2)
     assert model_monitoring_report(now=timezone.now()).fired == []

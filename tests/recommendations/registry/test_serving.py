@@ -4,9 +4,8 @@ import pytest
 
 from recommendations.registry.services import model_version_promote, model_version_rollback
 from recommendations.registry.serving import ChampionWatcher
-from tests.recommendations.registry.conftest import version_register
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("artifact_store")]
+pytestmark = pytest.mark.django_db
 
 
 class FakeClock:
@@ -19,17 +18,18 @@ class FakeClock:
         return self.seconds
 
 
-def promote(version_id: str) -> None:
-    model_version_promote(version_id=version_id, actor="test", reason="test")
+def promote(version) -> None:
+    model_version_promote(version_id=version.version_id, actor="test", reason="test")
 
 
 @pytest.fixture
-def two_champions_in_a_row(django_capture_on_commit_callbacks):
+def two_champions_in_a_row(register, django_capture_on_commit_callbacks):
+    """Two versions promoted one after the other: the second serves, the first is retired."""
+    first, second = register(), register()
     with django_capture_on_commit_callbacks(execute=True):
-        version_register("v1")
-        promote("v1")
-        version_register("v2")
-        promote("v2")
+        promote(first)
+        promote(second)
+    return first.version_id, second.version_id
 
 
 def test_a_process_serves_the_rolled_back_version_within_a_minute(
@@ -37,41 +37,43 @@ def test_a_process_serves_the_rolled_back_version_within_a_minute(
 ):
     settings.MODEL_REGISTRY_CHAMPION_CHECK_SECONDS = 30
     clock = FakeClock()
+    first, second = two_champions_in_a_row
     process = ChampionWatcher(clock=clock)
-    assert process.current() == "v2"
+    assert process.current() == second
     with django_capture_on_commit_callbacks(execute=True):
         model_version_rollback(actor="staff", reason="test")
     clock.seconds += 10
     # Between two checks the process keeps its copy: no query per request.
-    assert process.current() == "v2"
+    assert process.current() == second
     clock.seconds += 50
-    assert process.current() == "v1"
+    assert process.current() == first
 
 
 def test_a_process_that_started_before_any_champion_sees_the_first_one(
-    django_capture_on_commit_callbacks, settings
+    register, django_capture_on_commit_callbacks, settings
 ):
     settings.MODEL_REGISTRY_CHAMPION_CHECK_SECONDS = 30
     clock = FakeClock()
     process = ChampionWatcher(clock=clock)
     assert process.current() is None
+    version = register()
     with django_capture_on_commit_callbacks(execute=True):
-        version_register("v1")
-        promote("v1")
+        promote(version)
     clock.seconds += 30
-    assert process.current() == "v1"
+    assert process.current() == version.version_id
 
 
 def test_with_redis_down_processes_read_the_champion_from_the_database(
     two_champions_in_a_row, unavailable_cache, django_capture_on_commit_callbacks
 ):
     clock = FakeClock()
+    first, second = two_champions_in_a_row
     process = ChampionWatcher(clock=clock, interval=30)
-    assert process.current() == "v2"
+    assert process.current() == second
     with django_capture_on_commit_callbacks(execute=True):
         model_version_rollback(actor="staff", reason="test")
     clock.seconds += 30
-    assert process.current() == "v1"
+    assert process.current() == first
 
 
 def test_checks_between_intervals_do_not_query_the_database(
@@ -82,4 +84,4 @@ def test_checks_between_intervals_do_not_query_the_database(
     process.current()
     with django_assert_num_queries(0):
         for _ in range(100):
-            assert process.current() == "v2"
+            assert process.current() == two_champions_in_a_row[1]
