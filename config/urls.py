@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dashboard/", include("metrics.urls")),
     path("newsletter/", include("newsletter.urls")),
+    path("api/", include("api.urls")),
     path("", include("experiments.urls")),
     path("", include("storefront.urls")),
 ]

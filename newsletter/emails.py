@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 
 from newsletter.models import Campaign, Send
 from newsletter.tokens import click_token_make, unsubscribe_token_make
-from recommendations.strategies import Recommendation
+from recommendations.offers import RecommendedOffer
 
 
 def absolute_url(path: str) -> str:
@@ -47,7 +47,7 @@ def when_label(*, starts_at: datetime | None, language: str | None, zone: str) -
         return date_format(timezone.localtime(starts_at, ZoneInfo(zone)), "l j F Y, H:i")
 
 
-def offer_card(*, send_id: int, recommendation: Recommendation) -> dict:
+def offer_card(*, send_id: int, recommendation: RecommendedOffer) -> dict:
     """What a card shows; no image, so it reads the same with images blocked."""
     offer = recommendation.offer
     venue = offer.venue
@@ -81,7 +81,7 @@ def newsletter_message_build(
     *,
     campaign: Campaign,
     send: Send,
-    recommendations: list[Recommendation],
+    recommendations: list[RecommendedOffer],
     connection: BaseEmailBackend | None = None,
 ) -> EmailMultiAlternatives:
     unsubscribe = unsubscribe_url(send_id=send.pk)

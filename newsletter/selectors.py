@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from marketplace.models import Booking, User
 from newsletter.models import Campaign, Click, Send, Unsubscription
-from recommendations.strategies import Recommendation, recommendations_for_users
+from recommendations.offers import RecommendedOffer, recommended_offers_for_users
 
 ATTRIBUTION_WINDOW = timedelta(days=7)
 OFFERS_PER_EMAIL = 5
@@ -127,7 +127,9 @@ def campaigns_stalled(*, dispatched_before: datetime) -> QuerySet[Campaign]:
     )
 
 
-def newsletter_preview(*, campaign: Campaign | None) -> Iterator[tuple[User, list[Recommendation]]]:
+def newsletter_preview(
+    *, campaign: Campaign | None
+) -> Iterator[tuple[User, list[RecommendedOffer]]]:
     """Who would get what if `campaign` (or a new one) were sent now; reads only.
 
     A draft or new campaign goes to every current recipient; a started one
@@ -155,8 +157,10 @@ def newsletter_preview(*, campaign: Campaign | None) -> Iterator[tuple[User, lis
 
 def preview_batch(
     *, users: list[User], strategy: str | None
-) -> Iterator[tuple[User, list[Recommendation]]]:
+) -> Iterator[tuple[User, list[RecommendedOffer]]]:
     """One batch of recipients with their picks, asked as the sending chunks ask them."""
-    picks = recommendations_for_users(users=users, limit=OFFERS_PER_EMAIL, strategy=strategy)
+    picks = recommended_offers_for_users(
+        user_ids=[user.pk for user in users], limit=OFFERS_PER_EMAIL, strategy=strategy
+    )
     for user in users:
         yield user, picks.get(user.pk, [])

@@ -37,7 +37,8 @@ from newsletter.selectors import (
     send_ranges_to_deliver,
 )
 from newsletter.tokens import InvalidLink, click_token_read, unsubscribe_token_read
-from recommendations.strategies import Recommendation, recommendations_for_users, strategy_names
+from recommendations.offers import RecommendedOffer, recommended_offers_for_users
+from recommendations.strategies import strategy_names
 
 logger = logging.getLogger(__name__)
 
@@ -223,11 +224,13 @@ def campaign_send_chunk(*, campaign_id: int, first_send_id: int, last_send_id: i
     sends_finish(send_ids=withdrawn, status=Send.Status.SKIPPED, error="Consent withdrawn.")
     consenting = [send for send in sends if send.user.newsletter_consent]
     # One batch for the chunk: a few queries in all instead of a few per recipient.
-    picks = recommendations_for_users(
-        users=[send.user for send in consenting], limit=OFFERS_PER_EMAIL, strategy=campaign.strategy
+    picks = recommended_offers_for_users(
+        user_ids=[send.user_id for send in consenting],
+        limit=OFFERS_PER_EMAIL,
+        strategy=campaign.strategy,
     )
     empty: list[int] = []
-    to_mail: list[tuple[Send, list[Recommendation]]] = []
+    to_mail: list[tuple[Send, list[RecommendedOffer]]] = []
     for send in consenting:
         recommendations = picks.get(send.user_id)
         if recommendations:
@@ -243,7 +246,7 @@ def campaign_send_chunk(*, campaign_id: int, first_send_id: int, last_send_id: i
 
 
 def sends_deliver(
-    *, campaign: Campaign, to_mail: list[tuple[Send, list[Recommendation]]], result: ChunkResult
+    *, campaign: Campaign, to_mail: list[tuple[Send, list[RecommendedOffer]]], result: ChunkResult
 ) -> None:
     done = 0
     try:

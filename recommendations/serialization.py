@@ -1,17 +1,17 @@
-"""The plain-data form of a recommendation, shared by the command line and later the API."""
+"""The plain-data form of a recommended offer, for the command line."""
 
-from recommendations.strategies import Recommendation
+from recommendations.offers import RecommendedOffer
 
 
-def recommendation_as_dict(recommendation: Recommendation) -> dict:
-    offer = recommendation.offer
+def recommended_offer_as_dict(recommended: RecommendedOffer) -> dict:
+    offer = recommended.offer
     return {
         "offer_id": offer.pk,
         "title": offer.title,
         "category": offer.category.slug,
-        "score": round(recommendation.score, 4),
-        "reason": recommendation.reason,
+        "score": round(recommended.score, 4),
+        "reason": recommended.reason,
         "distance_km": (
-            None if recommendation.distance_km is None else round(recommendation.distance_km, 1)
+            None if recommended.distance_km is None else round(recommended.distance_km, 1)
         ),
     }

@@ -60,9 +60,14 @@ def caches_clear() -> None:
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    """Each test starts with empty caches, so cached rankings never leak between tests."""
+def empty_cache(monkeypatch):
+    """Each test starts with empty caches, so cached rankings never leak between tests.
+
+    That includes the geo strategy's in-process index, which a process keeps for
+    minutes when Redis is down: geo is the default strategy everywhere.
+    """
     caches_clear()
+    monkeypatch.setattr("recommendations.geo._local_index", None, raising=False)
     yield
     caches_clear()
 

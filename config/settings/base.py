@@ -66,12 +66,17 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "waffle",
     "django_celery_beat",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "marketplace",
     "recommendations",
     "newsletter",
     "experiments",
     "metrics",
     "storefront",
+    "api",
     # On top of everything: it drives the whole system in simulated days.
     "simulation",
 ]
@@ -213,7 +218,28 @@ LOGGING = {
 }
 
 # Recommendations
-RECOMMENDATION_STRATEGY = env("RECOMMENDATION_STRATEGY", default="popular")
+# Geography is what makes a list relevant (iteration 3); popular stays as the
+# control and the last fallback of the serving selector.
+RECOMMENDATION_STRATEGY = env("RECOMMENDATION_STRATEGY", default="geo")
+# The strategy each variant of the homepage canary is served by (ADR 0017), so
+# that the treatment can switch strategy without touching the control.
+RECOMMENDATION_VARIANT_STRATEGIES = env.json(
+    "RECOMMENDATION_VARIANT_STRATEGIES", default={"control": "geo", "treatment": "geo"}
+)
+# Precomputed lists (ADR 0016): each user's top N, kept a day and a half so a
+# missed nightly run leaves lists a day old rather than none.
+RECOMMENDATION_STORED_LIST_SIZE = env.int("RECOMMENDATION_STORED_LIST_SIZE", default=50)
+RECOMMENDATION_STORED_LIST_SECONDS = env.int(
+    "RECOMMENDATION_STORED_LIST_SECONDS", default=36 * 3600
+)
+# Users per precomputation task: big enough for the batch form to pay off,
+# small enough that a killed worker loses little.
+RECOMMENDATION_PRECOMPUTE_CHUNK_SIZE = env.int("RECOMMENDATION_PRECOMPUTE_CHUNK_SIZE", default=500)
+# The homepage canary (ADR 0017): the waffle flag that assigns variants, and the
+# switch that removes the recommended section for everyone at once.
+HOMEPAGE_RECOMMENDATIONS_FLAG = "homepage_recommendations"
+HOMEPAGE_RECOMMENDATIONS_KILL_SWITCH = "homepage_recommendations_off"
+HOMEPAGE_RECOMMENDATIONS_SIZE = 6
 RECOMMENDATION_POPULAR_WINDOW_DAYS = env.int("RECOMMENDATION_POPULAR_WINDOW_DAYS", default=30)
 # How stale the shared popularity ranking may be; sold-out offers are filtered anyway.
 RECOMMENDATION_POPULAR_CACHE_SECONDS = env.int("RECOMMENDATION_POPULAR_CACHE_SECONDS", default=300)
@@ -360,3 +386,35 @@ MODEL_PROMOTION_MARGIN = env.float("MODEL_PROMOTION_MARGIN", default=0.02)
 # Users drawn for the held-out evaluation of champion and challenger (the same users
 # for both); bounds the time of a retraining on a large base.
 MODEL_RETRAIN_EVALUATION_USERS = env.int("MODEL_RETRAIN_EVALUATION_USERS", default=20000)
+# API (ADR 0015): token or session authentication, JSON only, throttled in the
+# shared cache (the "default" alias: a Redis outage lets requests through).
+REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes "not authenticated" a 401, not a 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="60/minute"),
+        "user": env("API_THROTTLE_USER", default="600/minute"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Passerelle API",
+    "DESCRIPTION": "Recommendations of cultural offers near you, and who you are.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files come from drf-spectacular-sidecar: the site works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}

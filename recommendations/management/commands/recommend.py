@@ -5,10 +5,12 @@ import json
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from marketplace.models import User
-from recommendations.serialization import recommendation_as_dict
+from recommendations.lists import RecommendationRequest
+from recommendations.offers import recommended_offers_load
+from recommendations.serialization import recommended_offer_as_dict
 from recommendations.strategies import (
     UnknownStrategyError,
-    recommendations_for_user,
+    recommendation_list_compute,
     strategy_names,
 )
 
@@ -32,15 +34,16 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print a JSON list")
 
     def handle(self, *args, user_id: int, limit: int, strategy: str | None, **options) -> None:
+        if not User.objects.filter(pk=user_id).exists():
+            raise CommandError(f"No user with id {user_id}.")
         try:
-            user = User.objects.get(pk=user_id)
-        except User.DoesNotExist:
-            raise CommandError(f"No user with id {user_id}.") from None
-        try:
-            recommendations = recommendations_for_user(user=user, limit=limit, strategy=strategy)
+            computed = recommendation_list_compute(
+                request=RecommendationRequest(user_id=user_id, limit=limit), strategy=strategy
+            )
         except UnknownStrategyError as error:
             raise CommandError(str(error)) from None
-        rows = [recommendation_as_dict(recommendation) for recommendation in recommendations]
+        [recommended] = recommended_offers_load(lists=[computed])
+        rows = [recommended_offer_as_dict(offer) for offer in recommended]
         if options["json"]:
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
             return

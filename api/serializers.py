@@ -1,0 +1,113 @@
+"""Input and output shapes of the API, version 1 (ADR 0015)."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from marketplace.models import Category
+from recommendations.lists import ListSource
+
+MAX_LIMIT = 50
+
+
+class RecommendationQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=10)
+    category = serializers.ListField(
+        child=serializers.SlugField(),
+        required=False,
+        default=list,
+        help_text=_("Category slug; repeat the parameter for several categories."),
+    )
+    lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
+    lon = serializers.FloatField(min_value=-180, max_value=180, required=False)
+    user_id = serializers.IntegerField(
+        min_value=1, required=False, help_text=_("Staff only: whose list to read.")
+    )
+
+    def validate_category(self, slugs: list[str]) -> list[str]:
+        known = set(Category.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        unknown = sorted(set(slugs) - known)
+        if unknown:
+            raise serializers.ValidationError(
+                _("Unknown category: %(slugs)s.") % {"slugs": ", ".join(unknown)}
+            )
+        # Order kept, duplicates dropped.
+        return list(dict.fromkeys(slugs))
+
+    def validate(self, attrs: dict) -> dict:
+        given = [name for name in ("lat", "lon") if name in attrs]
+        if len(given) == 1:
+            missing = "lon" if given == ["lat"] else "lat"
+            raise serializers.ValidationError(
+                {missing: _("Give lat and lon together, or neither.")}
+            )
+        return attrs
+
+
+class CategorySerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class VenueSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    city = serializers.CharField()
+
+
+class RecommendedOfferSerializer(serializers.Serializer):
+    """One item; built from a `recommendations.offers.RecommendedOffer`."""
+
+    offer_id = serializers.IntegerField(source="offer.pk")
+    title = serializers.CharField(source="offer.title")
+    category = CategorySerializer(source="offer.category")
+    venue = VenueSerializer(source="offer.venue", allow_null=True)
+    url = serializers.SerializerMethodField()
+    price = serializers.DecimalField(max_digits=8, decimal_places=2, source="offer.price")
+    starts_at = serializers.DateTimeField(source="offer.starts_at", allow_null=True)
+    score = serializers.FloatField()
+    reason = serializers.CharField()
+    distance_km = serializers.FloatField(allow_null=True)
+    position = serializers.IntegerField(min_value=1)
+
+    def get_url(self, recommended) -> str:
+        path = reverse("storefront:offer_detail", args=[recommended.offer.pk])
+        return self.context["request"].build_absolute_uri(path)
+
+
+class RecommendationMetaSerializer(serializers.Serializer):
+    strategy = serializers.CharField()
+    model_version = serializers.CharField(allow_null=True)
+    variant = serializers.CharField()
+    request_id = serializers.CharField()
+    source = serializers.ChoiceField(
+        choices=[ListSource.PRECOMPUTED, ListSource.COMPUTED, ListSource.FALLBACK]
+    )
+    generated_at = serializers.DateTimeField()
+    personalised = serializers.BooleanField(
+        help_text=_("False for an anonymous caller: the list is nobody's in particular.")
+    )
+
+
+class RecommendationResponseSerializer(serializers.Serializer):
+    meta = RecommendationMetaSerializer()
+    results = RecommendedOfferSerializer(many=True)
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    home_city = serializers.CharField(allow_blank=True)
+    variant = serializers.CharField()
+
+
+class TokenCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()

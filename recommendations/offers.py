@@ -1,0 +1,61 @@
+"""A list's offers loaded at the edge: what pages, emails and the API show of a list."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from marketplace.models import Offer
+from recommendations.lists import RecommendationList, RecommendationRequest, RecommendedItem
+from recommendations.strategies import recommendation_lists_compute
+
+
+@dataclass(frozen=True)
+class RecommendedOffer:
+    """An item of a list with its offer; `position` counts from 1 in the list shown."""
+
+    position: int
+    item: RecommendedItem
+    offer: Offer
+
+    @property
+    def score(self) -> float:
+        return self.item.score
+
+    @property
+    def reason(self) -> str:
+        return self.item.reason
+
+    @property
+    def distance_km(self) -> float | None:
+        return self.item.distance_km
+
+
+def recommended_offers_load(*, lists: Sequence[RecommendationList]) -> list[list[RecommendedOffer]]:
+    """Each list's offers (with category and venue) in rank order, all read in one query.
+
+    An offer deleted since the list was made is left out; positions stay consecutive.
+    """
+    ids = {offer_id for recommendation_list in lists for offer_id in recommendation_list.offer_ids}
+    offers = Offer.objects.select_related("category", "venue").in_bulk(ids) if ids else {}
+    loaded = []
+    for recommendation_list in lists:
+        present = [item for item in recommendation_list.items if item.offer_id in offers]
+        loaded.append(
+            [
+                RecommendedOffer(position=position, item=item, offer=offers[item.offer_id])
+                for position, item in enumerate(present, start=1)
+            ]
+        )
+    return loaded
+
+
+def recommended_offers_for_users(
+    *, user_ids: Sequence[int], limit: int, strategy: str | None = None
+) -> dict[int, list[RecommendedOffer]]:
+    """Each user's computed list with its offers, by user id, through the batch entry point
+    (the newsletter's chunks and previews)."""
+    if not user_ids or limit < 1:
+        return {user_id: [] for user_id in user_ids}
+    requests = [RecommendationRequest(user_id=user_id, limit=limit) for user_id in user_ids]
+    lists = recommendation_lists_compute(requests=requests, strategy=strategy)
+    loaded = recommended_offers_load(lists=lists)
+    return dict(zip(user_ids, loaded, strict=True))

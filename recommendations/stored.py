@@ -1,0 +1,76 @@
+"""Precomputed lists in Redis: each user's top list per strategy, under a versioned key with a TTL.
+
+Lists are stored as compact JSON (plain values only, see `lists.py`) on the
+`recommendations` cache alias, which raises when Redis is down so that the
+serving selector can tell an outage (serve the fallback) from a miss (compute).
+Bumping STORED_LIST_FORMAT orphans every stored list at once: old keys are
+never read again and expire by themselves.
+"""
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+
+from recommendations.cache import recommendations_cache
+from recommendations.lists import RecommendationList, RecommendedItem
+
+STORED_LIST_FORMAT = 1
+
+
+def stored_list_key(*, strategy: str, user_id: int) -> str:
+    return f"recommendations:list:v{STORED_LIST_FORMAT}:{strategy}:{user_id}"
+
+
+def stored_list_encode(recommendation_list: RecommendationList) -> str:
+    return json.dumps(
+        {
+            "strategy": recommendation_list.strategy,
+            "model_version": recommendation_list.model_version,
+            "generated_at": recommendation_list.generated_at.isoformat(),
+            # [offer id, score, reason, distance] per item: a 50-item list stays a few KB.
+            "items": [
+                [item.offer_id, round(item.score, 6), item.reason, item.distance_km]
+                for item in recommendation_list.items
+            ],
+        },
+        separators=(",", ":"),
+    )
+
+
+def stored_list_decode(*, raw: str, user_id: int, request_id: str) -> RecommendationList:
+    data = json.loads(raw)
+    return RecommendationList(
+        request_id=request_id,
+        items=tuple(
+            RecommendedItem(offer_id=offer_id, score=score, reason=reason, distance_km=distance)
+            for offer_id, score, reason, distance in data["items"]
+        ),
+        strategy=data["strategy"],
+        generated_at=datetime.fromisoformat(data["generated_at"]),
+        model_version=data["model_version"],
+        user_id=user_id,
+    )
+
+
+def stored_lists_save(*, lists: Iterable[RecommendationList]) -> int:
+    """Store each user's list (anonymous lists are skipped) with the configured TTL, in one
+    round trip; returns how many were stored. Raises CACHE_ERRORS when Redis is down."""
+    entries = {
+        stored_list_key(strategy=item.strategy, user_id=item.user_id): stored_list_encode(item)
+        for item in lists
+        if item.user_id is not None
+    }
+    if entries:
+        recommendations_cache.set_many(entries, timeout=settings.RECOMMENDATION_STORED_LIST_SECONDS)
+    return len(entries)
+
+
+def stored_list_get(*, strategy: str, user_id: int, request_id: str) -> RecommendationList | None:
+    """The stored list of `user_id` for `strategy`, None on a miss; raises CACHE_ERRORS when
+    Redis is down."""
+    raw = recommendations_cache.get(stored_list_key(strategy=strategy, user_id=user_id))
+    if raw is None:
+        return None
+    return stored_list_decode(raw=raw, user_id=user_id, request_id=request_id)
