@@ -1,15 +1,17 @@
 """Keep a simulation to itself: in-process tasks, a private cache, no email leaving.
 
 Whatever the environment says (a Redis broker, cache and exposure buffer, an
-SMTP server), a simulated day must neither enqueue work for the real workers,
-nor share cached rankings or buffered exposures with the real site, nor mail
-anyone.
+SMTP server, a model store), a simulated day must neither enqueue work for the
+real workers, nor share cached rankings, buffered exposures or trained models
+with the real site, nor mail anyone.
 """
 
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import caches
 from django.test.utils import override_settings
 
@@ -22,7 +24,9 @@ PRIVATE_CACHES = {
 
 
 @contextmanager
-def services_in_process() -> Iterator[None]:
+def services_in_process(*, model_folder: Path) -> Iterator[None]:
+    """Run the block with in-process tasks, private caches, no email, no exposure buffer,
+    and model artifacts stored in `model_folder`."""
     saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
     # One line per in-process task (hundreds a simulated week) and one per exposure
     # written without the buffer (a thousand a day, by design here) would bury the
@@ -39,6 +43,14 @@ def services_in_process() -> Iterator[None]:
         EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
         # No exposure buffer: the exposures are written at once, into the simulation's database.
         EXPOSURE_BUFFER_URL="",
+        # The run's models must never become the real site's latest or champion artifact.
+        STORAGES={
+            **settings.STORAGES,
+            settings.RECOMMENDATION_MODEL_STORAGE: {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(model_folder)},
+            },
+        },
     ):
         celery_app.conf.task_always_eager = True
         celery_app.conf.task_eager_propagates = True

@@ -31,12 +31,15 @@ from simulation.offers import offer_shelf_read
 from simulation.seams import (
     canary_flag_ensure,
     experiment_comparison,
+    homepage_list_serve,
     homepage_lists_precompute,
+    model_bootstrap,
     newsletter_weekly_send,
     retraining_decision,
     scheduled_work_run,
     serving_model_version,
     variant_assign,
+    variant_strategies_use,
 )
 from simulation.sessions import NewsletterOpened, Session, SessionOutcome, session_live
 from simulation.world import world_create
@@ -126,7 +129,10 @@ def simulation_run(
     began = time.perf_counter()
     streams = streams_for(settings.seed)
     result = SimulationResult(settings=settings)
-    with time_machine.travel(local_time(settings.start, 3), tick=False) as clock:
+    with (
+        time_machine.travel(local_time(settings.start, 3), tick=False) as clock,
+        variant_strategies_use(strategies=settings.strategies),
+    ):
         world = world_create(
             users=settings.users,
             seed=settings.seed,
@@ -138,11 +144,12 @@ def simulation_run(
         flag = canary_flag_ensure(treatment_percent=settings.treatment_percent)
         variant_of_user = variant_assign(flag=flag, user_ids=population.user_ids.tolist())
         booked = booked_offers_by_person(population=population)
+        model_bootstrap(strategies=settings.strategies, history_days=world.history_days)
         for day in range(settings.days):
             today = settings.start + timedelta(days=day)
             clock.move_to(local_time(today, 4))
             scheduled = scheduled_work_run(today=today)
-            retraining = retraining_decision(today=today)
+            retraining = retraining_decision(strategies=settings.strategies)
             drifted = settings.drift_at is not None and day == settings.drift_at
             if drifted:
                 population = population_drift(population=population, drifts=settings.drifts)
@@ -151,7 +158,6 @@ def simulation_run(
                 clock=clock,
                 population=population,
                 variant_of_user=variant_of_user,
-                strategies=settings.strategies,
                 booked=booked,
                 streams=streams,
                 kept=(lambda outcome, day=day: result.sessions.append((day, outcome)))
@@ -186,7 +192,6 @@ def day_sessions_run(
     clock,
     population: Population,
     variant_of_user: dict[int, str],
-    strategies: dict[str, str],
     booked: list[set[int]],
     streams: dict[str, np.random.Generator],
     kept: Callable[[SessionOutcome], None] | None,
@@ -195,9 +200,8 @@ def day_sessions_run(
     visits = streams["visits"]
     visitors = np.flatnonzero(visits.random(len(population)) < population.visit_rate)
     user_ids = population.user_ids
-    homepage = homepage_lists_precompute(
-        variants={int(user_ids[p]): variant_of_user[int(user_ids[p])] for p in visitors},
-        strategies=strategies,
+    homepage_lists_precompute(
+        variants={int(user_ids[p]): variant_of_user[int(user_ids[p])] for p in visitors}
     )
     newsletter: dict[int, NewsletterOpened] = {}
     if today.weekday() == NEWSLETTER_WEEKDAY:
@@ -219,7 +223,9 @@ def day_sessions_run(
         outcome = session_live(
             session=Session(
                 person=person,
-                homepage=homepage.get(user_id) if person in visiting else None,
+                homepage=homepage_list_serve(user_id=user_id, variant=variant_of_user[user_id])
+                if person in visiting
+                else None,
                 newsletter=newsletter.get(person),
             ),
             population=population,

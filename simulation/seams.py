@@ -6,20 +6,23 @@ buffer, the model registry) only this module follows. Each function runs the
 same code the production entrances run, in process.
 """
 
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
+from experiments.assignment import flag_variant_for_user
 from experiments.clicks import ClickLink
 from experiments.models import Surface
 from experiments.report import experiment_report_build
 from experiments.services import click_record as recommendation_click_record
 from experiments.services import exposures_log
 from experiments.tasks import booking_attributions_update, exposures_drain_buffer
-from experiments.variants import variant_of
-from marketplace.models import UserBucketFlag
+from marketplace.models import User, UserBucketFlag
 from metrics.services import metrics_compute_nightly
 from newsletter.models import Send
 from newsletter.services import campaign_get_or_create_for_week
@@ -27,43 +30,61 @@ from newsletter.services import click_record as newsletter_click_record
 from newsletter.tasks import campaign_weekly_start_task
 from newsletter.tokens import click_token_make
 from recommendations.lists import RecommendationList, RecommendationRequest
-from recommendations.strategies import recommendation_lists_compute
+from recommendations.precompute import recommendation_lists_precompute
+from recommendations.ranking.serving import served_forget
+from recommendations.registry.learner import challenger_train
+from recommendations.registry.retraining import model_retrain_if_degraded
+from recommendations.registry.selectors import model_version_champion_id
+from recommendations.registry.services import model_version_promote, model_version_register
+from recommendations.registry.tasks import MONITORING_ACTOR
+from recommendations.serving import recommendation_list_serve, strategy_for_variant
 
-# The homepage canary: users are bucketed by id, as real users are (UserBucketFlag).
-CANARY_FLAG = "homepage_canary"
-HOMEPAGE_LIST_LENGTH = 10
+# The learned ranker's strategy: when a variant uses it, a first model is trained
+# on the seeded history and made champion before day 0, as an operator would.
+LEARNED_STRATEGY = "ml"
+SIMULATION_ACTOR = "simulation"
 
 
 def canary_flag_ensure(*, treatment_percent: float) -> UserBucketFlag:
-    """The canary flag of the simulated site, rolled out to `treatment_percent` of users."""
+    """The homepage canary of the simulated site, rolled out to `treatment_percent` of users."""
     flag, _ = UserBucketFlag.objects.update_or_create(
-        name=CANARY_FLAG, defaults={"percent": treatment_percent}
+        name=settings.HOMEPAGE_RECOMMENDATIONS_FLAG, defaults={"percent": treatment_percent}
     )
     return flag
 
 
 def variant_assign(*, flag: UserBucketFlag, user_ids: list[int]) -> dict[int, str]:
-    """Each user's variant, as the experiment report splits them."""
-    return {user_id: variant_of(flag=flag, user_id=user_id) for user_id in user_ids}
+    """Each user's variant, as the homepage assigns it."""
+    return {
+        user_id: flag_variant_for_user(flag=flag, user=User(pk=user_id)) for user_id in user_ids
+    }
 
 
-def homepage_lists_precompute(
-    *, variants: Mapping[int, str], strategies: Mapping[str, str]
-) -> dict[int, RecommendationList]:
-    """The nightly batch: each user's homepage list from their variant's strategy."""
-    lists: dict[int, RecommendationList] = {}
-    now = timezone.now()
-    for variant, strategy in strategies.items():
-        requests = [
-            RecommendationRequest(
-                user_id=user_id, limit=HOMEPAGE_LIST_LENGTH, now=now, variant=variant
-            )
-            for user_id, assigned in variants.items()
-            if assigned == variant
-        ]
-        for answer in recommendation_lists_compute(requests=requests, strategy=strategy):
-            lists[answer.user_id] = answer
-    return lists
+@contextmanager
+def variant_strategies_use(*, strategies: Mapping[str, str]) -> Iterator[None]:
+    """Serve each variant with the strategy the run names (the experiment's configuration)."""
+    with override_settings(RECOMMENDATION_VARIANT_STRATEGIES=dict(strategies)):
+        yield
+
+
+def homepage_lists_precompute(*, variants: Mapping[int, str]) -> None:
+    """The nightly precomputation, for the users of `variants`, each with their variant's
+    strategy (production's run covers every user; the day's visitors are enough here)."""
+    for variant in sorted(set(variants.values())):
+        recommendation_lists_precompute(
+            user_ids=[user_id for user_id, v in variants.items() if v == variant],
+            strategy=strategy_for_variant(variant),
+        )
+
+
+def homepage_list_serve(*, user_id: int, variant: str) -> RecommendationList:
+    """The homepage's list for a signed-in user, through the serving selector."""
+    return recommendation_list_serve(
+        request=RecommendationRequest(
+            user_id=user_id, limit=settings.HOMEPAGE_RECOMMENDATIONS_SIZE, variant=variant
+        ),
+        strategy=strategy_for_variant(variant),
+    )
 
 
 def homepage_list_show(*, recommendation_list: RecommendationList) -> None:
@@ -118,7 +139,7 @@ def experiment_comparison(*, date_from: date, date_to: date) -> dict:
     """The experiment report's verdict on the canary over the period: its north-star
     comparison (intervals included), sample-ratio check and verdict, as plain values."""
     report = experiment_report_build(
-        flag_name=CANARY_FLAG, date_from=date_from, date_to=date_to
+        flag_name=settings.HOMEPAGE_RECOMMENDATIONS_FLAG, date_from=date_from, date_to=date_to
     ).as_dict()
     comparison = report["comparison"]
     return {
@@ -131,11 +152,41 @@ def experiment_comparison(*, date_from: date, date_to: date) -> dict:
     }
 
 
+def model_bootstrap(*, strategies: Mapping[str, str], history_days: int) -> str | None:
+    """Train the first model on the seeded history and make it champion, when a variant
+    serves the learned ranker; returns its version id."""
+    if LEARNED_STRATEGY not in strategies.values():
+        return None
+    now = timezone.now()
+    trained = challenger_train(since=now - timedelta(days=history_days), until=now)
+    version = model_version_register(
+        artifact_name=trained.artifact_name, metadata_name=trained.metadata_name
+    )
+    model_version_promote(
+        version_id=version.version_id, actor=SIMULATION_ACTOR, reason="first model of the run"
+    )
+    served_forget()
+    return version.version_id
+
+
 def serving_model_version() -> str | None:
-    """The version of the learned model the site serves (None: no model registry yet)."""
-    return None
+    """The champion of the model registry: the version the ml strategy serves."""
+    return model_version_champion_id()
 
 
-def retraining_decision(*, today: date) -> dict | None:
-    """The monitoring and retraining task's decision of the night (None: not available yet)."""
-    return None
+def retraining_decision(*, strategies: Mapping[str, str]) -> dict | None:
+    """The night's monitoring and retraining run, as its daily task runs it, when a variant
+    serves the learned ranker; its decision as plain values."""
+    if LEARNED_STRATEGY not in strategies.values():
+        return None
+    outcome = model_retrain_if_degraded(now=timezone.now(), actor=MONITORING_ACTOR)
+    # In production the ranker re-reads its bookings every RECOMMENDATION_ML_REFRESH_SECONDS;
+    # a simulated day passes in seconds, so the snapshot is refreshed each night.
+    served_forget()
+    return {
+        "verdict": str(outcome.verdict),
+        "reason": outcome.reason,
+        "fired": outcome.report.fired,
+        "champion": outcome.champion.version_id if outcome.champion else None,
+        "challenger": outcome.challenger.version_id if outcome.challenger else None,
+    }

@@ -26,6 +26,7 @@ DAYS_PER_MONTH = 30.44
 class World:
     population: Population
     start: date
+    history_days: int
 
 
 def catalogue_size(*, users: int) -> int:
@@ -63,4 +64,6 @@ def world_create(
         history_days=HISTORY_MONTHS * DAYS_PER_MONTH,
         rng=rng,
     )
-    return World(population=population, start=start)
+    return World(
+        population=population, start=start, history_days=round(HISTORY_MONTHS * DAYS_PER_MONTH)
+    )

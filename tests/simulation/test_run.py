@@ -12,7 +12,10 @@ STRATEGIES = {"control": "popular", "treatment": "geo"}
 
 def run_in(path, *, seed: int, keep_sessions: bool = False):
     settings = SimulationSettings(days=3, users=200, strategies=STRATEGIES, seed=seed)
-    with sqlite_database_use(path=path), services_in_process():
+    with (
+        sqlite_database_use(path=path),
+        services_in_process(model_folder=path.with_suffix(".models")),
+    ):
         result = simulation_run(settings=settings, keep_sessions=keep_sessions)
         bookings = list(
             Booking.objects.filter(created_at__date__gte=settings.start)

@@ -77,7 +77,10 @@ class Command(BaseCommand):
         path = options["database"] or default_database_path(seed=sim_settings.seed)
         verbose = options["verbosity"] > 0 and not options["json"]
         try:
-            with sqlite_database_use(path=path), services_in_process():
+            with (
+                sqlite_database_use(path=path),
+                services_in_process(model_folder=path.with_suffix(".models")),
+            ):
                 with tqdm(total=sim_settings.days, desc="Simulated days", disable=None) as bar:
                     result = simulation_run(
                         settings=sim_settings, on_day=lambda _: bar.update(1), progress=verbose
