@@ -94,8 +94,10 @@ class SimulationResult:
     # The experiment report's verdict over the last COMPARISON_DAYS days.
     comparison: dict | None = None
     seconds: float = 0.0
-    # Every session, kept only when asked (tests check what was seen against what was booked).
+    # Every session, kept only when asked (tests check what was seen against what was booked),
+    # and the database id of each person (row) the sessions name.
     sessions: list[tuple[int, SessionOutcome]] = field(default_factory=list)
+    population_user_ids: np.ndarray | None = None
 
 
 def local_time(day: date, hour: int) -> datetime:
@@ -141,6 +143,7 @@ def simulation_run(
             progress=progress,
         )
         population = world.population
+        result.population_user_ids = population.user_ids
         flag = canary_flag_ensure(treatment_percent=settings.treatment_percent)
         variant_of_user = variant_assign(flag=flag, user_ids=population.user_ids.tolist())
         booked = booked_offers_by_person(population=population)

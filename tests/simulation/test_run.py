@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from experiments.models import Exposure, RecommendationClick, Surface
 from marketplace.models import Booking
 from simulation.database import sqlite_database_use
 from simulation.isolation import services_in_process
@@ -22,14 +23,18 @@ def run_in(path, *, seed: int, keep_sessions: bool = False):
             .order_by("pk")
             .values_list("user__email", "offer_id", "created_at")
         )
-    return result, bookings
+        tracked = {
+            "homepage_exposures": Exposure.objects.filter(surface=Surface.HOMEPAGE).count(),
+            "clicked": set(RecommendationClick.objects.values_list("user_id", "offer_id")),
+        }
+    return result, bookings, tracked
 
 
 @pytest.mark.django_db
 def test_a_seed_gives_the_same_run_and_another_seed_another(fresh_sqlite):
-    first, first_bookings = run_in(fresh_sqlite(), seed=3)
-    again, again_bookings = run_in(fresh_sqlite(), seed=3)
-    other, other_bookings = run_in(fresh_sqlite(), seed=4)
+    first, first_bookings, _ = run_in(fresh_sqlite(), seed=3)
+    again, again_bookings, _ = run_in(fresh_sqlite(), seed=3)
+    other, other_bookings, _ = run_in(fresh_sqlite(), seed=4)
     assert first_bookings  # the simulated shoppers did book
     assert result_series(result=first) == result_series(result=again)
     assert first_bookings == again_bookings
@@ -38,12 +43,18 @@ def test_a_seed_gives_the_same_run_and_another_seed_another(fresh_sqlite):
 
 
 @pytest.mark.django_db
-def test_every_simulated_booking_was_seen_that_day(fresh_sqlite):
-    result, bookings = run_in(fresh_sqlite(), seed=5, keep_sessions=True)
+def test_every_simulated_booking_was_seen_and_recommended_ones_were_clicked(fresh_sqlite):
+    result, bookings, tracked = run_in(fresh_sqlite(), seed=5, keep_sessions=True)
     made = [outcome for _, outcome in result.sessions if outcome.booked_offer_id]
     assert len(made) == len(bookings) > 0
     assert all(outcome.booked_offer_id in outcome.seen for outcome in made)
     assert {outcome.source for outcome in made} <= {"homepage", "newsletter", "browse"}
+    assert tracked["homepage_exposures"] > 0
+    from_homepage = [o for o in made if o.source == "homepage"]
+    assert from_homepage
+    for outcome in from_homepage:
+        user_id = int(result.population_user_ids[outcome.person])
+        assert (user_id, outcome.booked_offer_id) in tracked["clicked"]
 
 
 @pytest.mark.django_db
