@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "metrics",
     "storefront",
     "api",
+    # On top of everything: it drives the whole system in simulated days.
+    "simulation",
 ]
 
 MIDDLEWARE = [

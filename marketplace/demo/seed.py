@@ -29,7 +29,7 @@ from marketplace.demo.database import (
     tables_finish,
 )
 from marketplace.demo.opendata import communes_load, venues_load
-from marketplace.demo.people import SHOPPER_EMAIL, people_dates, people_generate
+from marketplace.demo.people import SHOPPER_EMAIL, People, people_dates, people_generate
 from marketplace.models import Booking, Category, Offer, User, Venue
 
 STAFF_EMAIL = "staff@passerelle.test"
@@ -66,6 +66,23 @@ def _fit(model, name: str, values: list[str]) -> list[str]:
     """Cut texts to the field's max_length (a few festival names are very long)."""
     limit = model._meta.get_field(name).max_length
     return [value[:limit] for value in values]
+
+
+def demo_seed_streams(*, seed: int) -> list[np.random.Generator]:
+    """The independent random streams of a seed: catalogue, people, history, dates."""
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)]
+
+
+def demo_people_generate(
+    *, stream: np.random.Generator, communes, users: int, target_bookings: int
+) -> People:
+    """The people of a seed (its second stream), as the seed writes them as users.
+
+    The simulator calls it again to recover their tastes, which are not stored.
+    """
+    return people_generate(
+        rng=stream, communes=communes, users=users, bookings=round(target_bookings * OVERSUPPLY)
+    )
 
 
 def _venue_table(venue_rows: np.ndarray) -> Table:
@@ -239,7 +256,7 @@ def _seed(
     window_start = (today_day - round(months * 30.44)) * DAY
     target = default_bookings(users=users, months=months) if bookings is None else bookings
     category_ids = _category_ids()
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)]
+    streams = demo_seed_streams(seed=seed)
 
     steps = tqdm(total=3 + booking_history.ROUNDS, desc="Generating", disable=not progress)
     communes, venues = communes_load(), venues_load()
@@ -248,8 +265,8 @@ def _seed(
         months=months,
     )  # fmt: skip
     steps.update(1)
-    people = people_generate(
-        rng=streams[1], communes=communes, users=users, bookings=round(target * OVERSUPPLY)
+    people = demo_people_generate(
+        stream=streams[1], communes=communes, users=users, target_bookings=target
     )
     steps.update(1)
     history = booking_history.history_generate(

@@ -75,6 +75,12 @@ served_ml = LocalModel(
 )
 
 
+def ml_model_forget() -> None:
+    """Load the model and the bookings snapshot again at this process's next request (a
+    replayed clock, as the simulator's, moves faster than the refresh)."""
+    served_ml.local = None
+
+
 def ml_model_current() -> ServedModel | None:
     """This process's model, reloaded at once when the registry's champion has changed."""
     model = served_ml.get()

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from recommendations.lists import RecommendationRequest
-from recommendations.ranking.serving import ml_model_current, served_ml
+from recommendations.ranking.serving import ml_model_current, ml_model_forget
 from recommendations.registry.services import model_version_promote, model_version_rollback
 from recommendations.strategies import recommendation_list_compute
 from tests.factories import BookingFactory, OfferFactory, UserFactory
@@ -16,9 +16,9 @@ pytestmark = pytest.mark.django_db
 def fresh_process(settings):
     """A process that looks for the champion at every request and has loaded nothing yet."""
     settings.MODEL_REGISTRY_CHAMPION_CHECK_SECONDS = 0
-    served_ml.local = None
+    ml_model_forget()
     yield
-    served_ml.local = None
+    ml_model_forget()
 
 
 def test_the_ml_strategy_serves_the_champion_and_follows_a_rollback(

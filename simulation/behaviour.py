@@ -1,0 +1,105 @@
+"""Simulated shoppers: the demo generator's people, read as tastes, reach, budget and activity.
+
+The demo seed draws each person's favourite categories, fidelity, travel
+radius and activity to write a booking history; the simulator draws the same
+people again from the same seed (they are not stored) and turns them into the
+parameters of a choice model. Only the budget and the daily visit rate are
+added here, derived from the same random stream of the run.
+"""
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from marketplace.demo.catalogue import CATEGORY_INDEX, CATEGORY_SLUGS
+from marketplace.demo.opendata import Communes
+from marketplace.demo.people import People, category_appeal
+
+# Median budget for one booking (euros) and its spread: most cultural outings cost
+# under 30 €, a few people pay for festivals and concerts without blinking.
+BUDGET_MEDIAN_EUR, BUDGET_SIGMA = 25.0, 0.6
+# A visit ends in a booking about this often, so a person with the demo's activity
+# visits 1 / VISITS_PER_BOOKING times as often as they book.
+BOOKINGS_PER_VISIT = 0.35
+VISIT_RATE_BOUNDS = (0.01, 0.6)
+
+
+@dataclass(frozen=True)
+class Population:
+    """One row per simulated shopper (the demo's people, in their order)."""
+
+    user_ids: np.ndarray  # database ids
+    taste: np.ndarray  # (n, categories): share of interest per category, rows sum to 1
+    latitude: np.ndarray
+    longitude: np.ndarray
+    radius_km: np.ndarray  # travel tolerance
+    budget_eur: np.ndarray
+    visit_rate: np.ndarray  # probability of visiting the site on a given day
+    newsletter_reader: np.ndarray  # consent given, so they receive the newsletter
+
+    def __len__(self) -> int:
+        return len(self.user_ids)
+
+
+def tastes_from_people(*, people: People) -> np.ndarray:
+    """Interest per category: favourites with the person's fidelity, the rest by general appeal."""
+    n, categories = len(people), len(CATEGORY_SLUGS)
+    favourite = np.zeros((n, categories))
+    rows = np.repeat(np.arange(n), people.favourites.shape[1])
+    columns = people.favourites.ravel()
+    known = columns >= 0
+    np.add.at(favourite, (rows[known], columns[known]), people.favourite_weights.ravel()[known])
+    fidelity = people.fidelity[:, None]
+    return fidelity * favourite + (1 - fidelity) * category_appeal()[None, :]
+
+
+def population_build(
+    *,
+    people: People,
+    communes: Communes,
+    user_ids: np.ndarray,
+    history_days: float,
+    rng: np.random.Generator,
+) -> Population:
+    """The shoppers of the demo's `people`, whose activity was counted over `history_days`."""
+    bookings_per_day = people.activity / max(history_days, 1.0)
+    return Population(
+        user_ids=np.asarray(user_ids, dtype=np.int64),
+        taste=tastes_from_people(people=people),
+        latitude=communes.latitude[people.commune].astype(float),
+        longitude=communes.longitude[people.commune].astype(float),
+        radius_km=people.radius_km.astype(float),
+        budget_eur=rng.lognormal(np.log(BUDGET_MEDIAN_EUR), BUDGET_SIGMA, len(people)),
+        visit_rate=np.clip(bookings_per_day / BOOKINGS_PER_VISIT, *VISIT_RATE_BOUNDS),
+        newsletter_reader=people.newsletter_consent.copy(),
+    )
+
+
+@dataclass(frozen=True)
+class TasteDrift:
+    """Interest moving from one category to another: `share` of each person's interest in
+    `source` goes to `target`. Nothing in the system is told."""
+
+    source: str
+    target: str
+    share: float
+
+
+# The default drift: cinema and recorded music lose ground to live shows and museums, a
+# shift large enough to make a ranker trained on the old bookings visibly wrong.
+DEFAULT_DRIFTS = (
+    TasteDrift(source="cinema", target="shows", share=0.8),
+    TasteDrift(source="books", target="museums-heritage", share=0.8),
+    TasteDrift(source="recorded-music", target="live-music", share=0.8),
+)
+
+
+def population_drift(*, population: Population, drifts: tuple[TasteDrift, ...]) -> Population:
+    """The same people with their interest moved as `drifts` say; rows still sum to 1."""
+    taste = population.taste.copy()
+    for drift in drifts:
+        source, target = CATEGORY_INDEX[drift.source], CATEGORY_INDEX[drift.target]
+        moved = taste[:, source] * drift.share
+        taste[:, source] -= moved
+        taste[:, target] += moved
+    return replace(population, taste=taste)

@@ -1,0 +1,142 @@
+"""`manage.py simulate`: run simulated shoppers through the whole loop, day by day."""
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings as django_settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from recommendations.strategies import strategy_names
+from simulation.database import DatabaseRefused, sqlite_database_use
+from simulation.isolation import services_in_process
+from simulation.loop import VARIANTS, SimulationSettings, simulation_run
+from simulation.services import result_series, simulation_result_store
+
+MAX_USERS = 200_000
+
+
+def strategies_parse(text: str) -> dict[str, str]:
+    """ "control=popular,treatment=geo" → {"control": "popular", "treatment": "geo"}."""
+    pairs = {}
+    for part in text.split(","):
+        variant, _, strategy = part.strip().partition("=")
+        if variant not in VARIANTS or not strategy:
+            raise CommandError(
+                f"--strategies: {part.strip()!r} is not VARIANT=STRATEGY with VARIANT "
+                f"control or treatment."
+            )
+        if strategy not in strategy_names():
+            raise CommandError(
+                f"--strategies: unknown strategy {strategy!r}; choose from "
+                f"{', '.join(strategy_names())}."
+            )
+        pairs[variant] = strategy
+    if set(pairs) != set(VARIANTS):
+        raise CommandError("--strategies needs both control=… and treatment=….")
+    return pairs
+
+
+class Command(BaseCommand):
+    help = (
+        "Simulate shoppers visiting, reading the newsletter, browsing and booking, day by day, "
+        "with a control and a treatment strategy, on a database of its own (a fresh SQLite "
+        "file by default). Prints the north star per day and variant."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--days", type=int, required=True)
+        parser.add_argument("--users", type=int, default=1_000)
+        parser.add_argument("--drift-at", type=int, default=None, help="Day the tastes drift.")
+        parser.add_argument("--strategies", default="control=popular,treatment=geo")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--database",
+            type=Path,
+            default=None,
+            help="SQLite file to run in (default: a new file under var/simulation/).",
+        )
+        parser.add_argument("--json", action="store_true", help="Print the series as JSON.")
+
+    def handle(self, *args, **options) -> None:
+        if options["days"] < 1:
+            raise CommandError("--days must be at least 1.")
+        if not 1 <= options["users"] <= MAX_USERS:
+            raise CommandError(f"--users must be between 1 and {MAX_USERS}.")
+        drift_at = options["drift_at"]
+        if drift_at is not None and not 0 <= drift_at < options["days"]:
+            raise CommandError("--drift-at must be a day of the run (0 to --days - 1).")
+        sim_settings = SimulationSettings(
+            days=options["days"],
+            users=options["users"],
+            strategies=strategies_parse(options["strategies"]),
+            seed=options["seed"],
+            drift_at=drift_at,
+        )
+        path = options["database"] or default_database_path(seed=sim_settings.seed)
+        verbose = options["verbosity"] > 0 and not options["json"]
+        try:
+            with (
+                sqlite_database_use(path=path),
+                services_in_process(model_folder=path.with_suffix(".models")),
+            ):
+                with tqdm(total=sim_settings.days, desc="Simulated days", disable=None) as bar:
+                    result = simulation_run(
+                        settings=sim_settings, on_day=lambda _: bar.update(1), progress=verbose
+                    )
+                run = simulation_result_store(result=result)
+        except DatabaseRefused as error:
+            raise CommandError(str(error)) from None
+        series = result_series(result=result)
+        if options["json"]:
+            self.stdout.write(json.dumps(series, indent=1))
+            return
+        self.table_write(series)
+        self.stdout.write(f"Run {run.pk} stored in {path} ({result.seconds:.0f} s).")
+
+    def table_write(self, series: dict) -> None:
+        self.stdout.write("day  date        variant    strategy  bookings  north star  model")
+        for day in series["days"]:
+            for variant, figures in day["variants"].items():
+                star = figures["north_star"]
+                self.stdout.write(
+                    f"{day['day']:>3}  {day['date']}  {variant:<9}  {figures['strategy']:<8}  "
+                    f"{figures['bookings']:>8}  {'-' if star is None else f'{star:.1%}':>10}  "
+                    f"{day['model_version'] or '-'}{'  (drift)' if day['drifted'] else ''}"
+                )
+        last = series["last_30_days"]
+        if last:
+            self.stdout.write(comparison_line(last))
+
+
+def comparison_line(comparison: dict) -> str:
+    """The experiment report's north star per variant over the period, with intervals."""
+    star = comparison["north_star"]
+
+    def share(estimate: dict) -> str:
+        if estimate["value"] is None:
+            return "-"
+        return (
+            f"{estimate['value']:.1%} [{estimate['low']:.1%}, {estimate['high']:.1%}]"
+            if estimate["low"] is not None
+            else f"{estimate['value']:.1%}"
+        )
+
+    difference = star["difference"]
+    gap = (
+        "-"
+        if difference["value"] is None
+        else f"{difference['value'] * 100:+.1f} points "
+        f"[{difference['low'] * 100:+.1f}, {difference['high'] * 100:+.1f}]"
+    )
+    return (
+        f"North star, {comparison['date_from']} to {comparison['date_to']} (experiment report): "
+        f"control {share(star['control'])}, treatment {share(star['treatment'])}, "
+        f"difference {gap}. {comparison['verdict']}"
+    )
+
+
+def default_database_path(*, seed: int) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path(django_settings.BASE_DIR) / "var" / "simulation" / f"seed{seed}-{stamp}.sqlite3"

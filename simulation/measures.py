@@ -1,0 +1,53 @@
+"""The north-star metric per variant and day, as the dashboard defines it.
+
+A user is active over a window when they hold a live booking created in it;
+the north star is the share of active users whose bookings of the window
+span at least two categories (metrics.computations, ADR 0007).
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from metrics.computations import ROLLING_WINDOW_DAYS, day_start, live_bookings_between
+
+
+@dataclass(frozen=True)
+class VariantWindow:
+    """Per active user of one variant over a window: booked two categories or more."""
+
+    multi_category: np.ndarray  # bool per active user
+
+    @property
+    def active_users(self) -> int:
+        return len(self.multi_category)
+
+    @property
+    def multi_category_users(self) -> int:
+        return int(self.multi_category.sum())
+
+    @property
+    def north_star(self) -> float | None:
+        return float(self.multi_category.mean()) if len(self.multi_category) else None
+
+
+def variant_windows(*, end: date, variant_of_user: dict[int, str]) -> dict[str, VariantWindow]:
+    """Each variant's active users over the 30 days ending on `end` (included)."""
+    pairs = np.array(
+        list(
+            live_bookings_between(
+                day_start(end - timedelta(days=ROLLING_WINDOW_DAYS - 1)),
+                day_start(end + timedelta(days=1)),
+            )
+            .values_list("user_id", "offer__category_id")
+            .distinct()
+        ),
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    users, categories = np.unique(pairs[:, 0], return_counts=True)
+    windows = {}
+    for variant in sorted(set(variant_of_user.values())):
+        mine = np.array([variant_of_user.get(u) == variant for u in users.tolist()], dtype=bool)
+        windows[variant] = VariantWindow(multi_category=categories[mine] >= 2)
+    return windows

@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+
+from marketplace.demo.catalogue import CATEGORY_INDEX, CATEGORY_SLUGS
+from marketplace.demo.opendata import communes_load
+from marketplace.demo.people import people_generate
+from simulation.behaviour import (
+    TasteDrift,
+    population_build,
+    population_drift,
+    tastes_from_people,
+)
+from simulation.choice import NOTHING_UTILITY, choice_draw
+
+
+@pytest.fixture(scope="module")
+def people():
+    return people_generate(
+        rng=np.random.default_rng(4), communes=communes_load(), users=300, bookings=3000
+    )
+
+
+@pytest.fixture(scope="module")
+def population(people):
+    return population_build(
+        people=people,
+        communes=communes_load(),
+        user_ids=np.arange(1, len(people) + 1),
+        history_days=60,
+        rng=np.random.default_rng(5),
+    )
+
+
+def test_each_person_is_most_interested_in_their_first_favourite(people):
+    taste = tastes_from_people(people=people)
+    assert np.allclose(taste.sum(axis=1), 1.0)
+    assert (taste.argmax(axis=1) == people.favourites[:, 0]).mean() > 0.95
+
+
+def test_drift_moves_the_named_share_from_source_to_target_and_nothing_else(population):
+    drift = TasteDrift(source="cinema", target="shows", share=0.8)
+    drifted = population_drift(population=population, drifts=(drift,))
+    cinema, shows = CATEGORY_INDEX["cinema"], CATEGORY_INDEX["shows"]
+    before, after = population.taste, drifted.taste
+    assert np.allclose(after[:, cinema], before[:, cinema] * 0.2)
+    assert np.allclose(after[:, shows], before[:, shows] + before[:, cinema] * 0.8)
+    untouched = [i for i in range(len(CATEGORY_SLUGS)) if i not in (cinema, shows)]
+    assert np.array_equal(after[:, untouched], before[:, untouched])
+    assert np.allclose(after.sum(axis=1), 1.0)
+    assert np.array_equal(population.taste, before)  # the original population is kept
+
+
+def test_the_logit_picks_nothing_when_every_offer_is_far_below_staying_home():
+    rng = np.random.default_rng(0)
+    picks = [choice_draw(utilities=np.full(5, NOTHING_UTILITY - 20), rng=rng) for _ in range(200)]
+    assert picks == [None] * 200
+
+
+def test_the_logit_follows_the_utilities_shares():
+    rng = np.random.default_rng(0)
+    utilities = np.array([NOTHING_UTILITY + np.log(3), NOTHING_UTILITY])
+    picks = [choice_draw(utilities=utilities, rng=rng) for _ in range(5000)]
+    # Probabilities 3/5, 1/5 and 1/5 for "nothing".
+    assert abs(picks.count(0) / 5000 - 0.6) < 0.03
+    assert abs(picks.count(None) / 5000 - 0.2) < 0.03

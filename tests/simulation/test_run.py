@@ -1,0 +1,85 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from experiments.models import Exposure, RecommendationClick, Surface
+from marketplace.models import Booking
+from simulation.database import sqlite_database_use
+from simulation.isolation import services_in_process
+from simulation.loop import SimulationSettings, simulation_run
+from simulation.services import result_series
+
+STRATEGIES = {"control": "popular", "treatment": "geo"}
+
+
+def run_in(path, *, seed: int, keep_sessions: bool = False):
+    settings = SimulationSettings(days=3, users=200, strategies=STRATEGIES, seed=seed)
+    with (
+        sqlite_database_use(path=path),
+        services_in_process(model_folder=path.with_suffix(".models")),
+    ):
+        result = simulation_run(settings=settings, keep_sessions=keep_sessions)
+        bookings = list(
+            Booking.objects.filter(created_at__date__gte=settings.start)
+            .order_by("pk")
+            .values_list("user__email", "offer_id", "created_at")
+        )
+        tracked = {
+            "homepage_exposures": Exposure.objects.filter(surface=Surface.HOMEPAGE).count(),
+            "clicked": set(RecommendationClick.objects.values_list("user_id", "offer_id")),
+        }
+    return result, bookings, tracked
+
+
+@pytest.mark.django_db
+def test_a_seed_gives_the_same_run_and_another_seed_another(fresh_sqlite):
+    first, first_bookings, _ = run_in(fresh_sqlite(), seed=3)
+    again, again_bookings, _ = run_in(fresh_sqlite(), seed=3)
+    other, other_bookings, _ = run_in(fresh_sqlite(), seed=4)
+    assert first_bookings  # the simulated shoppers did book
+    assert result_series(result=first) == result_series(result=again)
+    assert first_bookings == again_bookings
+    assert result_series(result=first)["days"] != result_series(result=other)["days"]
+    assert first_bookings != other_bookings
+
+
+@pytest.mark.django_db
+def test_every_simulated_booking_was_seen_and_recommended_ones_were_clicked(fresh_sqlite):
+    result, bookings, tracked = run_in(fresh_sqlite(), seed=5, keep_sessions=True)
+    made = [outcome for _, outcome in result.sessions if outcome.booked_offer_id]
+    assert len(made) == len(bookings) > 0
+    assert all(outcome.booked_offer_id in outcome.seen for outcome in made)
+    assert {outcome.source for outcome in made} <= {"homepage", "newsletter", "browse"}
+    assert tracked["homepage_exposures"] > 0
+    from_homepage = [o for o in made if o.source == "homepage"]
+    assert from_homepage
+    for outcome in from_homepage:
+        user_id = int(result.population_user_ids[outcome.person])
+        assert (user_id, outcome.booked_offer_id) in tracked["clicked"]
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_a_database_with_real_bookings(fresh_sqlite):
+    from tests.factories import BookingFactory, UserFactory
+
+    path = fresh_sqlite()
+    with sqlite_database_use(path=path):
+        BookingFactory(user=UserFactory(email="jeanne@example.org"))
+    with pytest.raises(CommandError, match="real booking"):
+        call_command("simulate", days=1, users=10, database=path)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"days": 0}, "--days"),
+        ({"days": 2, "users": 0}, "--users"),
+        ({"days": 2, "drift_at": 2}, "--drift-at"),
+        ({"days": 2, "strategies": "control=popular"}, "both"),
+        ({"days": 2, "strategies": "control=popular,treatment=nope"}, "unknown strategy"),
+        ({"days": 2, "strategies": "left=popular,treatment=geo"}, "VARIANT=STRATEGY"),
+    ],
+)
+def test_bad_arguments_are_one_readable_line(arguments, message):
+    with pytest.raises(CommandError, match=message) as refusal:
+        call_command("simulate", **arguments)
+    assert "\n" not in str(refusal.value)
