@@ -29,7 +29,7 @@ LOCALE_DIR = ROOT / "locale"
 LANGUAGES = ("fr",)
 # Where our own marked strings live; the rest (the virtualenv, tests, scripts) is not shipped text.
 SOURCE_DIRS = ("config", "marketplace", "recommendations", "newsletter", "experiments", "metrics",
-               "storefront", "templates")  # fmt: skip
+               "storefront", "api", "simulation", "templates")  # fmt: skip
 SINGULAR = {"gettext", "gettext_lazy", "gettext_noop", "_"}
 PLURAL = {"ngettext", "ngettext_lazy"}
 CONTEXT = {"pgettext", "pgettext_lazy"}
