@@ -1,6 +1,7 @@
 """The translation catalogues: compile them, and check they cover what the code marks.
 
-    .venv/bin/python manage.py makemessages -l fr --ignore=.venv --ignore=tests --ignore=benchmarks
+    .venv/bin/python manage.py makemessages -l fr --no-location --no-obsolete \
+        --ignore=.venv --ignore=tests --ignore=benchmarks --ignore=scripts
     (translate the new entries of locale/fr/LC_MESSAGES/django.po)
     .venv/bin/python scripts/catalogues.py compile
     .venv/bin/python scripts/catalogues.py check

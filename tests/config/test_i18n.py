@@ -5,12 +5,14 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
 
 from experiments import comparison
 from experiments.statistics import Difference, Estimate, SampleRatioCheck
+from marketplace.models import UserBucketFlag
 from recommendations import reasons
 from scripts import catalogues
 from tests.factories import BookingFactory, OfferFactory, UserFactory
@@ -204,3 +206,14 @@ def test_a_forged_newsletter_link_is_refused_in_french(client):
 
     assert response.status_code == 400
     assert "Ce lien de désabonnement n’est pas valide." in response.content.decode()
+
+
+def test_the_experiment_report_command_speaks_english_to_operators(capsys):
+    UserBucketFlag.objects.update_or_create(name="homepage_canary", defaults={"percent": 50})
+
+    call_command("experiment_report", "--flag", "homepage_canary")
+
+    output = capsys.readouterr().out
+    assert "Verdict: No verdict yet: both variants need exposed users." in output
+    assert "Click-through rate (clicks per impression)" in output
+    assert translation.get_language() == "fr"
