@@ -9,6 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.template.defaultfilters import floatformat
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_lazy
 
 from experiments.formatting import p_value_text
 from experiments.statistics import (
@@ -89,7 +92,7 @@ class MetricSpec:
     """How one metric of the report is estimated per arm and compared between arms."""
 
     key: str
-    label: str
+    label: str  # lazy translations, read in the language active when the report is made
     unit: str
     test: str
     estimate: Callable[[ArmData], Estimate]
@@ -103,7 +106,7 @@ def share_spec(key: str, label: str, hits: Callable[[ArmData], int], total_of) -
         key=key,
         label=label,
         unit="share",
-        test="two-proportion z-test",
+        test=gettext_lazy("two-proportion z-test"),
         estimate=lambda arm: proportion_estimate(int(hits(arm)), int(total_of(arm))),
         difference=lambda treatment, control: proportion_difference(
             int(hits(treatment)),
@@ -121,7 +124,7 @@ def mean_spec(key: str, label: str, values: Callable[[ArmData], np.ndarray]) -> 
         key=key,
         label=label,
         unit="mean",
-        test="Welch's t-test",
+        test=gettext_lazy("Welch's t-test"),
         estimate=lambda arm: mean_estimate(values(arm)),
         difference=lambda treatment, control: mean_difference(values(treatment), values(control)),
         total=lambda arm: int(values(arm).sum()),
@@ -135,30 +138,39 @@ def exposed(arm: ArmData) -> int:
 METRICS = (
     share_spec(
         "exposed",
-        "Users exposed (share of assigned)",
+        gettext_lazy("Users exposed (share of assigned)"),
         exposed,
         lambda arm: arm.users_assigned,
     ),
-    mean_spec("impressions", "Impressions per exposed user", lambda arm: arm.impressions),
+    mean_spec(
+        "impressions", gettext_lazy("Impressions per exposed user"), lambda arm: arm.impressions
+    ),
     MetricSpec(
         key="ctr",
-        label="Click-through rate (clicks per impression)",
+        label=gettext_lazy("Click-through rate (clicks per impression)"),
         unit="share",
-        test="delta method, z-test",
+        test=gettext_lazy("delta method, z-test"),
         estimate=lambda arm: ratio_estimate(arm.clicks, arm.impressions),
         difference=lambda treatment, control: ratio_difference(
             treatment.clicks, treatment.impressions, control.clicks, control.impressions
         ),
         total=lambda arm: int(arm.clicks.sum()),
     ),
-    share_spec("clicked", "Exposed users who clicked", lambda arm: (arm.clicks > 0).sum(), exposed),
-    mean_spec("bookings", "Bookings per exposed user", lambda arm: arm.bookings),
+    share_spec(
+        "clicked",
+        gettext_lazy("Exposed users who clicked"),
+        lambda arm: (arm.clicks > 0).sum(),
+        exposed,
+    ),
+    mean_spec("bookings", gettext_lazy("Bookings per exposed user"), lambda arm: arm.bookings),
     mean_spec(
-        "attributed", "Attributed bookings per exposed user", lambda arm: arm.attributed_bookings
+        "attributed",
+        gettext_lazy("Attributed bookings per exposed user"),
+        lambda arm: arm.attributed_bookings,
     ),
     share_spec(
         "north_star",
-        "North star: exposed users booking 2+ categories",
+        gettext_lazy("North star: exposed users booking 2+ categories"),
         lambda arm: arm.north_star.sum(),
         exposed,
     ),
@@ -176,12 +188,13 @@ def arms_compare(*, control: ArmData, treatment: ArmData, treatment_share: float
     metrics = [
         MetricComparison(
             key=spec.key,
-            label=spec.label,
+            # Plain strings: the report is also written as JSON, in the active language.
+            label=str(spec.label),
             unit=spec.unit,
             control=spec.estimate(control),
             treatment=spec.estimate(treatment),
             difference=spec.difference(treatment, control),
-            test=spec.test,
+            test=str(spec.test),
             totals={"control": spec.total(control), "treatment": spec.total(treatment)},
         )
         for spec in METRICS
@@ -208,7 +221,7 @@ def arms_compare(*, control: ArmData, treatment: ArmData, treatment_share: float
 
 
 def points(share: float) -> str:
-    return f"{share * 100:.1f}"
+    return number_format(share * 100, decimal_pos=1)
 
 
 def verdict_write(
@@ -220,31 +233,49 @@ def verdict_write(
 ) -> str:
     """The experiment's conclusion in one sentence, about the north-star metric."""
     if sample_ratio.mismatch:
-        return (
-            "Sample ratio mismatch: do not trust this experiment "
-            f"(exposed users {sample_ratio.observed[0]} control / {sample_ratio.observed[1]} "
-            f"treatment, {p_value_text(sample_ratio.p_value)} against the configured split)."
-        )
+        return gettext(
+            "Sample ratio mismatch: do not trust this experiment (exposed users %(control)d "
+            "control / %(treatment)d treatment, %(p_value)s against the configured split)."
+        ) % {
+            "control": sample_ratio.observed[0],
+            "treatment": sample_ratio.observed[1],
+            "p_value": p_value_text(sample_ratio.p_value),
+        }
     difference = north_star.difference
     if difference.value is None:
-        return "No verdict yet: both variants need exposed users."
+        return gettext("No verdict yet: both variants need exposed users.")
     if difference.significant:
-        direction = "raises" if difference.value > 0 else "lowers"
+        figures = {
+            "points": points(abs(difference.value)),
+            "low": points(difference.low),
+            "high": points(difference.high),
+            "p_value": p_value_text(difference.p_value),
+        }
+        if difference.value > 0:
+            return (
+                gettext(
+                    "Treatment raises the north-star metric by %(points)s points "
+                    "[%(low)s; %(high)s], %(p_value)s — significant."
+                )
+                % figures
+            )
         return (
-            f"Treatment {direction} the north-star metric by {points(abs(difference.value))} "
-            f"points [{points(difference.low)}; {points(difference.high)}], "
-            f"{p_value_text(difference.p_value)} — significant."
+            gettext(
+                "Treatment lowers the north-star metric by %(points)s points "
+                "[%(low)s; %(high)s], %(p_value)s — significant."
+            )
+            % figures
         )
     if needed_per_arm is None:
-        return "No significant difference yet."
+        return gettext("No significant difference yet.")
     missing = needed_per_arm - smallest_arm
-    lift = points(DETECTABLE_LIFT).rstrip("0").rstrip(".")
+    lift = floatformat(DETECTABLE_LIFT * 100, -1)
     if missing > 0:
-        return (
-            f"No significant difference yet: about {missing:,} more users per arm are needed "
-            f"to detect {lift} points."
-        )
-    return (
-        f"No significant difference: with {smallest_arm:,} users per arm a {lift}-point "
-        "effect would most likely have been detected, so any effect is smaller."
-    )
+        return gettext(
+            "No significant difference yet: about %(missing)s more users per arm are needed "
+            "to detect %(lift)s points."
+        ) % {"missing": number_format(missing, force_grouping=True), "lift": lift}
+    return gettext(
+        "No significant difference: with %(users)s users per arm a %(lift)s-point effect "
+        "would most likely have been detected, so any effect is smaller."
+    ) % {"users": number_format(smallest_arm, force_grouping=True), "lift": lift}

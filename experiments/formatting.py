@@ -1,5 +1,7 @@
 """Figures of the experiment report as short text, the same on the page and in the command."""
 
+from django.utils.translation import gettext
+
 from experiments.statistics import Difference, Estimate
 
 
@@ -13,7 +15,7 @@ def number(value: float, unit: str, *, signed: bool = False) -> str:
 def estimate_text(estimate: Estimate, unit: str) -> str:
     """ "12.50 % [11.20 %; 13.90 %]", or "n/a" without data."""
     if estimate.value is None:
-        return "n/a"
+        return gettext("n/a")
     return (
         f"{number(estimate.value, unit)} "
         f"[{number(estimate.low, unit)}; {number(estimate.high, unit)}]"
@@ -23,7 +25,7 @@ def estimate_text(estimate: Estimate, unit: str) -> str:
 def difference_text(difference: Difference, unit: str) -> str:
     """ "+1.20 pts [0.40; 2.00], p = 0.0031": shares differ in percentage points."""
     if difference.value is None:
-        return "n/a"
+        return gettext("n/a")
     if unit == "share":
         text = (
             f"{difference.value * 100:+.2f} pts "
@@ -32,7 +34,7 @@ def difference_text(difference: Difference, unit: str) -> str:
     else:
         text = f"{difference.value:+.3f} [{difference.low:.3f}; {difference.high:.3f}]"
     if difference.p_value is None:
-        return f"{text}, no test (no variation)"
+        return gettext("%(difference)s, no test (no variation)") % {"difference": text}
     return f"{text}, {p_value_text(difference.p_value)}"
 
 

@@ -2,6 +2,7 @@
 (counting the users first exposed up to that day), in the dashboard's pygal style."""
 
 import pygal
+from django.utils.translation import gettext
 
 from experiments.comparison import METRICS, MetricSpec
 from experiments.formatting import difference_text, estimate_text
@@ -21,11 +22,11 @@ def metric_panel(report: ExperimentReport, spec: MetricSpec) -> Panel:
     days = [point.day.isoformat() for point in report.timeline]
     chart = new_chart(
         pygal.Line,
-        title=f"{spec.label}, users first exposed up to each day",
+        title=gettext("%(metric)s, users first exposed up to each day") % {"metric": spec.label},
         labels=days,
         show_dots=len(days) <= DAILY_BARS_LIMIT,
         dots_size=2.5,
-        y_title="%" if spec.unit == "share" else spec.label,
+        y_title="%" if spec.unit == "share" else str(spec.label),
         value_formatter=(lambda value: f"{value:.2f} %")
         if spec.unit == "share"
         else (lambda value: f"{value:.3f}"),
@@ -37,17 +38,27 @@ def metric_panel(report: ExperimentReport, spec: MetricSpec) -> Panel:
         )
     comparison = report.comparison.metric(spec.key)
     control, treatment = report.variants
-    summary = (
-        f"Over the period: {control} {estimate_text(comparison.control, spec.unit)}, "
-        f"{treatment} {estimate_text(comparison.treatment, spec.unit)}; "
-        f"difference {difference_text(comparison.difference, spec.unit)} ({spec.test})."
-    )
+    summary = gettext(
+        "Over the period: %(control)s %(control_figure)s, %(treatment)s %(treatment_figure)s; "
+        "difference %(difference)s (%(test)s)."
+    ) % {
+        "control": control,
+        "control_figure": estimate_text(comparison.control, spec.unit),
+        "treatment": treatment,
+        "treatment_figure": estimate_text(comparison.treatment, spec.unit),
+        "difference": difference_text(comparison.difference, spec.unit),
+        "test": spec.test,
+    }
     return Panel(
         slug=slug,
-        title=spec.label,
+        title=str(spec.label),
         svg=render(chart, slug=slug),
         summary=summary,
-        columns=["Date", f"{control} [95% CI]", f"{treatment} [95% CI]"],
+        columns=[
+            gettext("Date"),
+            gettext("%(variant)s [95%% CI]") % {"variant": control},
+            gettext("%(variant)s [95%% CI]") % {"variant": treatment},
+        ],
         rows=[
             [
                 point.day.isoformat(),

@@ -1,17 +1,18 @@
 """The experiment page's choice of flag and period: a bad choice is a form error, not a 500."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import UserBucketFlag
 
 
 class ExperimentForm(forms.Form):
-    flag = forms.ChoiceField()
+    flag = forms.ChoiceField(label=_("Flag"))
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -31,5 +32,5 @@ class ExperimentForm(forms.Form):
         cleaned = super().clean()
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
         if date_from and date_to and date_from > date_to:
-            raise forms.ValidationError("The start date must be on or before the end date.")
+            raise forms.ValidationError(_("The start date must be on or before the end date."))
         return cleaned

@@ -7,6 +7,7 @@ data as a table.
 
 import pygal
 from django.conf import settings
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from metrics.charts import Panel, new_chart, render
 from recommendations.models import ModelVersion, RetrainingDecision
@@ -16,18 +17,18 @@ from recommendations.registry.selectors import (
 )
 
 CTR_CHECK = "click_through_vs_first_days"
-NO_VERSIONS = "No model version is registered yet."
-NO_DECISIONS = "The monitoring has not run yet."
+NO_VERSIONS = gettext_lazy("No model version is registered yet.")
+NO_DECISIONS = gettext_lazy("The monitoring has not run yet.")
 
 
 def figure(value) -> str:
-    return f"{value:.4f}" if isinstance(value, int | float) else "n/a"
+    return f"{value:.4f}" if isinstance(value, int | float) else gettext("n/a")
 
 
 def share_with_interval(figures: dict | None) -> str:
     """A rate and its interval, as the online check measured it."""
     if not figures or figures.get("recent_rate") is None:
-        return "n/a"
+        return gettext("n/a")
     return (
         f"{figures['recent_rate']:.2%} "
         f"[{figures['recent_rate_low']:.2%}; {figures['recent_rate_high']:.2%}]"
@@ -59,13 +60,16 @@ def model_versions_panel(
     labels = [f"{version.created_at:%Y-%m-%d} {version.version_id[-8:]}" for version in versions]
     chart = new_chart(
         pygal.Line,
-        title=f"Model versions: offline {metric} at training, click-through while champion",
+        title=gettext(
+            "Model versions: offline %(metric)s at training, click-through while champion"
+        )
+        % {"metric": metric},
         labels=labels,
         dots_size=4,
         y_title=metric,
     )
     chart.add(
-        f"Offline {metric} (validation at training)",
+        gettext("Offline %(metric)s (validation at training)") % {"metric": metric},
         [version.offline_metrics.get(metric) for version in versions],
     )
     click_through = [
@@ -74,45 +78,57 @@ def model_versions_panel(
     ]
     # pygal cannot scale a secondary axis without a single value.
     if any(value is not None for value in click_through):
-        chart.add("Online click-through, % (last measured)", click_through, secondary=True)
+        chart.add(gettext("Online click-through, % (last measured)"), click_through, secondary=True)
     champion = next((v for v in versions if v.status == ModelVersion.Status.CHAMPION), None)
-    summary = (
-        NO_VERSIONS
-        if not versions
-        else f"{len(versions)} versions; champion: "
-        + (
-            f"{champion.version_id}, promoted {champion.promoted_at:%Y-%m-%d %H:%M} by "
-            f"{champion.promoted_by}."
-            if champion
-            else "none (the ml strategy answers with geo)."
-        )
-    )
+    summary = str(NO_VERSIONS)
+    if versions and champion:
+        summary = ngettext(
+            "%(count)d version; champion: %(version)s, promoted %(when)s by %(actor)s.",
+            "%(count)d versions; champion: %(version)s, promoted %(when)s by %(actor)s.",
+            len(versions),
+        ) % {
+            "count": len(versions),
+            "version": champion.version_id,
+            "when": f"{champion.promoted_at:%Y-%m-%d %H:%M}",
+            "actor": champion.promoted_by,
+        }
+    elif versions:
+        summary = ngettext(
+            "%(count)d version; champion: none (the ml strategy answers with geo).",
+            "%(count)d versions; champion: none (the ml strategy answers with geo).",
+            len(versions),
+        ) % {"count": len(versions)}
     return Panel(
         slug="model-versions",
-        title="Model versions",
+        title=gettext("Model versions"),
         svg=render(chart, slug="model-versions"),
         summary=summary,
         columns=[
-            "Version",
-            "Status",
-            "Trained on",
-            "Rows",
-            f"Offline {metric}",
-            "Online click-through [interval]",
-            "Promoted",
-            "Retired, why",
+            gettext("Version"),
+            gettext("Status"),
+            gettext("Trained on"),
+            gettext("Rows"),
+            gettext("Offline %(metric)s") % {"metric": metric},
+            gettext("Online click-through [interval]"),
+            gettext("Promoted"),
+            gettext("Retired, why"),
         ],
         rows=[
             [
                 version.version_id,
                 version.status,
-                f"{version.trained_since:%Y-%m-%d} to {version.trained_until:%Y-%m-%d}"
+                gettext("%(start)s to %(end)s")
+                % {
+                    "start": f"{version.trained_since:%Y-%m-%d}",
+                    "end": f"{version.trained_until:%Y-%m-%d}",
+                }
                 if version.trained_since and version.trained_until
-                else "n/a",
+                else gettext("n/a"),
                 str(version.training_rows),
                 figure(version.offline_metrics.get(metric)),
                 share_with_interval(online.get(version.pk)),
-                f"{version.promoted_at:%Y-%m-%d %H:%M} by {version.promoted_by}"
+                gettext("%(when)s by %(actor)s")
+                % {"when": f"{version.promoted_at:%Y-%m-%d %H:%M}", "actor": version.promoted_by}
                 if version.promoted_at
                 else "",
                 version.retirement_reason,
@@ -126,46 +142,52 @@ def retraining_decisions_panel(decisions: list[RetrainingDecision]) -> Panel:
     metric = settings.MODEL_PROMOTION_METRIC
     chart = new_chart(
         pygal.Line,
-        title=f"Monitoring runs: held-out {metric} of champion and challenger",
+        title=gettext("Monitoring runs: held-out %(metric)s of champion and challenger")
+        % {"metric": metric},
         labels=[f"{decision.created_at:%Y-%m-%d %H:%M}" for decision in decisions],
         dots_size=4,
         y_title=metric,
     )
     chart.add(
-        f"Champion, held-out {metric}",
+        gettext("Champion, held-out %(metric)s") % {"metric": metric},
         [decision.champion_metrics.get(metric) for decision in decisions],
     )
     chart.add(
-        f"Challenger, held-out {metric}",
+        gettext("Challenger, held-out %(metric)s") % {"metric": metric},
         [decision.challenger_metrics.get(metric) for decision in decisions],
     )
     latest = decisions[-1] if decisions else None
     summary = (
-        f"Last run {latest.created_at:%Y-%m-%d %H:%M}: {latest.get_verdict_display()}"
-        f" ({', '.join(latest.fired) or 'no check fired'}). {latest.reason}"
+        gettext("Last run %(when)s: %(verdict)s (%(fired)s). %(reason)s")
+        % {
+            "when": f"{latest.created_at:%Y-%m-%d %H:%M}",
+            "verdict": latest.get_verdict_display(),
+            "fired": ", ".join(latest.fired) or gettext("no check fired"),
+            "reason": latest.reason,
+        }
         if latest
-        else NO_DECISIONS
+        else str(NO_DECISIONS)
     )
     return Panel(
         slug="retraining-decisions",
-        title="Retraining decisions",
+        title=gettext("Retraining decisions"),
         svg=render(chart, slug="retraining-decisions"),
         summary=summary,
         columns=[
-            "When",
-            "Checks fired",
-            "Verdict",
-            "Champion",
-            f"Champion {metric}",
-            "Challenger",
-            f"Challenger {metric}",
-            "Champion click-through [interval]",
-            "Why",
+            gettext("When"),
+            gettext("Checks fired"),
+            gettext("Verdict"),
+            gettext("Champion"),
+            gettext("Champion %(metric)s") % {"metric": metric},
+            gettext("Challenger"),
+            gettext("Challenger %(metric)s") % {"metric": metric},
+            gettext("Champion click-through [interval]"),
+            gettext("Why"),
         ],
         rows=[
             [
                 f"{decision.created_at:%Y-%m-%d %H:%M}",
-                ", ".join(decision.fired) or "none",
+                ", ".join(decision.fired) or gettext("none"),
                 decision.get_verdict_display(),
                 decision.champion.version_id if decision.champion else "",
                 figure(decision.champion_metrics.get(metric)),

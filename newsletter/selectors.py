@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from marketplace.models import Booking, User
 from newsletter.models import Campaign, Click, Send, Unsubscription
@@ -180,5 +181,5 @@ def send_for_unsubscribe_token(*, token: str) -> Send:
     send_id = unsubscribe_token_read(token=token)
     send = Send.objects.select_related("user").filter(pk=send_id).first()
     if send is None:
-        raise InvalidLink("This unsubscribe link is not valid any more.")
+        raise InvalidLink(gettext("This unsubscribe link is not valid any more."))
     return send

@@ -11,11 +11,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import gettext_lazy as _
 
 UNSUBSCRIBE_SALT = "newsletter.unsubscribe"
 CLICK_SALT = "newsletter.click"
-UNSUBSCRIBE_REFUSAL = "This unsubscribe link is not valid."
-CLICK_REFUSAL = "This link is not valid."
+# Lazy: the message is read in the language of the request that shows it.
+UNSUBSCRIBE_REFUSAL = _("This unsubscribe link is not valid.")
+CLICK_REFUSAL = _("This link is not valid.")
 
 
 class InvalidLink(Exception):
@@ -59,7 +61,7 @@ def unsubscribe_token_read(*, token: str) -> int:
         value = signing.TimestampSigner(salt=UNSUBSCRIBE_SALT).unsign(token, max_age=max_age)
     except signing.SignatureExpired:
         raise InvalidLink(
-            "This unsubscribe link has expired. Use the link of a more recent newsletter."
+            _("This unsubscribe link has expired. Use the link of a more recent newsletter.")
         ) from None
     except signing.BadSignature:
         raise InvalidLink(UNSUBSCRIBE_REFUSAL) from None

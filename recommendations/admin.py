@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import gettext, gettext_lazy
 
 from recommendations.models import ModelVersion, RetrainingDecision
 from recommendations.registry.services import (
@@ -49,35 +50,37 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    @admin.display(description="offline metric")
+    @admin.display(description=gettext_lazy("offline metric"))
     def primary_metric(self, version: ModelVersion) -> str:
         name = settings.MODEL_PROMOTION_METRIC
         value = version.offline_metrics.get(name)
         return f"{name} {value:.4f}" if isinstance(value, int | float) else "-"
 
-    @admin.display(description="all offline metrics")
+    @admin.display(description=gettext_lazy("all offline metrics"))
     def metrics(self, version: ModelVersion) -> str:
         return ", ".join(
             f"{name} {value:.4f}" if isinstance(value, int | float) else f"{name} {value}"
             for name, value in sorted(version.offline_metrics.items())
         )
 
-    @admin.display(description="age", ordering="created_at")
+    @admin.display(description=gettext_lazy("age"), ordering="created_at")
     def age(self, version: ModelVersion) -> str:
         since = version.promoted_at or version.created_at
         return timesince(since, timezone.now())
 
-    @admin.display(description="trained on")
+    @admin.display(description=gettext_lazy("trained on"))
     def training_window(self, version: ModelVersion) -> str:
-        since = f"{version.trained_since:%Y-%m-%d}" if version.trained_since else "start"
+        since = f"{version.trained_since:%Y-%m-%d}" if version.trained_since else gettext("start")
         until = f"{version.trained_until:%Y-%m-%d}" if version.trained_until else "?"
-        return f"{since} to {until}"
+        return gettext("%(start)s to %(end)s") % {"start": since, "end": until}
 
-    @admin.action(description="Promote the selected candidate to champion")
+    @admin.action(description=gettext_lazy("Promote the selected candidate to champion"))
     def promote(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         versions = list(queryset)
         if len(versions) != 1:
-            self.message_user(request, "Select exactly one candidate to promote.", messages.ERROR)
+            self.message_user(
+                request, gettext("Select exactly one candidate to promote."), messages.ERROR
+            )
             return
         try:
             promoted = model_version_promote(
@@ -90,12 +93,17 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return
         self.message_user(
             request,
-            f"{promoted.version_id} is champion; every process serves it within "
-            f"{2 * settings.MODEL_REGISTRY_CHAMPION_CHECK_SECONDS} seconds.",
+            gettext("%(version)s is champion; every process serves it within %(seconds)d seconds.")
+            % {
+                "version": promoted.version_id,
+                "seconds": 2 * settings.MODEL_REGISTRY_CHAMPION_CHECK_SECONDS,
+            },
             messages.SUCCESS,
         )
 
-    @admin.action(description="Roll back to the previous champion (selection ignored)")
+    @admin.action(
+        description=gettext_lazy("Roll back to the previous champion (selection ignored)")
+    )
     def rollback(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         try:
             restored = model_version_rollback(
@@ -106,8 +114,13 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return
         self.message_user(
             request,
-            f"{restored.version_id} is champion again; every process serves it within "
-            f"{2 * settings.MODEL_REGISTRY_CHAMPION_CHECK_SECONDS} seconds.",
+            gettext(
+                "%(version)s is champion again; every process serves it within %(seconds)d seconds."
+            )
+            % {
+                "version": restored.version_id,
+                "seconds": 2 * settings.MODEL_REGISTRY_CHAMPION_CHECK_SECONDS,
+            },
             messages.SUCCESS,
         )
 

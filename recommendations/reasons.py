@@ -72,3 +72,8 @@ def nearby_reason(*, place: str, distance_km: float, popular: bool) -> str:
 
 def co_booking_reason() -> str:
     return gettext("booked by people who booked what you booked")
+
+
+def learned_reason() -> str:
+    """The learned ranker weighs many signals at once: no single one of them names the reason."""
+    return gettext("chosen for you")

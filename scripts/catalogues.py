@@ -1,6 +1,7 @@
 """The translation catalogues: compile them, and check they cover what the code marks.
 
-    .venv/bin/python manage.py makemessages -l fr --ignore=.venv --ignore=tests --ignore=benchmarks
+    .venv/bin/python manage.py makemessages -l fr --no-location --no-obsolete \
+        --ignore=.venv --ignore=tests --ignore=benchmarks --ignore=scripts
     (translate the new entries of locale/fr/LC_MESSAGES/django.po)
     .venv/bin/python scripts/catalogues.py compile
     .venv/bin/python scripts/catalogues.py check
@@ -29,7 +30,7 @@ LOCALE_DIR = ROOT / "locale"
 LANGUAGES = ("fr",)
 # Where our own marked strings live; the rest (the virtualenv, tests, scripts) is not shipped text.
 SOURCE_DIRS = ("config", "marketplace", "recommendations", "newsletter", "experiments", "metrics",
-               "storefront", "templates")  # fmt: skip
+               "storefront", "api", "simulation", "templates")  # fmt: skip
 SINGULAR = {"gettext", "gettext_lazy", "gettext_noop", "_"}
 PLURAL = {"ngettext", "ngettext_lazy"}
 CONTEXT = {"pgettext", "pgettext_lazy"}

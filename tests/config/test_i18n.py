@@ -5,15 +5,22 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
+from rest_framework.test import APIClient
 
+from experiments import comparison
+from experiments.statistics import Difference, Estimate, SampleRatioCheck
+from marketplace.models import UserBucketFlag
+from recommendations import reasons
 from scripts import catalogues
-from tests.factories import OfferFactory, UserFactory
+from tests.factories import BookingFactory, OfferFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 HOME = reverse("storefront:home")
+RECOMMENDATIONS_API = "/api/v1/recommendations/"
 CONCERT_START = datetime(2030, 8, 1, 20, 30, tzinfo=ZoneInfo("Europe/Paris"))
 
 
@@ -134,3 +141,79 @@ def test_prices_and_dates_follow_the_active_language():
         assert date_format(CONCERT_START, "DATETIME_FORMAT") == "jeu. 1 août 2030, 20 h 30"
     with translation.override("en"):
         assert price_label(Decimal("1234.5")) == "€1,234.50"
+
+
+def test_recommendation_reasons_follow_the_language_of_the_api_request():
+    """A reason is worded in the caller's language, and each language reads its own
+    wording even right after the other one asked (no list cached in the wrong language)."""
+    for rank in range(2):
+        BookingFactory.create_batch(2 - rank, offer=OfferFactory(stock=100))
+    api = APIClient()
+
+    french = api.get(RECOMMENDATIONS_API).json()["results"]
+    english = api.get(RECOMMENDATIONS_API, HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+
+    assert french and english
+    assert all("populaire" in item["reason"] for item in french)
+    assert all("popular" in item["reason"] for item in english)
+    assert "réservation" in french[0]["reason"] and "booking" in english[0]["reason"]
+
+
+def test_api_errors_are_in_french_by_default_and_in_english_on_request():
+    api = APIClient()
+
+    french = api.get("/api/v1/nothing-here/")
+    english = api.get("/api/v1/nothing-here/", HTTP_ACCEPT_LANGUAGE="en")
+    refused = api.get(RECOMMENDATIONS_API, {"category": "nope"})
+
+    assert french.json() == {"detail": "Cette adresse de l’API n’existe pas."}
+    assert english.json() == {"detail": "No such API endpoint."}
+    assert refused.status_code == 400
+    assert refused.json()["category"] == ["Catégorie inconnue\u00a0: nope."]
+
+
+def test_a_learned_recommendation_says_why_in_the_active_language():
+    with translation.override("fr"):
+        assert reasons.learned_reason() == "choisi pour vous"
+        assert reasons.nearby_reason(place="Lyon 3e", distance_km=0.4, popular=True) == (
+            "populaire près de Lyon 3e, à moins d’1\u00a0km"
+        )
+    with translation.override("en"):
+        assert reasons.learned_reason() == "chosen for you"
+
+
+def test_the_experiment_verdict_is_written_in_french_with_french_numbers():
+    undecided = comparison.MetricComparison(
+        key="north_star", label="", unit="share", control=Estimate(0.2, 0.17, 0.23),
+        treatment=Estimate(0.21, 0.18, 0.24), difference=Difference(0.01, -0.03, 0.05, 0.7),
+        test="",
+    )  # fmt: skip
+    balanced = SampleRatioCheck(observed=(500, 500), expected_shares=(0.5, 0.5), p_value=1.0)
+
+    with translation.override("fr"):
+        verdict = comparison.verdict_write(
+            north_star=undecided, sample_ratio=balanced, needed_per_arm=6862, smallest_arm=500
+        )
+
+    assert verdict == (
+        "Pas encore de différence significative\u00a0: il faut environ 6\u00a0362 utilisateurs "
+        "de plus par bras pour détecter 2 points."
+    )
+
+
+def test_a_forged_newsletter_link_is_refused_in_french(client):
+    response = client.get(reverse("newsletter:unsubscribe", args=["1:1xW4gI:forged"]))
+
+    assert response.status_code == 400
+    assert "Ce lien de désabonnement n’est pas valide." in response.content.decode()
+
+
+def test_the_experiment_report_command_speaks_english_to_operators(capsys):
+    UserBucketFlag.objects.update_or_create(name="homepage_canary", defaults={"percent": 50})
+
+    call_command("experiment_report", "--flag", "homepage_canary")
+
+    output = capsys.readouterr().out
+    assert "Verdict: No verdict yet: both variants need exposed users." in output
+    assert "Click-through rate (clicks per impression)" in output
+    assert translation.get_language() == "fr"

@@ -7,6 +7,8 @@ import pytest
 from experiments.comparison import ArmData, arms_compare
 
 START = np.datetime64("2026-11-01")
+# The verdict's English wording; the French one is in tests/config/test_i18n.py.
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def simulated_arm(rng, *, users: int, north_star: float, assigned: int | None = None) -> ArmData:

@@ -45,7 +45,7 @@ def test_headline_shows_the_north_star_its_change_and_the_target(client, staff_u
     html = response.content.decode()
     assert "12,5\u00a0%" in html
     assert "+2,5 points sur les 30 jours précédents" in html
-    assert "Objectif : 25,0\u00a0%" in html
+    assert "Objectif\u00a0: 25,0\u00a0%" in html
     # The figure comes before the first chart.
     assert html.index("12,5\u00a0%") < html.index("<svg")
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from recommendations.models import ModelVersion, RetrainingDecision
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 DASHBOARD = reverse("metrics:dashboard")
 
 

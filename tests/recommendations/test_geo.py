@@ -24,7 +24,7 @@ from tests.factories import (
 )
 from tests.recommendations.conftest import DETOUR
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 # Real places, with their great-circle distance from the Lyon user's home (69003).
 PLACES = {

@@ -6,7 +6,7 @@ from recommendations.lists import Location, RecommendationRequest
 from recommendations.strategies import recommendation_list_compute, recommendation_lists_compute
 from tests.factories import BookingFactory, CategoryFactory, OfferFactory, UserFactory, VenueFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 MARSEILLE = Location(latitude=43.2965, longitude=5.3698, label="Marseille")
 

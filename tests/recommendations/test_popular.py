@@ -10,7 +10,7 @@ from marketplace.models import Booking
 from recommendations.strategies import UnknownStrategyError, recommendations_for_user
 from tests.factories import BookingFactory, DigitalOfferFactory, OfferFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def book(offer, times: int, **fields) -> None:

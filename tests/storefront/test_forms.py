@@ -63,7 +63,7 @@ def test_category_filter_falls_back_to_all_categories_with_a_message_for_an_unkn
 
     assert form.selected_category() is None
     assert form.search().category_slug == ""
-    assert "La catégorie « opera-on-mars » n’existe pas" in form.errors["category"][0]
+    assert "La catégorie «\u00a0opera-on-mars\u00a0» n’existe pas" in form.errors["category"][0]
 
 
 @pytest.mark.parametrize("quantity", ["0", "-1", str(PLACES_PER_BOOKING_MAX + 1), "two", ""])

@@ -8,7 +8,7 @@ from experiments.assignment import CONTROL, TREATMENT, variant_for_user
 from tests.canary import FLAG, KILL_SWITCH, homepage_flag_set
 from tests.factories import BookingFactory, OfferFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 SECTION = 'id="recommended-heading"'
 

@@ -4,7 +4,7 @@ intervals, treatment - control with p-values, the sample-ratio check and the ver
 import json
 from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from experiments.formatting import difference_text, estimate_text, p_value_text
 from experiments.report import ExperimentReport, ExperimentReportError, experiment_report_build
@@ -22,6 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD")
         parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
+    # Operators' output is English (ADR 0027): the verdict and labels, translated on the
+    # staff page, would otherwise come out in French inside English sentences.
+    @no_translations
     def handle(self, *args, **options) -> None:
         try:
             report = experiment_report_build(

@@ -21,7 +21,9 @@ def admin_action(client, action: str, *versions: ModelVersion):
 
 
 @pytest.mark.django_db
-def test_staff_promote_a_candidate_and_roll_back_from_the_admin(client, staff_user, register):
+def test_staff_promote_a_candidate_and_roll_back_from_the_admin(
+    client, staff_user, register, english
+):
     first, second = register(), register()
     client.force_login(staff_user)
     admin_action(client, "promote", first)
