@@ -146,13 +146,13 @@ def ranker_train(
     # Every validation user with an interaction after the cutoff counts, proposed or not.
     over = np.unique(np.concatenate(validated)) if validated else np.empty(0, dtype=np.int64)
     over = over[relevant[over] > 0]
-    compared, models = {}, {}
+    compared, models, per_user = {}, {}, {}
     for family in options.families:
         begun = time.perf_counter()
         with model_threads(options.threads):
             model = model_build(family=family, seed=options.seed)
             model.fit(fitting.features, fitting.labels)
-            compared[family] = validation_figures(
+            compared[family], per_user[family] = validation_figures(
                 model=model, examples=validation, relevant=relevant, over=over
             )
         compared[family]["fit_seconds"] = round(time.perf_counter() - begun, 2)
@@ -162,7 +162,7 @@ def ranker_train(
             fitting.features, fitting.labels
         )
         family = f"feature:{name}"
-        compared[family] = validation_figures(
+        compared[family], per_user[family] = validation_figures(
             model=ranker, examples=validation, relevant=relevant, over=over
         )
         models[family] = ranker
@@ -170,10 +170,7 @@ def ranker_train(
         compared, key=lambda name: (compared[name]["ndcg@10"], name in options.families, name)
     )
     popularity_per_user = popularity_dcg[over] / ideal_dcg(relevant[over])
-    lead = (
-        per_user_ndcg(model=models[best], examples=validation, relevant=relevant, over=over)
-        - popularity_per_user
-    )
+    lead = per_user[best] - popularity_per_user
     lead_error = float(lead.std(ddof=1) / np.sqrt(len(lead))) if len(lead) > 1 else np.inf
     compared[POPULARITY_FALLBACK] = {
         "ndcg@10": round(float(popularity_per_user.mean()) if len(over) else 0.0, 4),
@@ -260,24 +257,11 @@ def ideal_dcg(relevant: np.ndarray) -> np.ndarray:
     return np.cumsum(discounts)[np.minimum(relevant, VALIDATION_K) - 1]
 
 
-def per_user_ndcg(
-    *, model: Pipeline, examples: Examples, relevant: np.ndarray, over: np.ndarray
-) -> np.ndarray:
-    if not len(examples.labels):
-        return np.zeros(len(over))
-    return grouped_user_ndcg(
-        users=examples.users,
-        scores=model.predict_proba(examples.features)[:, 1],
-        labels=examples.labels,
-        relevant=relevant,
-        over=over,
-    )
-
-
 def validation_figures(
     *, model: Pipeline, examples: Examples, relevant: np.ndarray, over: np.ndarray
-) -> dict:
-    """NDCG@10 of the model's order of each validation user's candidates, and the pairs' AUC.
+) -> tuple[dict, np.ndarray]:
+    """NDCG@10 of the model's order of each validation user's candidates, and the pairs' AUC;
+    and the NDCG@10 of each user of `over`.
 
     The ideal DCG counts every interaction after the cutoff, proposed or not, and
     the mean is `over` every validation user with one (a user whose interactions no
@@ -285,28 +269,18 @@ def validation_figures(
     missed and compares with popularity over the whole catalogue.
     """
     if not len(examples.labels):
-        return {"ndcg@10": 0.0, "auc": None}
+        return {"ndcg@10": 0.0, "auc": None}, np.zeros(len(over))
     scores = model.predict_proba(examples.features)[:, 1]
-    return {
-        "ndcg@10": round(
-            grouped_ndcg(
-                users=examples.users,
-                scores=scores,
-                labels=examples.labels,
-                relevant=relevant,
-                over=over,
-            ),
-            4,
-        ),
+    per_user = grouped_user_ndcg(
+        users=examples.users, scores=scores, labels=examples.labels, relevant=relevant, over=over
+    )
+    figures = {
+        "ndcg@10": round(float(per_user.mean()) if len(per_user) else 0.0, 4),
         "auc": round(float(roc_auc_score(examples.labels, scores)), 4)
         if len(np.unique(examples.labels)) > 1
         else None,
     }
-
-
-def grouped_ndcg(**arrays: np.ndarray) -> float:
-    per_user = grouped_user_ndcg(**arrays)
-    return float(per_user.mean()) if len(per_user) else 0.0
+    return figures, per_user
 
 
 def grouped_user_ndcg(
