@@ -13,7 +13,7 @@ over users.
 
 import numpy as np
 
-NEW_CATEGORY_BONUS = 0.3
+NEW_CATEGORY_BONUS = 0.5
 
 
 def diversified_order(

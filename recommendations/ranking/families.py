@@ -4,6 +4,7 @@ Each is built with a seed so that the same data gives the same model.
 """
 
 from contextlib import AbstractContextManager
+from functools import cache
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -12,7 +13,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 HIST_GRADIENT_BOOSTING = "hist_gradient_boosting"
 LOGISTIC_REGRESSION = "logistic_regression"
@@ -46,8 +47,8 @@ def model_build(*, family: str, seed: int) -> Pipeline:
         # Missing values (no coordinates, undated offers) are a branch of their own.
         # Shallow trees and strong leaves: the ranker must carry over to data nobody tuned to.
         model = HistGradientBoostingClassifier(
-            max_iter=150,
-            learning_rate=0.08,
+            max_iter=60,
+            learning_rate=0.15,
             max_leaf_nodes=31,
             min_samples_leaf=100,
             l2_regularization=1.0,
@@ -75,4 +76,11 @@ def model_threads(threads: int) -> AbstractContextManager:
     processes, OpenMP threads waiting for each other made a small fit 15 times slower
     (0.7 s with one thread, 10.8 s with the default, machine loaded); lists are
     scored in small blocks where one thread is fastest anyway."""
-    return threadpool_limits(limits=threads)
+    return native_libraries().limit(limits=threads)
+
+
+@cache
+def native_libraries() -> ThreadpoolController:
+    """The process's native thread pools, found once: finding them reads the process's
+    memory map, which cost 12 ms of every single-user list when done per request."""
+    return ThreadpoolController()

@@ -69,13 +69,19 @@ def snapshot_build(*, data: RankingData, at: float) -> Snapshot:
     seen.sum_duplicates()
     seen.data[:] = 1.0
     age = (at - past.time) / DAY_SECONDS
+    # Popularity counts people, not interactions: on a check-in log one regular at the
+    # same place every day would otherwise outweigh a hundred visitors (as `popular`).
+    pair_item, pair_age = latest_pairs(past=past, age=age, n_items=n_items)
     counts = np.column_stack(
-        [np.bincount(past.item, weights=age < days, minlength=n_items) for days in WINDOWS_DAYS]
-        + [np.bincount(past.item, minlength=n_items)]
+        [
+            np.bincount(pair_item, weights=pair_age < days, minlength=n_items)
+            for days in WINDOWS_DAYS
+        ]
+        + [np.bincount(pair_item, minlength=n_items)]
     ).astype(np.float32)
     span_days = float(age.max()) if len(age) else 1.0
     half_life = max(7.0, span_days / 10)
-    decayed = np.bincount(past.item, weights=np.exp2(-age / half_life), minlength=n_items)
+    decayed = np.bincount(pair_item, weights=np.exp2(-pair_age / half_life), minlength=n_items)
     first_seen = np.full(n_items, np.inf)
     np.minimum.at(first_seen, past.item, past.time)
     item_age = np.where(np.isfinite(first_seen), (at - first_seen) / DAY_SECONDS, np.nan)
@@ -144,6 +150,17 @@ def snapshot_build(*, data: RankingData, at: float) -> Snapshot:
         available=catalogue.available_at(at),
         **distinct_places(catalogue),
     )
+
+
+def latest_pairs(
+    *, past: RankingData, age: np.ndarray, n_items: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The item and the age (days) of each distinct (user, item) pair's latest interaction."""
+    keys = past.user.astype(np.int64) * n_items + past.item
+    order = np.lexsort((-age, keys))
+    keys, items, ages = keys[order], past.item[order], age[order]
+    last = np.flatnonzero(np.r_[keys[1:] != keys[:-1], True]) if len(keys) else keys
+    return items[last], ages[last]
 
 
 def distinct_places(catalogue: Catalogue) -> dict:

@@ -7,6 +7,14 @@ their interactions after it (so every feature predates its label). Users are
 split (seeded) into a fitting group and a validation group; each family is
 fitted on the first and judged by NDCG@10 over the second's full candidate
 lists (ADR 0023). Everything random draws from one seeded generator.
+
+The same validation users also judge plain popularity (distinct users, all
+time) over every bookable item, not only the candidates: where it ranks better
+than every learned family (a check-in log whose few users teach a model only
+noise), or where the learned family's lead over it is within noise (less than
+FALLBACK_STANDARD_ERRORS standard errors of the paired per-user difference: a
+handful of validation users proves nothing), the ranker falls back to it
+(POPULARITY_FALLBACK), decided on the training data alone.
 """
 
 import time
@@ -16,6 +24,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
+from recommendations.ranking.candidates import top_shared
 from recommendations.ranking.data import RankingData
 from recommendations.ranking.examples import (
     Examples,
@@ -32,11 +41,14 @@ from recommendations.ranking.families import (
     model_threads,
 )
 from recommendations.ranking.features import FEATURE_NAMES
-from recommendations.ranking.snapshot import snapshot_build
+from recommendations.ranking.snapshot import Snapshot, snapshot_build
 
 VALIDATION_K = 10
 # Users with fewer interactions are not hidden any (the user-time split's rule).
 MIN_INTERACTIONS = 5
+# The family name of the fallback to plain popularity over the whole catalogue.
+POPULARITY_FALLBACK = "popularity_fallback"
+FALLBACK_STANDARD_ERRORS = 2.0
 
 
 class TrainingError(ValueError):
@@ -49,7 +61,7 @@ class TrainingOptions:
     per_source: int = 40
     negatives_per_positive: float = 10.0
     label_fraction: float = 0.2
-    max_users: int = 20_000
+    max_users: int = 8_000
     validation_share: float = 0.2
     snapshots: int = 4
     families: tuple[str, ...] = FAMILIES
@@ -83,6 +95,8 @@ def ranker_train(
     moments = snapshot_moments(cutoffs=cutoffs[candidates_users], count=options.snapshots)
     fitting_parts, validation_parts = [], []
     relevant = np.zeros(data.n_users, dtype=np.int64)
+    popularity_dcg = np.zeros(data.n_users)
+    validated: list[np.ndarray] = []
     fit_users_total = validation_users_total = 0
     for number, moment in enumerate(moments):
         # Each user learns at the last snapshot before their own cutoff.
@@ -117,25 +131,29 @@ def ranker_train(
                 rng=rng,
             )
         )
-        relevant += np.bincount(
-            label_pairs(data=data, snapshot=snapshot, users=validation_users)
-            // data.catalogue.size,
-            minlength=data.n_users,
+        validation_labels = label_pairs(data=data, snapshot=snapshot, users=validation_users)
+        relevant += np.bincount(validation_labels // data.catalogue.size, minlength=data.n_users)
+        popularity_dcg += popularity_dcg_compute(
+            snapshot=snapshot, users=validation_users, labels=validation_labels
         )
+        validated.append(validation_users)
     fitting = examples_concatenate(fitting_parts)
     validation = examples_concatenate(validation_parts)
     if len(np.unique(fitting.labels)) < 2:
         raise TrainingError(
             "Too little to learn from: no interaction after a cutoff was among the candidates."
         )
-    compared, models = {}, {}
+    # Every validation user with an interaction after the cutoff counts, proposed or not.
+    over = np.unique(np.concatenate(validated)) if validated else np.empty(0, dtype=np.int64)
+    over = over[relevant[over] > 0]
+    compared, models, per_user = {}, {}, {}
     for family in options.families:
         begun = time.perf_counter()
         with model_threads(options.threads):
             model = model_build(family=family, seed=options.seed)
             model.fit(fitting.features, fitting.labels)
-            compared[family] = validation_figures(
-                model=model, examples=validation, relevant=relevant
+            compared[family], per_user[family] = validation_figures(
+                model=model, examples=validation, relevant=relevant, over=over
             )
         compared[family]["fit_seconds"] = round(time.perf_counter() - begun, 2)
         models[family] = model
@@ -144,14 +162,29 @@ def ranker_train(
             fitting.features, fitting.labels
         )
         family = f"feature:{name}"
-        compared[family] = validation_figures(model=ranker, examples=validation, relevant=relevant)
+        compared[family], per_user[family] = validation_figures(
+            model=ranker, examples=validation, relevant=relevant, over=over
+        )
         models[family] = ranker
     best = max(
         compared, key=lambda name: (compared[name]["ndcg@10"], name in options.families, name)
     )
+    popularity_per_user = popularity_dcg[over] / ideal_dcg(relevant[over])
+    lead = per_user[best] - popularity_per_user
+    lead_error = float(lead.std(ddof=1) / np.sqrt(len(lead))) if len(lead) > 1 else np.inf
+    compared[POPULARITY_FALLBACK] = {
+        "ndcg@10": round(float(popularity_per_user.mean()) if len(over) else 0.0, 4),
+        "auc": None,
+        "lead_of_best": round(float(lead.mean()) if len(lead) else 0.0, 4),
+        "lead_standard_error": round(lead_error, 4) if np.isfinite(lead_error) else None,
+    }
+    model = models[best]
+    if not len(lead) or lead.mean() <= FALLBACK_STANDARD_ERRORS * lead_error:
+        # The kept model still ranks candidates if asked; the scorer reads the family.
+        best = POPULARITY_FALLBACK
     return TrainedRanker(
         family=best,
-        model=models[best],
+        model=model,
         per_source=options.per_source,
         window={
             "since": float(data.time.min()),
@@ -199,39 +232,70 @@ def snapshot_moments(*, cutoffs: np.ndarray, count: int) -> np.ndarray:
     return np.unique(np.quantile(cutoffs, np.arange(count) / count, method="lower"))
 
 
-def validation_figures(*, model: Pipeline, examples: Examples, relevant: np.ndarray) -> dict:
-    """NDCG@10 of the model's order of each validation user's candidates, and the pairs' AUC.
+def popularity_dcg_compute(
+    *, snapshot: Snapshot, users: np.ndarray, labels: np.ndarray
+) -> np.ndarray:
+    """Per user (all positions), the DCG@10 of all-time popularity (distinct users) over the
+    items bookable at the snapshot that `users` had not interacted with."""
+    n_items = snapshot.catalogue.size
+    dcg = np.zeros(snapshot.n_users)
+    columns = snapshot.available_items
+    if not len(users) or not len(columns):
+        return dcg
+    eligible = snapshot.seen[users][:, columns].toarray() == 0
+    rows, positions, ranks = top_shared(
+        scores=snapshot.item_counts[columns, -1], eligible=eligible, take=VALIDATION_K
+    )
+    keys = users[rows].astype(np.int64) * n_items + columns[positions]
+    hit = np.isin(keys, labels)
+    np.add.at(dcg, users[rows][hit], 1 / np.log2(ranks[hit] + 2))
+    return dcg
 
-    The ideal DCG counts every interaction after the cutoff, proposed or not, so
-    a family is not flattered by candidates that missed.
+
+def ideal_dcg(relevant: np.ndarray) -> np.ndarray:
+    discounts = 1 / np.log2(np.arange(VALIDATION_K) + 2)
+    return np.cumsum(discounts)[np.minimum(relevant, VALIDATION_K) - 1]
+
+
+def validation_figures(
+    *, model: Pipeline, examples: Examples, relevant: np.ndarray, over: np.ndarray
+) -> tuple[dict, np.ndarray]:
+    """NDCG@10 of the model's order of each validation user's candidates, and the pairs' AUC;
+    and the NDCG@10 of each user of `over`.
+
+    The ideal DCG counts every interaction after the cutoff, proposed or not, and
+    the mean is `over` every validation user with one (a user whose interactions no
+    candidate proposed counts 0), so a family is not flattered by candidates that
+    missed and compares with popularity over the whole catalogue.
     """
     if not len(examples.labels):
-        return {"ndcg@10": 0.0, "auc": None}
+        return {"ndcg@10": 0.0, "auc": None}, np.zeros(len(over))
     scores = model.predict_proba(examples.features)[:, 1]
-    return {
-        "ndcg@10": round(
-            grouped_ndcg(
-                users=examples.users, scores=scores, labels=examples.labels, relevant=relevant
-            ),
-            4,
-        ),
+    per_user = grouped_user_ndcg(
+        users=examples.users, scores=scores, labels=examples.labels, relevant=relevant, over=over
+    )
+    figures = {
+        "ndcg@10": round(float(per_user.mean()) if len(per_user) else 0.0, 4),
         "auc": round(float(roc_auc_score(examples.labels, scores)), 4)
         if len(np.unique(examples.labels)) > 1
         else None,
     }
+    return figures, per_user
 
 
-def grouped_ndcg(
-    *, users: np.ndarray, scores: np.ndarray, labels: np.ndarray, relevant: np.ndarray
-) -> float:
+def grouped_user_ndcg(
+    *,
+    users: np.ndarray,
+    scores: np.ndarray,
+    labels: np.ndarray,
+    relevant: np.ndarray,
+    over: np.ndarray,
+) -> np.ndarray:
+    """NDCG@10 of each user of `over` (0 for a user with no candidate)."""
     order = np.lexsort((-scores, users))
     users, labels = users[order], labels[order]
     first = np.searchsorted(users, users, side="left")
     rank = np.arange(len(users)) - first
     hit = (rank < VALIDATION_K) & (labels > 0)
     dcg = np.bincount(users[hit], weights=1 / np.log2(rank[hit] + 2), minlength=len(relevant))
-    evaluated = np.unique(users)
-    discounts = 1 / np.log2(np.arange(VALIDATION_K) + 2)
-    ideal = np.cumsum(discounts)[np.minimum(relevant[evaluated], VALIDATION_K) - 1]
-    ideal = np.where(relevant[evaluated] > 0, ideal, np.nan)
-    return float(np.nanmean(dcg[evaluated] / ideal)) if np.isfinite(ideal).any() else 0.0
+    return dcg[over] / ideal_dcg(relevant[over])

@@ -5,8 +5,15 @@ from recommendations.ranking.candidates import candidates_generate
 from recommendations.ranking.examples import examples_build
 from recommendations.ranking.families import FAMILIES, RANKING_FEATURES
 from recommendations.ranking.features import FEATURE_NAMES, features_compute
+from recommendations.ranking.scorer import block_scores
 from recommendations.ranking.snapshot import snapshot_build
-from recommendations.ranking.training import TrainingError, TrainingOptions, ranker_train
+from recommendations.ranking.training import (
+    FALLBACK_STANDARD_ERRORS,
+    POPULARITY_FALLBACK,
+    TrainingError,
+    TrainingOptions,
+    ranker_train,
+)
 from tests.recommendations.ranking.conftest import world
 
 OPTIONS = TrainingOptions(seed=7, per_source=10, negatives_per_positive=5)
@@ -25,14 +32,32 @@ def test_training_is_deterministic_for_a_seed(small_world):
         )
 
 
-def test_both_families_are_compared_and_the_better_one_kept(small_world):
-    trained = ranker_train(data=small_world, options=OPTIONS)
+def test_both_families_are_compared_and_the_better_one_kept():
+    trained = ranker_train(data=world(n_users=300), options=OPTIONS)
     compared = trained.metrics["families"]
     assert set(FAMILIES) <= set(compared)
     assert {f"feature:{name}" for name in RANKING_FEATURES} <= set(compared)
+    assert trained.family in FAMILIES
     assert compared[trained.family]["ndcg@10"] == max(
         figures["ndcg@10"] for figures in compared.values()
     )
+
+
+def test_a_lead_over_popularity_within_noise_falls_back_to_popularity(small_world):
+    # A dozen validation users: the learned family's lead is under two standard errors.
+    trained = ranker_train(data=small_world, options=OPTIONS)
+    fallback = trained.metrics["families"][POPULARITY_FALLBACK]
+    assert fallback["lead_of_best"] <= FALLBACK_STANDARD_ERRORS * fallback["lead_standard_error"]
+    assert trained.family == POPULARITY_FALLBACK
+    snapshot = snapshot_build(data=small_world, at=float(small_world.time.max()) + 1)
+    scores = block_scores(snapshot=snapshot, trained=trained, users=np.array([0, 1]), strength=0.0)
+    bookable = snapshot.available_items
+    people = snapshot.item_counts[bookable, -1]
+    assert np.isfinite(scores[:, bookable]).all()
+    # Every bookable item is scored, by how many people chose it, the same for everyone.
+    assert np.array_equal(np.argsort(-scores[0, bookable], kind="stable"),
+                          np.argsort(-(people / (1 + people)), kind="stable"))  # fmt: skip
+    assert np.array_equal(scores[0], scores[1])
 
 
 def test_training_refuses_data_too_small_to_learn_from():
