@@ -312,9 +312,6 @@ VISITOR_COOKIE_MAX_AGE_DAYS = 365
 # Off only to measure what logging costs (benchmarks/api_load.py --exposures both):
 # with it off, no surface records what it shows and the experiment report is blind.
 EXPOSURE_LOGGING_ENABLED = env.bool("EXPOSURE_LOGGING_ENABLED", default=True)
-# The variant under the flag's percentage, and the other one.
-EXPERIMENT_TREATMENT = "treatment"
-EXPERIMENT_CONTROL = "control"
 
 # Geocoding of homes and venues (ADR 0011). "offline" reads the shipped postcode
 # base (commune precision, no network); "ban" (api-adresse.data.gouv.fr) and
