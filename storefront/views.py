@@ -71,11 +71,14 @@ def home(request: HttpRequest) -> HttpResponse:
             offer.distance_km = distances.get(offer.pk)
     variant = homepage_variant(request=request)
     recommended = homepage_recommended_section(request=request, variant=variant)
+    listing_shown = (
+        None
+        if recommended
+        else listing_top_as_list(request=request, offers=page.object_list, variant=variant)
+    )
     homepage_exposures_log(
         request=request,
-        shown=recommended.recommendation_list
-        if recommended
-        else listing_top_as_list(request=request, offers=page.object_list, variant=variant),
+        shown=recommended.recommendation_list if recommended else listing_shown,
     )
     return render(
         request,
@@ -88,6 +91,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "page_query": query_without_page(request),
             "is_filtered": any(value for key, value in request.GET.items() if key != "page"),
             "recommended": recommended,
+            # The listing's top when it is the view's logged list: its links are tracked.
+            "listing_shown": listing_shown,
         },
     )
 

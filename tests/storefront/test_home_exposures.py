@@ -83,6 +83,12 @@ def test_a_control_view_logs_the_top_of_the_listing_it_showed(client, offers):
     # In the listing's order: each title appears on the page before the next one.
     positions = [page.index(title) for title in titles]
     assert positions == sorted(positions)
+    # Those six link through the click redirect, the rest of the listing does not.
+    links = [click_token_read(token=link.split("/")[2]) for link in CLICK_LINK.findall(page)]
+    assert [(link.position, link.offer_id) for link in links] == [
+        (exposure.position, exposure.offer_id) for exposure in exposures
+    ]
+    assert page.count('href="/offers/') == len(offers) - 6
 
 
 def test_with_the_kill_switch_a_treatment_view_logs_the_listing_under_its_variant(client, offers):
