@@ -1,6 +1,7 @@
 """The homepage's "Recommended for you" section (shown to the canary's treatment only,
 ADR 0017), and the one list each homepage view logs as exposures (ADR 0021)."""
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -73,7 +74,7 @@ def listing_top_as_list(
     user = request.user
     top = list(offers)[: settings.HOMEPAGE_RECOMMENDATIONS_SIZE]
     return RecommendationList(
-        request_id=RecommendationRequest().request_id,
+        request_id=uuid.uuid4().hex,
         items=tuple(
             RecommendedItem(
                 offer_id=offer.pk,
