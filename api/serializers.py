@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from experiments.clicks import recommendation_click_url
 from marketplace.models import Category
 from recommendations.lists import ListSource
 
@@ -61,7 +62,13 @@ class RecommendedOfferSerializer(serializers.Serializer):
     title = serializers.CharField(source="offer.title")
     category = CategorySerializer(source="offer.category")
     venue = VenueSerializer(source="offer.venue", allow_null=True)
-    url = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(help_text=_("The offer's page."))
+    click_url = serializers.SerializerMethodField(
+        help_text=_(
+            "The offer's page through a signed redirect that records the click against "
+            "this list and position; link to this one when showing the list to its user."
+        )
+    )
     price = serializers.DecimalField(max_digits=8, decimal_places=2, source="offer.price")
     starts_at = serializers.DateTimeField(source="offer.starts_at", allow_null=True)
     score = serializers.FloatField()
@@ -71,6 +78,13 @@ class RecommendedOfferSerializer(serializers.Serializer):
 
     def get_url(self, recommended) -> str:
         path = reverse("storefront:offer_detail", args=[recommended.offer.pk])
+        return self.context["request"].build_absolute_uri(path)
+
+    def get_click_url(self, recommended) -> str:
+        path = recommendation_click_url(
+            recommendation_list=self.context["recommendation_list"],
+            position=recommended.position,
+        )
         return self.context["request"].build_absolute_uri(path)
 
 

@@ -1,6 +1,8 @@
 """API v1 entrances: they validate the query, ask the selectors and services, and shape
 the answer (ADR 0015). The serving logic lives in `recommendations.serving`."""
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
@@ -27,6 +29,9 @@ from api.serializers import (
 )
 from api.services import api_token_create, api_token_revoke
 from experiments.assignment import variant_for_request, variant_for_user
+from experiments.models import Surface
+from experiments.services import exposures_log
+from experiments.visitors import visitor_id_for_request
 from marketplace.models import User
 from recommendations.lists import Location, RecommendationList, RecommendationRequest
 from recommendations.offers import recommended_offers_load
@@ -106,11 +111,21 @@ class RecommendationsView(APIView):
             ),
             strategy=strategy_for_variant(variant),
         )
-        # The served list (request id, variant, strategy, source) is what exposures log.
         [offers] = recommended_offers_load(lists=[served])
+        # The list as answered (offers deleted since it was made left out): what the
+        # exposures log and what each item's click_url names, position for position.
+        shown = replace(served, items=tuple(offer.item for offer in offers))
         body = RecommendationResponseSerializer(
-            {"meta": list_meta(served), "results": offers}, context={"request": request}
+            {"meta": list_meta(shown), "results": offers},
+            context={"request": request, "recommendation_list": shown},
         )
+        # Staff reading someone else's list show it to nobody: not an exposure.
+        if owner is None or owner.pk == request.user.pk:
+            exposures_log(
+                recommendation_list=shown,
+                surface=Surface.API,
+                visitor_id="" if owner else visitor_id_for_request(request._request),
+            )
         return Response(body.data)
 
 

@@ -8,6 +8,7 @@ Run it on PostgreSQL and Redis with the demo data, in a database of its own:
     .venv/bin/python manage.py migrate
     .venv/bin/python manage.py seed_demo --users 100000 --offers 20000 --bookings 1000000
     .venv/bin/python benchmarks/api_load.py [--duration 60] [--rates 100,200,400]
+    .venv/bin/python benchmarks/api_load.py --skip-precompute --exposures both
 
 1. Precomputation: a Celery worker with two processes is started, and
    `precompute_recommendations --workers` stores every user's lists through
@@ -21,6 +22,14 @@ Run it on PostgreSQL and Redis with the demo data, in a database of its own:
    measured rather than hidden by a client waiting for the previous answer.
    Then each endpoint is driven at its maximum (`--concurrency` requests in
    flight, closed loop) for the same time.
+
+3. `--exposures both` (issue 9): instead of step 2, the recommendation
+   endpoint is driven at its maximum with exposure logging on, then off
+   (`EXPOSURE_LOGGING_ENABLED`, a gunicorn of its own for each), alternately
+   for `--rounds` rounds, and the median requests/s of each is compared with
+   the target: at most 10 % fewer with logging on. The exposures go to a
+   stream key of the run's own, deleted at the end; draining them is a
+   worker's job, measured by benchmarks/exposure_logging.py.
 
 Figures: requests/s, p50, p95, p99 (ms) and errors (non-200, refused, timed
 out) per phase, then the targets: p99 <= 20 ms at 200 requests/s, no error,
@@ -66,6 +75,7 @@ PRECOMPUTE_TARGET_SECONDS = 120
 P99_TARGET_MS = 20
 P99_TARGET_RATE = 200
 MAX_RATIO_TARGET = 0.6
+LOGGING_COST_TARGET = 0.10
 
 
 @dataclass
@@ -139,7 +149,9 @@ def precompute_on_two_workers(*, users: int | None) -> float:
         worker.wait(timeout=60)
 
 
-def start_gunicorn(*, port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(
+    *, port: int, workers: int, environment: dict[str, str] | None = None
+) -> subprocess.Popen:
     control = Path(tempfile.gettempdir()) / f"passerelle-api-bench-{port}.ctl"
     server = subprocess.Popen(
         [
@@ -155,7 +167,12 @@ def start_gunicorn(*, port: int, workers: int) -> subprocess.Popen:
             "warning",
         ],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DEBUG": "false"},
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "DEBUG": "false",
+            **(environment or {}),
+        },
     )
     for _ in range(100):
         try:
@@ -257,6 +274,78 @@ def tokens_for(count: int) -> list[str]:
     return [api_token_create(user=user) for user in users]
 
 
+def maximum_throughput(
+    *, tokens: list[str], args: argparse.Namespace, environment: dict[str, str], label: str
+) -> Phase:
+    """The recommendation endpoint at its maximum, on a gunicorn started with `environment`
+    and warmed first."""
+    port = free_port()
+    server = start_gunicorn(port=port, workers=args.gunicorn_workers, environment=environment)
+    try:
+        warm = Phase(path=RECOMMENDATIONS, label="warm-up")
+        asyncio.run(
+            closed_loop(
+                port=port, phase=warm, tokens=tokens, concurrency=args.gunicorn_workers, duration=5
+            )
+        )
+        asyncio.run(settle(port=port, token=tokens[0]))
+        phase = Phase(path=RECOMMENDATIONS + "?limit=10", label=label)
+        asyncio.run(
+            closed_loop(
+                port=port,
+                phase=phase,
+                tokens=tokens,
+                concurrency=args.concurrency,
+                duration=args.duration,
+            )
+        )
+        return phase
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def exposure_logging_compare(*, tokens: list[str], args: argparse.Namespace) -> None:
+    """Maximum requests/s of the recommendation endpoint with exposure logging on and off,
+    alternately, in the same run (issue 9's target)."""
+    import redis
+
+    stream = f"bench:exposures:{os.getpid()}"
+    figures: dict[str, list[float]] = {"on": [], "off": []}
+    errors = 0
+    try:
+        for round_number in range(1, args.rounds + 1):
+            for mode in ("on", "off"):
+                phase = maximum_throughput(
+                    tokens=tokens,
+                    args=args,
+                    environment={
+                        "EXPOSURE_LOGGING_ENABLED": "true" if mode == "on" else "false",
+                        "EXPOSURE_STREAM_KEY": stream,
+                    },
+                    label=f"log {mode}",
+                )
+                figures[mode].append(phase.throughput)
+                errors += phase.errors
+                print(f"{phase.line()}   round {round_number}  [{load()}]", flush=True)
+    finally:
+        if settings.EXPOSURE_BUFFER_URL:
+            client = redis.Redis.from_url(settings.EXPOSURE_BUFFER_URL)
+            buffered = client.xlen(stream)
+            client.delete(stream)
+            print(f"{buffered} lists buffered with logging on (stream deleted)")
+    on, off = float(np.median(figures["on"])), float(np.median(figures["off"]))
+    cost = 1 - on / off if off else float("nan")
+    print("\nTargets")
+    print(
+        f"  max requests/s, median of {args.rounds} rounds: logging on {on:.1f}, off {off:.1f}; "
+        f"{cost:.1%} fewer with logging on (target <= {LOGGING_COST_TARGET:.0%}) "
+        f"{'met' if cost <= LOGGING_COST_TARGET else 'MISSED'}"
+    )
+    print(f"  errors: {errors} (target 0) {'met' if errors == 0 else 'MISSED'}")
+    print(f"  {load()} (shared machine: other work runs at the same time)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=60)
@@ -270,6 +359,13 @@ def main() -> None:
         help="precompute only the first N users (default: all); at least --users",
     )
     parser.add_argument("--skip-precompute", action="store_true")
+    parser.add_argument(
+        "--exposures",
+        choices=["on", "both"],
+        default="on",
+        help="both: compare the maximum with exposure logging on and off (skips the rates)",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="on/off rounds with --exposures both")
     args = parser.parse_args()
     if not settings.REDIS_URL or settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         raise SystemExit("Set DATABASE_URL (PostgreSQL, seeded) and REDIS_URL.")
@@ -291,6 +387,9 @@ def main() -> None:
     tokens = tokens_for(args.users)
     # Stopped with SIGTERM, the run still stops its gunicorn (the `finally` below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    if args.exposures == "both":
+        exposure_logging_compare(tokens=tokens, args=args)
+        return
     port = free_port()
     server = start_gunicorn(port=port, workers=args.gunicorn_workers)
     phases: list[Phase] = []

@@ -9,6 +9,7 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
+from experiments.assignment import CONTROL, TREATMENT, shopper_ids_by_variant
 from experiments.comparison import ArmData, Comparison, arm_estimates, arms_compare
 from experiments.selectors import (
     UserFigures,
@@ -17,7 +18,6 @@ from experiments.selectors import (
     period_bounds,
 )
 from experiments.statistics import Estimate
-from experiments.variants import user_ids_by_variant
 from marketplace.models import UserBucketFlag
 
 
@@ -46,7 +46,7 @@ class ExperimentReport:
 
     @property
     def variants(self) -> tuple[str, str]:
-        return settings.EXPERIMENT_CONTROL, settings.EXPERIMENT_TREATMENT
+        return CONTROL, TREATMENT
 
     def as_dict(self) -> dict:
         """Plain values for JSON (dates as ISO strings)."""
@@ -90,7 +90,7 @@ def experiment_report_build(
     if date_from > date_to:
         raise ExperimentReportError(f"The period starts ({date_from}) after it ends ({date_to}).")
     start, end = period_bounds(date_from=date_from, date_to=date_to)
-    groups = user_ids_by_variant(flag=flag, user_ids=assignable_user_ids(until=end))
+    groups = shopper_ids_by_variant(flag=flag, user_ids=assignable_user_ids(until=end))
     figures = exposed_user_figures(start=start, end=end)
     arms = {
         variant: arm_build(
@@ -99,7 +99,7 @@ def experiment_report_build(
         )
         for variant, user_ids in groups.items()
     }
-    control, treatment = settings.EXPERIMENT_CONTROL, settings.EXPERIMENT_TREATMENT
+    control, treatment = CONTROL, TREATMENT
     percent = float(flag.percent or 0)
     last_day = min(date_to, timezone.localdate())
     days = [date_from + timedelta(days=n) for n in range((last_day - date_from).days + 1)]

@@ -70,8 +70,11 @@ def exposures_log(
     The one call a surface makes after showing a list. The rows go to the Redis
     buffer (drained within seconds); when Redis is down or not configured they
     are written to PostgreSQL at once, costing the request a query rather than
-    losing the exposure. `user_id` defaults to the list's user.
+    losing the exposure. `user_id` defaults to the list's user. Nothing is
+    recorded while EXPOSURE_LOGGING_ENABLED is off (a benchmark's comparison).
     """
+    if not settings.EXPOSURE_LOGGING_ENABLED:
+        return 0
     rows = exposure_rows_build(
         request_id=recommendation_list.request_id,
         offer_ids=recommendation_list.offer_ids,

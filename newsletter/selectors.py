@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from marketplace.models import Booking, User
 from newsletter.models import Campaign, Click, Send, Unsubscription
 from newsletter.tokens import InvalidLink, unsubscribe_token_read
-from recommendations.offers import RecommendedOffer, recommended_offers_for_users
+from recommendations.offers import RecommendedOffer, recommended_lists_for_users
 
 ATTRIBUTION_WINDOW = timedelta(days=7)
 OFFERS_PER_EMAIL = 5
@@ -164,11 +164,12 @@ def preview_batch(
     *, users: list[User], strategy: str | None
 ) -> Iterator[tuple[User, list[RecommendedOffer]]]:
     """One batch of recipients with their picks, asked as the sending chunks ask them."""
-    picks = recommended_offers_for_users(
+    picks = recommended_lists_for_users(
         user_ids=[user.pk for user in users], limit=OFFERS_PER_EMAIL, strategy=strategy
     )
     for user in users:
-        yield user, picks.get(user.pk, [])
+        loaded = picks.get(user.pk)
+        yield user, loaded.offers if loaded else []
 
 
 def send_for_unsubscribe_token(*, token: str) -> Send:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from experiments.assignment import variants_for_users
 from experiments.clicks import ClickLink
 from experiments.models import Surface
 from experiments.services import click_record as recommendation_click_record
@@ -41,7 +42,8 @@ from newsletter.selectors import (
     send_ranges_to_deliver,
 )
 from newsletter.tokens import click_token_read
-from recommendations.offers import RecommendedOffer, recommended_offers_for_users
+from recommendations.lists import RecommendationList
+from recommendations.offers import LoadedList, recommended_lists_for_users
 from recommendations.strategies import strategy_names
 
 logger = logging.getLogger(__name__)
@@ -238,22 +240,26 @@ def send_request_id(send_id: int) -> str:
     return f"newsletter-{send_id}"
 
 
-def send_mark_sent(*, send: Send, offer_ids: list[int], strategy: str) -> None:
+def send_mark_sent(*, send: Send, shown: RecommendationList, variant: str) -> None:
+    """Mark `send` sent with the list it showed, and log that list as the recipient's
+    exposures (in their variant of the homepage canary, with the list's model version)."""
     sent_at = timezone.now()
     Send.objects.filter(pk=send.pk).update(
         status=Send.Status.SENT,
         sent_at=sent_at,
-        offer_ids=offer_ids,
+        offer_ids=shown.offer_ids,
         claimed_until=None,
         error="",
     )
     exposure_rows_record(
         rows=exposure_rows_build(
             request_id=send_request_id(send.pk),
-            offer_ids=offer_ids,
-            strategy=strategy,
+            offer_ids=shown.offer_ids,
+            strategy=shown.strategy,
             surface=Surface.NEWSLETTER,
             user_id=send.user_id,
+            variant=variant,
+            model_version=shown.model_version,
             shown_at=sent_at,
         )
     )
@@ -284,17 +290,17 @@ def campaign_send_chunk(*, campaign_id: int, first_send_id: int, last_send_id: i
     sends_finish(send_ids=withdrawn, status=Send.Status.SKIPPED, error="Consent withdrawn.")
     consenting = [send for send in sends if send.user.newsletter_consent]
     # One batch for the chunk: a few queries in all instead of a few per recipient.
-    picks = recommended_offers_for_users(
+    picks = recommended_lists_for_users(
         user_ids=[send.user_id for send in consenting],
         limit=OFFERS_PER_EMAIL,
         strategy=campaign.strategy,
     )
     empty: list[int] = []
-    to_mail: list[tuple[Send, list[RecommendedOffer]]] = []
+    to_mail: list[tuple[Send, LoadedList]] = []
     for send in consenting:
-        recommendations = picks.get(send.user_id)
-        if recommendations:
-            to_mail.append((send, recommendations))
+        loaded = picks.get(send.user_id)
+        if loaded and loaded.offers:
+            to_mail.append((send, loaded))
         else:
             empty.append(send.pk)
     sends_finish(send_ids=empty, status=Send.Status.SKIPPED, error="No offer to recommend.")
@@ -306,16 +312,19 @@ def campaign_send_chunk(*, campaign_id: int, first_send_id: int, last_send_id: i
 
 
 def sends_deliver(
-    *, campaign: Campaign, to_mail: list[tuple[Send, list[RecommendedOffer]]], result: ChunkResult
+    *, campaign: Campaign, to_mail: list[tuple[Send, LoadedList]], result: ChunkResult
 ) -> None:
+    variants = variants_for_users(
+        flag_name=settings.HOMEPAGE_RECOMMENDATIONS_FLAG, users=[send.user for send, _ in to_mail]
+    )
     done = 0
     try:
         with get_connection() as connection:
-            for send, recommendations in to_mail:
+            for send, loaded in to_mail:
                 message = newsletter_message_build(
                     campaign=campaign,
                     send=send,
-                    recommendations=recommendations,
+                    recommendations=loaded.offers,
                     connection=connection,
                 )
                 try:
@@ -330,8 +339,8 @@ def sends_deliver(
                     # a crash can then repeat at most this one message.
                     send_mark_sent(
                         send=send,
-                        offer_ids=[r.offer.pk for r in recommendations],
-                        strategy=campaign.strategy,
+                        shown=loaded.recommendation_list,
+                        variant=variants[send.user_id],
                     )
                     result.sent += 1
                 done += 1

@@ -1,7 +1,7 @@
 """A list's offers loaded at the edge: what pages, emails and the API show of a list."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from marketplace.models import Offer
 from recommendations.lists import RecommendationList, RecommendationRequest, RecommendedItem
@@ -48,14 +48,28 @@ def recommended_offers_load(*, lists: Sequence[RecommendationList]) -> list[list
     return loaded
 
 
-def recommended_offers_for_users(
+@dataclass(frozen=True)
+class LoadedList:
+    """A list and its offers as shown (offers deleted since it was made left out)."""
+
+    recommendation_list: RecommendationList
+    offers: list[RecommendedOffer]
+
+
+def recommended_lists_for_users(
     *, user_ids: Sequence[int], limit: int, strategy: str | None = None
-) -> dict[int, list[RecommendedOffer]]:
+) -> dict[int, LoadedList]:
     """Each user's computed list with its offers, by user id, through the batch entry point
-    (the newsletter's chunks and previews)."""
+    (the newsletter's chunks and previews). Users get no entry when `limit` is below 1."""
     if not user_ids or limit < 1:
-        return {user_id: [] for user_id in user_ids}
+        return {}
     requests = [RecommendationRequest(user_id=user_id, limit=limit) for user_id in user_ids]
     lists = recommendation_lists_compute(requests=requests, strategy=strategy)
     loaded = recommended_offers_load(lists=lists)
-    return dict(zip(user_ids, loaded, strict=True))
+    return {
+        user_id: LoadedList(
+            recommendation_list=replace(answer, items=tuple(offer.item for offer in offers)),
+            offers=offers,
+        )
+        for user_id, answer, offers in zip(user_ids, lists, loaded, strict=True)
+    }

@@ -5,16 +5,19 @@ A strategy answers a batch of `RecommendationRequest`s with one
 categories, location override and `now` (so history can be replayed), and
 loads whatever it needs from the database in a few queries for the whole
 batch. Strategies register under a name; settings choose the default one.
+
+Other apps call `recommendation_list_compute(request=…)` or its batch form
+`recommendation_lists_compute(requests=…)` and get plain lists of offer ids;
+the offers are loaded at the edge (`recommendations.offers`), and the request
+path reads through `recommendations.serving`.
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
 
-from marketplace.models import Offer, User
-from recommendations.lists import Location, RecommendationList, RecommendationRequest
+from recommendations.lists import RecommendationList, RecommendationRequest
 
 
 class Strategy(Protocol):
@@ -66,73 +69,3 @@ def recommendation_lists_compute(
     if not requests:
         return []
     return STRATEGIES[name](requests=list(requests))
-
-
-# Transitional: the newsletter and the `recommend` command still ask for
-# offers by user. They move to the request/list entry point above; these
-# wrappers go once they have (issue 14).
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    offer: Offer
-    score: float
-    reason: str
-    distance_km: float | None = None
-
-
-def recommendations_for_user(
-    *, user: User | None, limit: int = 5, strategy: str | None = None
-) -> list[Recommendation]:
-    """Transitional: `recommendation_list_compute` for one user, with the offers loaded.
-
-    An unsaved user with a home is ranked as an anonymous request located there.
-    """
-    name = strategy_resolve(strategy)
-    if limit < 1:
-        return []
-    saved = user is not None and user.pk is not None
-    location = None
-    if not saved and user is not None and user.has_home_coordinates:
-        location = Location(
-            latitude=user.home_latitude, longitude=user.home_longitude, label=user.home_city
-        )
-    request = RecommendationRequest(
-        user_id=user.pk if saved else None, limit=limit, location=location
-    )
-    return offers_attach(recommendation_list_compute(request=request, strategy=name))
-
-
-def recommendations_for_users(
-    *, users: Sequence[User], limit: int = 5, strategy: str | None = None
-) -> dict[int, list[Recommendation]]:
-    """Transitional: each saved user's (by id) list, from one batch call, offers loaded."""
-    name = strategy_resolve(strategy)
-    if limit < 1 or not users:
-        return {user.pk: [] for user in users}
-    requests = [RecommendationRequest(user_id=user.pk, limit=limit) for user in users]
-    lists = recommendation_lists_compute(requests=requests, strategy=name)
-    offers = Offer.objects.select_related("category", "venue").in_bulk(
-        {offer_id for answer in lists for offer_id in answer.offer_ids}
-    )
-    return {
-        user.pk: offers_attach(answer, offers=offers)
-        for user, answer in zip(users, lists, strict=True)
-    }
-
-
-def offers_attach(
-    answer: RecommendationList, *, offers: dict[int, Offer] | None = None
-) -> list[Recommendation]:
-    if offers is None:
-        offers = Offer.objects.select_related("category", "venue").in_bulk(answer.offer_ids)
-    return [
-        Recommendation(
-            offer=offers[item.offer_id],
-            score=item.score,
-            reason=item.reason,
-            distance_km=item.distance_km,
-        )
-        for item in answer.items
-        if item.offer_id in offers
-    ]

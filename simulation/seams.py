@@ -15,7 +15,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from experiments.assignment import flag_variant_for_user
+from experiments.assignment import flag_variants_for_users
 from experiments.clicks import ClickLink
 from experiments.models import Surface
 from experiments.report import experiment_report_build
@@ -55,9 +55,7 @@ def canary_flag_ensure(*, treatment_percent: float) -> UserBucketFlag:
 
 def variant_assign(*, flag: UserBucketFlag, user_ids: list[int]) -> dict[int, str]:
     """Each user's variant, as the homepage assigns it."""
-    return {
-        user_id: flag_variant_for_user(flag=flag, user=User(pk=user_id)) for user_id in user_ids
-    }
+    return flag_variants_for_users(flag=flag, users=[User(pk=user_id) for user_id in user_ids])
 
 
 @contextmanager

@@ -35,7 +35,12 @@ from storefront.forms import (
     OfferSearchForm,
     SignupForm,
 )
-from storefront.recommended import homepage_recommended_section
+from storefront.recommended import (
+    homepage_exposures_log,
+    homepage_recommended_section,
+    homepage_variant,
+    listing_top_as_list,
+)
 
 OFFERS_PER_PAGE = 24
 
@@ -49,7 +54,11 @@ def query_without_page(request: HttpRequest) -> str:
 
 def home(request: HttpRequest) -> HttpResponse:
     """The catalogue: searched, filtered, soonest first, a numbered page at a time; the
-    canary's treatment also sees its recommendations first."""
+    canary's treatment also sees its recommendations first.
+
+    Each view logs one list as exposures, whatever the variant: the recommendations
+    when the section is shown, else the top of the listing (ADR 0021), so that
+    "users exposed" counts the same thing in both arms."""
     user = request.user if request.user.is_authenticated else None
     search_form = OfferSearchForm(request.GET, user=user)
     offers = offer_search(search=search_form.search())
@@ -60,6 +69,17 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         for offer in page.object_list:
             offer.distance_km = distances.get(offer.pk)
+    variant = homepage_variant(request=request)
+    recommended = homepage_recommended_section(request=request, variant=variant)
+    listing_shown = (
+        None
+        if recommended
+        else listing_top_as_list(request=request, offers=page.object_list, variant=variant)
+    )
+    homepage_exposures_log(
+        request=request,
+        shown=recommended.recommendation_list if recommended else listing_shown,
+    )
     return render(
         request,
         "storefront/home.html",
@@ -70,7 +90,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "page_numbers": page.paginator.get_elided_page_range(page.number),
             "page_query": query_without_page(request),
             "is_filtered": any(value for key, value in request.GET.items() if key != "page"),
-            "recommended": homepage_recommended_section(request=request),
+            "recommended": recommended,
+            # The listing's top when it is the view's logged list: its links are tracked.
+            "listing_shown": listing_shown,
         },
     )
 

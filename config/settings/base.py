@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "waffle.middleware.WaffleMiddleware",
+    # Names anonymous browsers in the exposure log (ADR 0021).
+    "experiments.visitors.VisitorCookieMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -304,9 +306,12 @@ EXPERIMENT_CLICK_MAX_AGE_DAYS = env.int("EXPERIMENT_CLICK_MAX_AGE_DAYS", default
 # The north-star metric of an exposed user counts bookings within this many days
 # of their first exposure (ADR 0021).
 EXPERIMENT_NORTH_STAR_WINDOW_DAYS = env.int("EXPERIMENT_NORTH_STAR_WINDOW_DAYS", default=30)
-# The variant under the flag's percentage, and the other one.
-EXPERIMENT_TREATMENT = "treatment"
-EXPERIMENT_CONTROL = "control"
+# Anonymous visitors' exposures carry the random id of this cookie (ADR 0021).
+VISITOR_COOKIE_NAME = "passerelle_visitor"
+VISITOR_COOKIE_MAX_AGE_DAYS = 365
+# Off only to measure what logging costs (benchmarks/api_load.py --exposures both):
+# with it off, no surface records what it shows and the experiment report is blind.
+EXPOSURE_LOGGING_ENABLED = env.bool("EXPOSURE_LOGGING_ENABLED", default=True)
 
 # Geocoding of homes and venues (ADR 0011). "offline" reads the shipped postcode
 # base (commune precision, no network); "ban" (api-adresse.data.gouv.fr) and

@@ -1,10 +1,14 @@
-"""The canary in a real browser: a treatment user follows a recommendation and books it;
-a control user sees today's homepage. Selectors avoid wording, which gets translated."""
+"""The canary in a real browser: a treatment user follows a recommendation (through the
+signed click redirect, which records the click) and books it; a control user sees
+today's homepage. Selectors avoid wording, which gets translated."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
 
 from experiments.assignment import CONTROL, TREATMENT, variant_for_user
+from experiments.models import RecommendationClick
 from marketplace.models import Booking
 from tests.canary import FLAG, homepage_flag_set
 from tests.factories import BookingFactory, OfferFactory, UserFactory
@@ -40,8 +44,12 @@ def test_treatment_follows_a_recommendation_and_books_it_control_sees_no_section
     section = page.locator("section.recommended")
     expect(section.locator("article")).to_have_count(6)
     expect(section.locator(".recommended__reason").first).not_to_be_empty()
-    section.locator("article h3 a").first.click()
+    first_link = section.locator("article h3 a").first
+    expect(first_link).to_have_attribute("href", re.compile(r"^/r/[^/]+/$"))
+    first_link.click()
     expect(page).to_have_url(f"{live_server.url}/offers/{offers[0].pk}/")
+    click = RecommendationClick.objects.get()
+    assert (click.user_id, click.offer_id, click.position) == (treated.pk, offers[0].pk, 1)
     page.locator("input[name=quantity]").fill("1")
     page.locator("form[action$='/book/'] button[type=submit]").click()
     expect(page).to_have_url(f"{live_server.url}/bookings/")

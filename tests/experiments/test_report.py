@@ -8,10 +8,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from experiments.assignment import flag_variant_for_user
 from experiments.models import BookingAttribution, Exposure, RecommendationClick, Surface
 from experiments.report import ExperimentReportError, experiment_report_build
 from experiments.selectors import exposed_user_figures, period_bounds
-from experiments.variants import variant_of
 from marketplace.models import UserBucketFlag
 from tests.factories import BookingFactory, CategoryFactory, OfferFactory, UserFactory
 
@@ -81,7 +81,7 @@ def test_the_report_splits_users_by_the_flags_hash_and_counts_the_exposed(flag):
 
     report = experiment_report_build(flag_name=FLAG, date_from=timezone.localdate() - timedelta(1))
 
-    treated = [user for user in users if variant_of(flag=flag, user_id=user.pk) == "treatment"]
+    treated = [user for user in users if flag_variant_for_user(flag=flag, user=user) == "treatment"]
     exposed_treated = [user for user in users[:30] if user in treated]
     assert report.users_assigned == {"control": 40 - len(treated), "treatment": len(treated)}
     assert report.comparison.sample_ratio.observed == (

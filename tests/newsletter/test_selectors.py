@@ -14,9 +14,9 @@ from newsletter.selectors import (
     newsletter_preview,
     send_ranges_to_deliver,
 )
-from recommendations.strategies import recommendations_for_user
 from tests.factories import BookingFactory, OfferFactory, UserFactory
 from tests.newsletter.conftest import consenting_user
+from tests.recommended import recommended_offers
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +178,7 @@ def test_the_preview_asks_in_batches_and_gives_each_recipient_their_own_picks(
 
     assert [user.pk for user, _ in preview] == [user.pk for user in recipients]
     for user, picks in preview:
-        expected = recommendations_for_user(user=user, limit=5, strategy="popular")
+        expected = recommended_offers(user=user, limit=5, strategy="popular")
         assert [r.offer.pk for r in picks] == [r.offer.pk for r in expected]
     assert preview[3][1][0].offer == popular_offers[1]
     assert preview[0][1][0].offer == popular_offers[0]

@@ -7,6 +7,7 @@ from django.core import mail
 from django.utils import timezone
 from waffle.testutils import override_switch
 
+from experiments.assignment import variant_for_user
 from experiments.models import Exposure
 from experiments.services import exposures_drain
 from newsletter.models import Campaign, Send
@@ -19,6 +20,7 @@ from newsletter.services import (
     campaigns_to_resume,
     sends_claim,
 )
+from tests.canary import FLAG, homepage_flag_set
 from tests.conftest import free_port
 from tests.factories import BookingFactory, UserFactory
 from tests.newsletter.conftest import (
@@ -342,6 +344,25 @@ def test_each_sent_message_is_logged_as_exposures_of_its_offers(
     assert {(e.request_id, e.surface, e.strategy) for e in exposures} == {
         (f"newsletter-{send.pk}", "newsletter", "popular")
     }
+
+
+def test_each_recipients_exposures_carry_their_canary_variant(
+    smtp_server, popular_offers, campaign
+):
+    homepage_flag_set(50)
+    users = [consenting_user()]
+    # Until both variants have a recipient, so the test could see a mix-up.
+    first_variant = variant_for_user(flag_name=FLAG, user=users[0])
+    while variant_for_user(flag_name=FLAG, user=users[-1]) == first_variant:
+        users.append(consenting_user())
+
+    send_all(campaign)
+    exposures_drain()
+
+    logged = dict(Exposure.objects.filter(position=1).values_list("user_id", "variant"))
+    expected = {user.pk: variant_for_user(flag_name=FLAG, user=user) for user in users}
+    assert logged == expected
+    assert set(expected.values()) == {"control", "treatment"}
 
 
 def test_sent_messages_are_still_logged_as_exposures_while_redis_is_stopped(

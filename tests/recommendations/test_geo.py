@@ -13,7 +13,6 @@ from marketplace.models import Venue
 from recommendations import geo as geo_module
 from recommendations.cache import recommendations_cache
 from recommendations.distance.providers import haversine_km
-from recommendations.strategies import recommendations_for_user
 from tests.factories import (
     BookingFactory,
     CategoryFactory,
@@ -23,6 +22,7 @@ from tests.factories import (
     VenueFactory,
 )
 from tests.recommendations.conftest import DETOUR
+from tests.recommended import recommended_offers
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -59,7 +59,7 @@ def lyon_user(**fields):
 
 
 def geo(user, limit: int = 10):
-    return recommendations_for_user(user=user, limit=limit, strategy="geo")
+    return recommended_offers(user=user, limit=limit, strategy="geo")
 
 
 def test_a_lyon_user_gets_lyon_area_events_and_none_beyond_their_category_radius():

@@ -7,8 +7,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from marketplace.models import Booking
-from recommendations.strategies import UnknownStrategyError, recommendations_for_user
+from recommendations.strategies import UnknownStrategyError
 from tests.factories import BookingFactory, DigitalOfferFactory, OfferFactory, UserFactory
+from tests.recommended import recommended_offers
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -24,7 +25,7 @@ def test_popular_ranks_offers_by_recent_live_bookings():
     book(first, 5)
     book(third, 1)
 
-    recommendations = recommendations_for_user(user=UserFactory(), limit=5, strategy="popular")
+    recommendations = recommended_offers(user=UserFactory(), limit=5, strategy="popular")
 
     assert [r.offer for r in recommendations] == [first, second, third]
     assert [r.score for r in recommendations] == [5.0, 3.0, 1.0]
@@ -37,7 +38,7 @@ def test_popular_ignores_cancelled_and_old_bookings():
     book(recent, 5, status=Booking.Status.CANCELLED)
     book(old, 4, created_at=timezone.now() - timedelta(days=31))
 
-    recommendations = recommendations_for_user(user=None, limit=5, strategy="popular")
+    recommendations = recommended_offers(user=None, limit=5, strategy="popular")
 
     assert [(r.offer, r.score) for r in recommendations] == [(recent, 2.0)]
 
@@ -49,7 +50,7 @@ def test_popular_never_recommends_what_the_user_already_booked():
     book(other, 1)
     BookingFactory(user=shopper, offer=booked)
 
-    recommendations = recommendations_for_user(user=shopper, limit=5, strategy="popular")
+    recommendations = recommended_offers(user=shopper, limit=5, strategy="popular")
 
     assert [r.offer for r in recommendations] == [other]
 
@@ -63,7 +64,7 @@ def test_popular_leaves_out_offers_that_cannot_be_booked():
         book(offer, 2)
     book(sold_out, 2)
 
-    recommendations = recommendations_for_user(user=None, limit=5, strategy="popular")
+    recommendations = recommended_offers(user=None, limit=5, strategy="popular")
 
     assert [r.offer for r in recommendations] == [bookable]
 
@@ -73,14 +74,14 @@ def test_popular_breaks_ties_by_offer_id_and_respects_the_limit():
     for offer in offers:
         book(offer, 2)
 
-    recommendations = recommendations_for_user(user=None, limit=3, strategy="popular")
+    recommendations = recommended_offers(user=None, limit=3, strategy="popular")
 
     assert [r.offer for r in recommendations] == offers[:3]
 
 
 def test_an_unknown_strategy_is_refused_with_the_known_names():
     with pytest.raises(UnknownStrategyError, match="popular"):
-        recommendations_for_user(user=None, limit=5, strategy="astrology")
+        recommended_offers(user=None, limit=5, strategy="astrology")
 
 
 def test_recommend_command_prints_json_with_the_documented_fields():
@@ -133,7 +134,7 @@ def test_with_redis_down_popular_gives_the_same_list_from_the_database(unavailab
     book(second, 2)
     book(first, 3)
 
-    recommendations = recommendations_for_user(user=UserFactory(), limit=5, strategy="popular")
+    recommendations = recommended_offers(user=UserFactory(), limit=5, strategy="popular")
 
     assert [r.offer for r in recommendations] == [first, second]
 

@@ -16,13 +16,13 @@ from recommendations.availability import (
 )
 from recommendations.homes import homes_queryset, user_home
 from recommendations.lists import Location, RecommendationRequest
+from recommendations.offers import recommended_lists_for_users
 from recommendations.strategies import (
     UnknownStrategyError,
     recommendation_lists_compute,
-    recommendations_for_user,
-    recommendations_for_users,
 )
 from tests.factories import BookingFactory, DigitalOfferFactory, OfferFactory, UserFactory
+from tests.recommended import recommended_offers, recommended_offers_by_user
 
 pytestmark = pytest.mark.django_db
 
@@ -45,11 +45,11 @@ def test_popular_batch_gives_each_user_the_same_list_as_one_by_one():
     BookingFactory(user=casual, offer=offers[0], status=Booking.Status.CANCELLED)
     users = [fan, casual, newcomer]
 
-    batch = recommendations_for_users(users=users, limit=3, strategy="popular")
+    batch = recommended_offers_by_user(users=users, limit=3, strategy="popular")
 
     assert set(batch) == {fan.pk, casual.pk, newcomer.pk}
     for user in users:
-        assert batch[user.pk] == recommendations_for_user(user=user, limit=3, strategy="popular")
+        assert batch[user.pk] == recommended_offers(user=user, limit=3, strategy="popular")
     assert [r.offer for r in batch[fan.pk]] == offers[3:6]
     assert [r.offer for r in batch[casual.pk]] == [offers[0], offers[2], offers[3]]
     assert [r.offer for r in batch[newcomer.pk]] == offers[:3]
@@ -58,12 +58,12 @@ def test_popular_batch_gives_each_user_the_same_list_as_one_by_one():
 def test_popular_batch_queries_do_not_grow_with_the_number_of_users():
     popular_catalogue(4)
     few, many = [UserFactory() for _ in range(2)], [UserFactory() for _ in range(12)]
-    recommendations_for_users(users=few, limit=2, strategy="popular")  # caches the ranking
+    recommended_offers_by_user(users=few, limit=2, strategy="popular")  # caches the ranking
 
     with CaptureQueriesContext(connection) as for_few:
-        recommendations_for_users(users=few, limit=2, strategy="popular")
+        recommended_offers_by_user(users=few, limit=2, strategy="popular")
     with CaptureQueriesContext(connection) as for_many:
-        recommendations_for_users(users=many, limit=2, strategy="popular")
+        recommended_offers_by_user(users=many, limit=2, strategy="popular")
 
     # Categories of the ranked offers, live bookings, availability, offers at the edge.
     assert len(for_many) == len(for_few) <= 4
@@ -72,11 +72,11 @@ def test_popular_batch_queries_do_not_grow_with_the_number_of_users():
 def test_popular_batch_skips_offers_sold_out_since_the_ranking():
     offers = popular_catalogue(3)
     user = UserFactory()
-    recommendations_for_users(users=[user], limit=2, strategy="popular")  # caches the ranking
+    recommended_offers_by_user(users=[user], limit=2, strategy="popular")  # caches the ranking
     offers[0].stock = offers[0].booked_quantity = 3
     offers[0].save(update_fields=["stock", "booked_quantity"])
 
-    batch = recommendations_for_users(users=[user], limit=2, strategy="popular")
+    batch = recommended_offers_by_user(users=[user], limit=2, strategy="popular")
 
     assert [r.offer for r in batch[user.pk]] == offers[1:3]
 
@@ -100,10 +100,10 @@ def test_batch_entry_point_checks_the_strategy_and_the_limit():
     popular_catalogue(2)
     user = UserFactory()
 
-    assert recommendations_for_users(users=[user], limit=0, strategy="popular") == {user.pk: []}
-    assert recommendations_for_users(users=[], limit=5, strategy="popular") == {}
+    assert recommended_lists_for_users(user_ids=[user.pk], limit=0, strategy="popular") == {}
+    assert recommended_lists_for_users(user_ids=[], limit=5, strategy="popular") == {}
     with pytest.raises(UnknownStrategyError, match="popular"):
-        recommendations_for_users(users=[user], limit=5, strategy="astrology")
+        recommended_lists_for_users(user_ids=[user.pk], limit=5, strategy="astrology")
 
 
 def test_compiled_booked_query_gives_what_its_orm_twin_gives():

@@ -49,8 +49,9 @@ def test_treatment_users_always_see_six_recommendations_with_reason_distance_and
         section = page.split(SECTION)[1].split("</section>")[0]
         assert section.count('class="recommended__reason"') == 6
         assert section.count("km from home") == 6
-        assert f'href="/offers/{offers[0].pk}/"' in section
-        assert f'href="/offers/{offers[7].pk}/"' not in section
+        assert f'id="recommended-{offers[0].pk}"' in section
+        assert f'id="recommended-{offers[7].pk}"' not in section
+        assert section.count('href="/r/') == 6
 
 
 def test_control_users_never_see_the_section(client, offers):

@@ -7,7 +7,10 @@ document.addEventListener("DOMContentLoaded", () => {
   const totals = JSON.parse(data.textContent);
   const input = document.getElementById(output.htmlFor.value);
   if (!input) return;
-  input.addEventListener("input", () => {
+  const show = () => {
     if (totals[input.value]) output.textContent = totals[input.value];
-  });
+  };
+  input.addEventListener("input", show);
+  // A quantity typed while the page was still loading counts too.
+  show();
 });

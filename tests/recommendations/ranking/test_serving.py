@@ -14,9 +14,10 @@ from recommendations.ranking.artifact import (
     model_storage,
 )
 from recommendations.ranking.training import TrainingOptions, ranker_train
-from recommendations.strategies import recommendation_list_compute, recommendations_for_user
+from recommendations.strategies import recommendation_list_compute
 from tests.factories import BookingFactory, CategoryFactory, OfferFactory, UserFactory, VenueFactory
 from tests.recommendations.ranking.conftest import world
+from tests.recommended import recommended_offers
 
 pytestmark = pytest.mark.django_db
 
@@ -56,10 +57,10 @@ def ml_errors(caplog) -> list[logging.LogRecord]:
 
 
 def test_a_missing_model_falls_back_to_geo_with_one_logged_error(marketplace, caplog):
-    geo = [r.offer.pk for r in recommendations_for_user(user=marketplace, limit=3, strategy="geo")]
+    geo = [r.offer.pk for r in recommended_offers(user=marketplace, limit=3, strategy="geo")]
     with caplog.at_level(logging.ERROR):
-        first = recommendations_for_user(user=marketplace, limit=3, strategy="ml")
-        second = recommendations_for_user(user=marketplace, limit=3, strategy="ml")
+        first = recommended_offers(user=marketplace, limit=3, strategy="ml")
+        second = recommended_offers(user=marketplace, limit=3, strategy="ml")
     assert [r.offer.pk for r in first] == geo == [r.offer.pk for r in second]
     errors = ml_errors(caplog)
     assert len(errors) == 1
@@ -72,11 +73,9 @@ def test_a_corrupt_model_falls_back_to_geo_with_one_logged_error(marketplace, ca
     storage = model_storage()
     storage.delete(artifact_path(f"{version}.joblib"))
     storage.save(artifact_path(f"{version}.joblib"), ContentFile(b"not a model at all"))
-    geo = [r.offer.pk for r in recommendations_for_user(user=marketplace, limit=3, strategy="geo")]
+    geo = [r.offer.pk for r in recommended_offers(user=marketplace, limit=3, strategy="geo")]
     with caplog.at_level(logging.ERROR):
-        lists = [
-            recommendations_for_user(user=marketplace, limit=3, strategy="ml") for _ in range(3)
-        ]
+        lists = [recommended_offers(user=marketplace, limit=3, strategy="ml") for _ in range(3)]
     assert all([r.offer.pk for r in found] == geo for found in lists)
     errors = ml_errors(caplog)
     assert len(errors) == 1
