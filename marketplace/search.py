@@ -166,7 +166,10 @@ def soonest_first(now: datetime) -> tuple:
 def offer_search(*, search: OfferSearch, now: datetime | None = None) -> QuerySet[Offer]:
     """Bookable offers matching `search`, soonest first."""
     now = now or timezone.now()
-    offers = Offer.objects.bookable(now).select_related("category", "venue")
+    # Venues are fetched for the page only (one more short query): joined in,
+    # PostgreSQL joined all ~10,000 bookable offers to their venue before keeping
+    # the first 24, half the time of the unfiltered listing (ADR 0028).
+    offers = Offer.objects.bookable(now).select_related("category").prefetch_related("venue")
     if search.text.strip():
         offers = text_matching(offers, search.text.strip())
     period = period_of(when=search.when, on_date=search.on_date, today=timezone.localdate(now))

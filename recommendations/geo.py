@@ -26,9 +26,10 @@ limit, categories, location override and `now`: a request replaying the past
 ranks against an index built at its `now`.
 """
 
+import functools
 import heapq
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
@@ -36,17 +37,20 @@ from itertools import islice
 import numpy as np
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from marketplace.territories import territories_of, territory_of
 from recommendations.availability import (
+    bookable_offer_ids,
     bookable_offers,
     offer_ids_booked,
+    offer_ids_booked_by_users,
     offer_ids_still_bookable,
 )
 from recommendations.cache import CACHE_ERRORS
 from recommendations.distance.providers import haversine_km
 from recommendations.distance.service import DistanceService, OriginCell, distance_service
-from recommendations.homes import user_home
+from recommendations.homes import user_home, user_homes
 from recommendations.lists import (
     Location,
     RecommendationList,
@@ -67,6 +71,9 @@ from recommendations.served import recommendation_list_build
 from recommendations.strategies import strategy_register
 
 INDEX_VERSION_KEY = "recommendations:geo-index-version"
+# From this many requests, a batch reads every bookable offer once instead of
+# re-checking each list's candidates (one query instead of one a list).
+BATCH_AVAILABILITY_MIN_REQUESTS = 16
 # A distance decay that halves every third of the radius leaves 1/8 at its edge.
 DECAY_HALVINGS_PER_RADIUS = 3
 
@@ -303,9 +310,12 @@ def ranked_candidates(
 
 
 def bookable_candidates(
-    *, streams: dict[str, Iterator[Candidate]], wanted: int, now: datetime
+    *,
+    streams: dict[str, Iterator[Candidate]],
+    wanted: int,
+    still_bookable: Callable[[list[int]], set[int]],
 ) -> dict[str, list[Candidate]]:
-    """The first `wanted` candidates of each stream that can still be booked at `now`.
+    """The first `wanted` candidates of each stream that `still_bookable` keeps.
 
     Streams are read in chunks checked together, one query a chunk; the index
     is a few minutes old at most, so an offer sold out or withdrawn since is
@@ -319,9 +329,9 @@ def bookable_candidates(
         asked = {name: wanted - len(usable[name]) for name in open_streams}
         chunks = {name: list(islice(stream, asked[name])) for name, stream in open_streams.items()}
         ids = [candidate.offer_id for chunk in chunks.values() for candidate in chunk]
-        still_bookable = offer_ids_still_bookable(ids, now=now)
+        bookable = still_bookable(ids)
         for name, chunk in chunks.items():
-            usable[name].extend(c for c in chunk if c.offer_id in still_bookable)
+            usable[name].extend(c for c in chunk if c.offer_id in bookable)
             if len(usable[name]) >= wanted or len(chunk) < asked[name]:
                 del open_streams[name]
     return usable
@@ -370,44 +380,76 @@ def located_index(
     return index, order, entries if reachable else None
 
 
+def request_replays(request: RecommendationRequest) -> bool:
+    """Whether the request's `now` lies in the past; `now` within the index lifetime of the
+    present is the present."""
+    lifetime = timedelta(seconds=settings.RECOMMENDATION_POPULAR_CACHE_SECONDS)
+    return request.now < timezone.now() - lifetime
+
+
 def request_index(request: RecommendationRequest) -> GeoIndex | None:
     """An index built at the request's `now` when it replays the past, else None (the
-    process's index). `now` within the index lifetime of the present is the present."""
-    lifetime = timedelta(seconds=settings.RECOMMENDATION_POPULAR_CACHE_SECONDS)
-    return geo_index_build(now=request.now) if request.now < timezone.now() - lifetime else None
+    process's index)."""
+    return geo_index_build(now=request.now) if request_replays(request) else None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a request ranks against: the index, the nearby order of a located request
+    (None without a place), and its first batch's cached distances if already read."""
+
+    index: GeoIndex
+    order: NearbyOrder | None = None
+    cached: dict | None = None
+
+
+def request_prepare(
+    *, request: RecommendationRequest, location: Location | None, booked: set[int]
+) -> Prepared:
+    """A lone request's index and nearby order; the index version and the first batch of
+    distances come in one round trip when it can (`located_index`)."""
+    replayed = request_index(request)
+    if location is None:
+        return Prepared(index=replayed or geo_index())
+    service = distance_service()
+    cell = service.origin_cell(latitude=location.latitude, longitude=location.longitude)
+    categories = frozenset(request.categories)
+    if replayed is None and not categories:
+        index, order, cached = located_index(
+            service=service, cell=cell, excluded=booked, batch_size=nearby_batch_size(request.limit)
+        )
+        order = order or nearby_order(index=index, cell=cell, excluded=booked)
+        return Prepared(index=index, order=order, cached=cached)
+    index = replayed or geo_index()
+    order = nearby_order(index=index, cell=cell, excluded=booked, categories=categories)
+    return Prepared(index=index, order=order)
 
 
 def geo_list(
-    *, request: RecommendationRequest, home: Location | None, booked: set[int]
+    *,
+    request: RecommendationRequest,
+    location: Location | None,
+    booked: set[int],
+    prepared: Prepared,
+    still_bookable: Callable[[list[int]], set[int]],
 ) -> RecommendationList:
     """One request's list: nearby (or national) candidates and digital ones, still bookable,
     merged with the digital slot, with their reasons."""
     limit = request.limit
-    location = request.location or home
     categories = frozenset(request.categories)
-    replayed = request_index(request)
+    index = prepared.index
     if location is not None:
         service = distance_service()
-        cell = service.origin_cell(latitude=location.latitude, longitude=location.longitude)
-        batch_size = nearby_batch_size(limit)
-        if replayed is None and not categories:
-            index, order, cached = located_index(
-                service=service, cell=cell, excluded=booked, batch_size=batch_size
-            )
-        else:
-            index, cached = replayed or geo_index(), None
-            order = nearby_order(index=index, cell=cell, excluded=booked, categories=categories)
         others = nearby_candidates(
             index=index,
-            cell=cell,
-            batch_size=batch_size,
+            cell=service.origin_cell(latitude=location.latitude, longitude=location.longitude),
+            batch_size=nearby_batch_size(limit),
             excluded=booked,
-            order=order,
-            cached=cached,
+            order=prepared.order,
+            cached=prepared.cached,
         )
         digital_weight = settings.RECOMMENDATION_GEO_DIGITAL_WEIGHT
     else:
-        index = replayed or geo_index()
         national = index.national_order
         if categories:
             national = national[np.isin(index.offer_category[national], list(categories))]
@@ -432,7 +474,9 @@ def geo_list(
         chunk=2 * limit,
     )
     found = bookable_candidates(
-        streams={"others": others, "digital": digital}, wanted=limit, now=request.now
+        streams={"others": others, "digital": digital},
+        wanted=limit,
+        still_bookable=still_bookable,
     )
     place = location.label if location is not None else ""
     days = index.window_days
@@ -440,13 +484,15 @@ def geo_list(
 
     def item(candidate: Candidate) -> RecommendedItem:
         if candidate.offer_id in digital_found:
-            reason = online_reason(count=candidate.bookings, days=days)
+            reason = counted_reason(online_reason, get_language(), candidate.bookings, days)
         elif candidate.distance_km is not None:
             reason = nearby_reason(
                 place=place, distance_km=candidate.distance_km, popular=bool(candidate.bookings)
             )
         else:
-            reason = nationally_popular_reason(count=candidate.bookings, days=days)
+            reason = counted_reason(
+                nationally_popular_reason, get_language(), candidate.bookings, days
+            )
         return RecommendedItem(
             offer_id=candidate.offer_id,
             score=candidate.score,
@@ -460,18 +506,107 @@ def geo_list(
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def counted_reason(reason: Callable[..., str], language: str | None, count: int, days: int) -> str:
+    """`reason(count=, days=)` in `language`, kept: a precomputed batch repeats the same few
+    online and national sentences tens of thousands of times, and gettext's plural lookup
+    cost a sixth of its time."""
+    return reason(count=count, days=days)
+
+
 @strategy_register("geo")
 def recommend_geo(*, requests: Sequence[RecommendationRequest]) -> list[RecommendationList]:
-    """Each request's list, ranked request by request (each located request costs its
-    distance lookups; its home and bookings are two short compiled queries)."""
+    """Each request's list. A lone request (a page, the API) costs its home, its bookings
+    and an availability check, short compiled queries, and one cache round trip; a batch
+    (precomputation, the newsletter) reads its users' homes and bookings in one query each
+    and the cached distances of every list's first batch in one round trip."""
+    if len(requests) == 1:
+        [request] = requests
+        location = request.location or user_home(request.user_id)
+        # All the user's live bookings at once (a few dozen rows): left out
+        # before ranking, they neither cost distance lookups nor a second
+        # round of queries.
+        booked = offer_ids_booked(user_id=request.user_id)
+        prepared = request_prepare(request=request, location=location, booked=booked)
+        return [
+            geo_list(
+                request=request,
+                location=location,
+                booked=booked,
+                prepared=prepared,
+                still_bookable=lambda ids: offer_ids_still_bookable(ids, now=request.now),
+            )
+        ]
+    return geo_lists_batch(requests)
+
+
+def geo_lists_batch(requests: Sequence[RecommendationRequest]) -> list[RecommendationList]:
+    """The lists of a batch, each ranked as a lone request would be, with the reads shared."""
+    user_ids = {request.user_id for request in requests if request.user_id is not None}
+    homes = user_homes(
+        request.user_id
+        for request in requests
+        if request.location is None and request.user_id is not None
+    )
+    booked = offer_ids_booked_by_users(user_ids=user_ids)
+    service = distance_service()
+    # The present index once for the batch, and one index per replayed moment.
+    indexes: dict[datetime | None, GeoIndex] = {}
+    prepared: list[Prepared] = []
+    locations: list[Location | None] = []
+    keys: set[str] = set()
+    for request in requests:
+        moment = request.now if request_replays(request) else None
+        if moment not in indexes:
+            indexes[moment] = geo_index() if moment is None else geo_index_build(now=moment)
+        index = indexes[moment]
+        location = request.location or homes.get(request.user_id)
+        order = None
+        if location is not None:
+            cell = service.origin_cell(latitude=location.latitude, longitude=location.longitude)
+            order = nearby_order(
+                index=index,
+                cell=cell,
+                excluded=booked.get(request.user_id, set()),
+                categories=frozenset(request.categories),
+            )
+            venues = order.first_venues(index=index, batch_size=nearby_batch_size(request.limit))
+            keys.update(
+                service.distance_keys(cell=cell, venue_ids=index.venue_ids[venues].tolist())
+            )
+        locations.append(location)
+        prepared.append(Prepared(index=index, order=order))
+    # One round trip for every list's first batch; venue_distances_km adds what it
+    # computes to this dict, so two lists of one cell never ask the provider twice.
+    cached, reachable = service.cache_get_many(sorted(keys)) if keys else ({}, True)
+    checks = batch_availability(requests=requests)
     return [
         geo_list(
             request=request,
-            home=None if request.location is not None else user_home(request.user_id),
-            # All the user's live bookings at once (a few dozen rows): left out
-            # before ranking, they neither cost distance lookups nor a second
-            # round of queries.
-            booked=offer_ids_booked(user_id=request.user_id),
+            location=location,
+            booked=booked.get(request.user_id, set()),
+            prepared=Prepared(
+                index=ready.index, order=ready.order, cached=cached if reachable else None
+            ),
+            still_bookable=checks(request.now),
         )
-        for request in requests
+        for request, location, ready in zip(requests, locations, prepared, strict=True)
     ]
+
+
+def batch_availability(
+    *, requests: Sequence[RecommendationRequest]
+) -> Callable[[datetime], Callable[[list[int]], set[int]]]:
+    """For a moment, the availability check of a batch's lists: a large batch reads every
+    offer bookable then once (one query per distinct `now`), a small one checks each list's
+    candidates as a lone request does. Both keep the same offers."""
+    if len(requests) < BATCH_AVAILABILITY_MIN_REQUESTS:
+        return lambda now: lambda ids: offer_ids_still_bookable(ids, now=now)
+    bookable: dict[datetime, set[int]] = {}
+
+    def check(now: datetime) -> Callable[[list[int]], set[int]]:
+        if now not in bookable:
+            bookable[now] = bookable_offer_ids(now=now)
+        return lambda ids: bookable[now].intersection(ids)
+
+    return check

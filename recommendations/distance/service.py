@@ -155,7 +155,8 @@ class DistanceService:
         """Distances in km from the centre of `cell` to each venue, cached per (cell, venue).
 
         `cached`: the entries of `distance_keys()` already read from the cache by
-        a caller that batched other keys with them (None: read them here).
+        a caller that batched other keys with them (None: read them here); the
+        distances computed here are added to it, for the caller's next lookups.
         """
         latitudes = np.asarray(latitudes, dtype=float)
         longitudes = np.asarray(longitudes, dtype=float)
@@ -163,7 +164,8 @@ class DistanceService:
             raise ValueError("venue_ids, latitudes and longitudes must have the same length.")
         coordinates_array_validate(latitudes=latitudes, longitudes=longitudes)
         keys = self.distance_keys(cell=cell, venue_ids=venue_ids)
-        cached, cache_up = self.cache_get_many(keys) if cached is None else (cached, True)
+        given = cached is not None
+        cached, cache_up = (cached, True) if given else self.cache_get_many(keys)
         distances = np.array([cached.get(key, math.nan) for key in keys], dtype=float)
         missing = np.flatnonzero(np.isnan(distances))
         calls = errors = 0
@@ -174,9 +176,10 @@ class DistanceService:
             distances[missing] = computed
             # Stand-in distances of a failed provider are not worth keeping for a week.
             if cache_up and not errors:
-                self.cache_set_many(
-                    {keys[index]: float(computed[rank]) for rank, index in enumerate(missing)}
-                )
+                found = {keys[index]: float(computed[rank]) for rank, index in enumerate(missing)}
+                self.cache_set_many(found)
+                if given:
+                    cached.update(found)
         counters_add(
             cache=self.cache,
             hits=len(keys) - len(missing),

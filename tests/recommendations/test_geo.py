@@ -7,12 +7,16 @@ from io import StringIO
 import numpy as np
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from marketplace.models import Venue
 from recommendations import geo as geo_module
 from recommendations.cache import recommendations_cache
 from recommendations.distance.providers import haversine_km
+from recommendations.lists import RecommendationRequest
+from recommendations.strategies import recommendation_list_compute, recommendation_lists_compute
 from tests.factories import (
     BookingFactory,
     CategoryFactory,
@@ -300,3 +304,51 @@ def test_an_offer_across_the_sea_is_never_near_even_inside_its_radius(settings):
     assert crow_flies_km < settings.RECOMMENDATION_GEO_FESTIVAL_RADIUS_KM
 
     assert [r.offer for r in geo(user)] == [in_guadeloupe]
+
+
+def batch_requests(users, limit: int = 5):
+    now = timezone.now()
+    return [RecommendationRequest(user_id=user.pk, limit=limit, now=now) for user in users]
+
+
+@pytest.mark.parametrize("size", [3, geo_module.BATCH_AVAILABILITY_MIN_REQUESTS])
+def test_a_batch_gets_the_lists_its_requests_get_one_by_one(size):
+    offers = [event(place) for place in ("lyon", "villeurbanne", "vienne", "grenoble", "paris")]
+    for times, offer in enumerate(offers, start=1):
+        book(offer, times)
+    DigitalOfferFactory()
+    sold_out = event("lyon", stock=5)
+    users = [lyon_user() for _ in range(size - 2)]
+    users += [UserFactory(home_latitude=None, home_longitude=None), UserFactory()]
+    BookingFactory(user=users[0], offer=offers[0])
+    requests = batch_requests(users)
+    geo_module.geo_index()
+    # Sold out after the index was built: only the availability check can leave it out.
+    type(sold_out).objects.filter(pk=sold_out.pk).update(booked_quantity=5)
+
+    batch = recommendation_lists_compute(requests=requests, strategy="geo")
+
+    for request, answer in zip(requests, batch, strict=True):
+        alone = recommendation_list_compute(request=request, strategy="geo")
+        assert answer.items == alone.items and answer.request_id == request.request_id
+        assert sold_out.pk not in answer.offer_ids
+    assert offers[0].pk not in batch[0].offer_ids and offers[0].pk in batch[1].offer_ids
+    assert any(item.distance_km is not None for item in batch[0].items)
+    assert all(item.distance_km is None for item in batch[-2].items)
+
+
+def test_a_large_batch_costs_the_same_queries_whatever_its_size():
+    for place in ("lyon", "vienne", "grenoble"):
+        book(event(place), 2)
+    DigitalOfferFactory()
+    size = geo_module.BATCH_AVAILABILITY_MIN_REQUESTS
+    few, many = [lyon_user() for _ in range(size)], [lyon_user() for _ in range(3 * size)]
+    recommendation_lists_compute(requests=batch_requests(few), strategy="geo")  # the index
+
+    with CaptureQueriesContext(connection) as for_few:
+        recommendation_lists_compute(requests=batch_requests(few), strategy="geo")
+    with CaptureQueriesContext(connection) as for_many:
+        recommendation_lists_compute(requests=batch_requests(many), strategy="geo")
+
+    # Homes, live bookings, the offers bookable now.
+    assert len(for_many) == len(for_few) == 3

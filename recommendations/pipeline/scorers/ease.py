@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from recommendations.pipeline.interactions import Interactions
 from recommendations.pipeline.scoring import NOT_A_CANDIDATE, ScorerSpec, scorer_register
@@ -29,9 +30,13 @@ def ease_weights(matrix: sp.csr_matrix, *, regularisation: float) -> np.ndarray:
     gram[np.diag_indices_from(gram)] += regularisation
     # The Gram matrix plus a ridge is symmetric positive definite: a Cholesky
     # factorisation inverts it in about half the time of a general inverse.
-    factor, info = scipy.linalg.lapack.spotrf(gram, lower=False, overwrite_a=True)
-    if info == 0:
-        upper, info = scipy.linalg.lapack.spotri(factor, lower=False, overwrite_c=True)
+    # One BLAS thread: on cores shared with other processes (web and worker
+    # processes, other jobs), OpenBLAS's spinning threads made this three times
+    # slower (ADR 0020).
+    with threadpool_limits(limits=1):
+        factor, info = scipy.linalg.lapack.spotrf(gram, lower=False, overwrite_a=True)
+        if info == 0:
+            upper, info = scipy.linalg.lapack.spotri(factor, lower=False, overwrite_c=True)
     if info != 0:
         raise np.linalg.LinAlgError(
             f"EASE: the regularised Gram matrix is not invertible ({info})."
