@@ -18,27 +18,29 @@ DAYS = 40
 def living_catalogue_days(path, *, seed: int, publish: bool = True) -> dict:
     """Seed a small marketplace, then live DAYS nights; the bookable catalogue each night."""
     sizes, far_ahead, titles = [], [], []
-    with sqlite_database_use(path=path):
-        with time_machine.travel(local_time(SIMULATION_START, 3), tick=False) as clock:
-            demo_marketplace_seed(
-                users=50, offers=OFFERS, months=2, seed=seed, today=SIMULATION_START,
-                progress=False,
-            )  # fmt: skip
-            catalogue = living_catalogue_start(
-                seed=seed, offers=OFFERS, months=2, start=SIMULATION_START,
-                rng=np.random.default_rng(seed),
-            )  # fmt: skip
-            for day in range(DAYS):
-                today = SIMULATION_START + timedelta(days=day)
-                clock.move_to(local_time(today, 4))
-                if publish:
-                    offers_publish_nightly(catalogue=catalogue, today=today)
-                bookable = Offer.objects.bookable()
-                sizes.append(bookable.count())
-                # Events more than two months ahead: what an ageing catalogue runs out of.
-                horizon = local_time(today, 4) + timedelta(days=60)
-                far_ahead.append(bookable.filter(starts_at__gt=horizon).count())
-            titles = list(Offer.objects.order_by("pk").values_list("title", "starts_at"))
+    with (
+        sqlite_database_use(path=path),
+        time_machine.travel(local_time(SIMULATION_START, 3), tick=False) as clock,
+    ):
+        demo_marketplace_seed(
+            users=50, offers=OFFERS, months=2, seed=seed, today=SIMULATION_START,
+            progress=False,
+        )  # fmt: skip
+        catalogue = living_catalogue_start(
+            seed=seed, offers=OFFERS, months=2, start=SIMULATION_START,
+            rng=np.random.default_rng(seed),
+        )  # fmt: skip
+        for day in range(DAYS):
+            today = SIMULATION_START + timedelta(days=day)
+            clock.move_to(local_time(today, 4))
+            if publish:
+                offers_publish_nightly(catalogue=catalogue, today=today)
+            bookable = Offer.objects.bookable()
+            sizes.append(bookable.count())
+            # Events more than two months ahead: what an ageing catalogue runs out of.
+            horizon = local_time(today, 4) + timedelta(days=60)
+            far_ahead.append(bookable.filter(starts_at__gt=horizon).count())
+        titles = list(Offer.objects.order_by("pk").values_list("title", "starts_at"))
     return {"sizes": sizes, "far_ahead": far_ahead, "titles": titles}
 
 
