@@ -651,7 +651,9 @@ def catalogue_generate(
     venue_position[used_rows] = np.arange(len(used_rows))
     has_venue = columns["venue"] >= 0
     columns["venue"] = np.where(has_venue, venue_position[np.maximum(columns["venue"], 0)], -1)
-    row = used_rows[np.maximum(columns["venue"], 0)]
+    # A day's few new offers may all be online: no venue row to look up then (the
+    # rows looked up stand for nothing, every offer is masked by `has_venue`).
+    row = used_rows[np.maximum(columns["venue"], 0)] if len(used_rows) else columns["venue"] * 0
     return Catalogue(
         venue_rows=used_rows,
         latitude=np.where(has_venue, venues.latitude[row], np.nan),

@@ -67,3 +67,27 @@ def test_the_living_catalogue_is_the_same_for_a_seed_and_differs_for_another(fre
     assert len(first["titles"]) > OFFERS  # offers were published
     assert first == again
     assert first["titles"][OFFERS:] != other["titles"][OFFERS:]
+
+
+def test_a_day_of_online_offers_only_and_its_events_at_the_horizon_are_generated():
+    from marketplace.demo.catalogue import KINDS, catalogue_generate
+    from marketplace.demo.clock import DAY, local_day
+    from marketplace.demo.opendata import communes_load, venues_load
+
+    names = [kind.name for kind in KINDS]
+    day = local_day(SIMULATION_START)
+    venues, communes = venues_load(), communes_load()
+    online = np.zeros(len(KINDS), dtype=np.int64)
+    online[names.index("ebook")] = 2
+    ebooks = catalogue_generate(
+        rng=np.random.default_rng(1), venues=venues, communes=communes, offers=2, today=day,
+        months=0, counts=online, events_from=day + UPCOMING_DAYS,
+    )  # fmt: skip
+    assert len(ebooks) == 2 and (ebooks.venue == -1).all() and np.isnan(ebooks.latitude).all()
+    concerts = np.zeros(len(KINDS), dtype=np.int64)
+    concerts[names.index("concert")] = 5
+    new = catalogue_generate(
+        rng=np.random.default_rng(1), venues=venues, communes=communes, offers=5, today=day,
+        months=0, counts=concerts, events_from=day + UPCOMING_DAYS,
+    )  # fmt: skip
+    assert (new.starts_at // DAY == day + UPCOMING_DAYS).all()
