@@ -4,7 +4,7 @@ Runs `simulate` in a new SQLite file (no PostgreSQL needed) and prints its
 wall-clock time next to the 15-minute target, with the machine's load.
 
     .venv/bin/python benchmarks/simulation.py [--users 5000] [--days 60]
-        [--strategies control=popular,treatment=geo] [--drift-at DAY]
+        [--strategies control=popular,treatment=ml] [--drift-at DAY]
 """
 
 import argparse
@@ -30,7 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=5_000)
     parser.add_argument("--days", type=int, default=60)
-    parser.add_argument("--strategies", default="control=popular,treatment=geo")
+    parser.add_argument("--strategies", default="control=popular,treatment=ml")
     parser.add_argument("--drift-at", type=int, default=None)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:

@@ -2,8 +2,9 @@
 
 Each simulated day, on the simulated clock (Europe/Paris):
 - 04:00, the scheduled work as beat would run it (nightly metrics, …), then the
-  night's monitoring and retraining decision, then the homepage lists of the
-  day precomputed for every user who will visit;
+  night's monitoring and retraining decision, then the venues' new offers
+  (simulation.supply), then the homepage lists of the day precomputed for
+  every user who will visit;
 - on the taste-drift day, tastes change before anyone visits;
 - 10:00 on Thursdays, the weekly newsletter goes out and some readers open it;
 - 18:00, the visits: each visitor sees what the site serves them, may browse,
@@ -23,12 +24,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import time_machine
+from django.utils import timezone
 
 from marketplace.models import Booking
 from simulation.behaviour import DEFAULT_DRIFTS, Population, TasteDrift, population_drift
 from simulation.measures import VariantWindow, variant_windows
 from simulation.offers import offer_shelf_read
 from simulation.seams import (
+    LEARNED_STRATEGY,
     canary_flag_ensure,
     experiment_comparison,
     homepage_list_serve,
@@ -42,7 +45,8 @@ from simulation.seams import (
     variant_strategies_use,
 )
 from simulation.sessions import NewsletterOpened, Session, SessionOutcome, session_live
-from simulation.world import world_create
+from simulation.supply import Publication, living_catalogue_start, offers_publish_nightly
+from simulation.world import HISTORY_MONTHS, catalogue_size, world_create
 
 PARIS = ZoneInfo("Europe/Paris")
 # A fixed first day, so that a seed gives the same run whatever the real date.
@@ -63,6 +67,8 @@ class SimulationSettings:
     drifts: tuple[TasteDrift, ...] = DEFAULT_DRIFTS
     treatment_percent: float = 50.0
     start: date = SIMULATION_START
+    # Days lived before day 0 when a variant serves the learned ranker (see warmup_days_for).
+    warmup_days: int = 14
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,8 @@ class DayReport:
     retraining: dict | None
     scheduled: list[str]
     drifted: bool
+    published: int  # offers the venues published that night
+    bookable: int  # offers bookable once they were
 
 
 @dataclass
@@ -105,7 +113,7 @@ def local_time(day: date, hour: int) -> datetime:
 
 
 def streams_for(seed: int) -> dict[str, np.random.Generator]:
-    names = ("population", "visits", "sessions")
+    names = ("population", "visits", "sessions", "supply")
     sequences = np.random.SeedSequence([seed, 31]).spawn(len(names))
     return {name: np.random.default_rng(s) for name, s in zip(names, sequences, strict=True)}
 
@@ -120,6 +128,18 @@ def booked_offers_by_person(*, population: Population) -> list[set[int]]:
     return booked
 
 
+def warmup_days_for(*, settings: SimulationSettings) -> int:
+    """Days the shoppers live before day 0, every one served the control's strategy, when a
+    variant serves the learned ranker: its first model learns from these simulated bookings.
+
+    Trained on the seeded history instead, the model's input statistics would
+    describe the demo generator's shoppers, not the simulated ones (who book
+    more digital offers, at other prices), and the drift checks would fire
+    every night of a healthy run.
+    """
+    return settings.warmup_days if LEARNED_STRATEGY in settings.strategies.values() else 0
+
+
 def simulation_run(
     *,
     settings: SimulationSettings,
@@ -127,18 +147,18 @@ def simulation_run(
     keep_sessions: bool = False,
     progress: bool = False,
 ) -> SimulationResult:
-    """Seed the world on the current database and run it for `settings.days` days."""
+    """Seed the world on the current database and run it for `settings.days` days
+    (after the warm-up days, when there are any)."""
     began = time.perf_counter()
     streams = streams_for(settings.seed)
     result = SimulationResult(settings=settings)
-    with (
-        time_machine.travel(local_time(settings.start, 3), tick=False) as clock,
-        variant_strategies_use(strategies=settings.strategies),
-    ):
+    warmup = warmup_days_for(settings=settings)
+    seeded_on = settings.start - timedelta(days=warmup)
+    with time_machine.travel(local_time(seeded_on, 3), tick=False) as clock:
         world = world_create(
             users=settings.users,
             seed=settings.seed,
-            start=settings.start,
+            start=seeded_on,
             rng=streams["population"],
             progress=progress,
         )
@@ -147,44 +167,70 @@ def simulation_run(
         flag = canary_flag_ensure(treatment_percent=settings.treatment_percent)
         variant_of_user = variant_assign(flag=flag, user_ids=population.user_ids.tolist())
         booked = booked_offers_by_person(population=population)
-        model_bootstrap(strategies=settings.strategies, history_days=world.history_days)
-        for day in range(settings.days):
-            today = settings.start + timedelta(days=day)
-            clock.move_to(local_time(today, 4))
-            scheduled = scheduled_work_run(today=today)
-            retraining = retraining_decision(strategies=settings.strategies)
-            drifted = settings.drift_at is not None and day == settings.drift_at
-            if drifted:
-                population = population_drift(population=population, drifts=settings.drifts)
-            bookings = day_sessions_run(
-                today=today,
-                clock=clock,
-                population=population,
-                variant_of_user=variant_of_user,
-                booked=booked,
-                streams=streams,
-                kept=(lambda outcome, day=day: result.sessions.append((day, outcome)))
-                if keep_sessions
-                else None,
+        catalogue = living_catalogue_start(
+            seed=settings.seed,
+            offers=catalogue_size(users=settings.users),
+            months=HISTORY_MONTHS,
+            start=seeded_on,
+            rng=streams["supply"],
+        )
+        control_only = dict.fromkeys(VARIANTS, settings.strategies["control"])
+        with variant_strategies_use(strategies=control_only):
+            for today in (seeded_on + timedelta(days=day) for day in range(warmup)):
+                clock.move_to(local_time(today, 4))
+                scheduled_work_run(today=today)
+                offers_publish_nightly(catalogue=catalogue, today=today)
+                day_sessions_run(
+                    today=today, clock=clock, population=population,
+                    variant_of_user=variant_of_user, booked=booked, streams=streams, kept=None,
+                )  # fmt: skip
+        clock.move_to(local_time(settings.start, 3))
+        with variant_strategies_use(strategies=settings.strategies):
+            model_bootstrap(
+                strategies=settings.strategies,
+                since=local_time(seeded_on, 0)
+                if warmup
+                else timezone.now() - timedelta(days=world.history_days),
             )
-            report = day_report(
-                day=day,
-                today=today,
-                variant_of_user=variant_of_user,
-                bookings=bookings,
-                retraining=retraining,
-                scheduled=scheduled,
-                drifted=drifted,
-            )
-            result.days.append(report)
-            if on_day:
-                on_day(report)
-        if result.days:
-            last = result.days[-1].date
-            result.comparison = experiment_comparison(
-                date_from=max(settings.start, last - timedelta(days=COMPARISON_DAYS - 1)),
-                date_to=last,
-            )
+            for day in range(settings.days):
+                today = settings.start + timedelta(days=day)
+                clock.move_to(local_time(today, 4))
+                scheduled = scheduled_work_run(today=today)
+                retraining = retraining_decision(strategies=settings.strategies)
+                publication = offers_publish_nightly(catalogue=catalogue, today=today)
+                drifted = settings.drift_at is not None and day == settings.drift_at
+                if drifted:
+                    population = population_drift(population=population, drifts=settings.drifts)
+                bookings = day_sessions_run(
+                    today=today,
+                    clock=clock,
+                    population=population,
+                    variant_of_user=variant_of_user,
+                    booked=booked,
+                    streams=streams,
+                    kept=(lambda outcome, day=day: result.sessions.append((day, outcome)))
+                    if keep_sessions
+                    else None,
+                )
+                report = day_report(
+                    day=day,
+                    today=today,
+                    variant_of_user=variant_of_user,
+                    bookings=bookings,
+                    retraining=retraining,
+                    scheduled=scheduled,
+                    drifted=drifted,
+                    publication=publication,
+                )
+                result.days.append(report)
+                if on_day:
+                    on_day(report)
+            if result.days:
+                last = result.days[-1].date
+                result.comparison = experiment_comparison(
+                    date_from=max(settings.start, last - timedelta(days=COMPARISON_DAYS - 1)),
+                    date_to=last,
+                )
     result.seconds = time.perf_counter() - began
     return result
 
@@ -252,6 +298,7 @@ def day_report(
     retraining: dict | None,
     scheduled: list[str],
     drifted: bool,
+    publication: Publication,
 ) -> DayReport:
     windows = variant_windows(end=today, variant_of_user=variant_of_user)
     nobody = VariantWindow(multi_category=np.zeros(0, dtype=bool))
@@ -270,4 +317,6 @@ def day_report(
         retraining=retraining,
         scheduled=scheduled,
         drifted=drifted,
+        published=publication.published,
+        bookable=publication.bookable,
     )

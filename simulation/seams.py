@@ -8,7 +8,7 @@ same code the production entrances run, in process.
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -150,13 +150,12 @@ def experiment_comparison(*, date_from: date, date_to: date) -> dict:
     }
 
 
-def model_bootstrap(*, strategies: Mapping[str, str], history_days: int) -> str | None:
-    """Train the first model on the seeded history and make it champion, when a variant
-    serves the learned ranker; returns its version id."""
+def model_bootstrap(*, strategies: Mapping[str, str], since: datetime) -> str | None:
+    """Train the first model on the bookings made since `since` and make it champion, when
+    a variant serves the learned ranker; returns its version id."""
     if LEARNED_STRATEGY not in strategies.values():
         return None
-    now = timezone.now()
-    trained = challenger_train(since=now - timedelta(days=history_days), until=now)
+    trained = challenger_train(since=since, until=timezone.now())
     version = model_version_register(
         artifact_name=trained.artifact_name, metadata_name=trained.metadata_name
     )

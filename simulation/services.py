@@ -17,6 +17,8 @@ def day_series(*, report: DayReport, strategies: dict[str, str]) -> dict:
         "model_version": report.model_version,
         "retraining": report.retraining,
         "scheduled": report.scheduled,
+        "offers_published": report.published,
+        "offers_bookable": report.bookable,
         "variants": {
             variant: {
                 "strategy": strategies.get(variant, ""),

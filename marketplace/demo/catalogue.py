@@ -528,21 +528,34 @@ def catalogue_generate(
     offers: int,
     today: int,
     months: int,
+    counts: np.ndarray | None = None,
+    events_from: int | None = None,
 ) -> Catalogue:
-    """`offers` offers dated from `months` months before day `today` to ~3 months after it."""
+    """`offers` offers dated from `months` months before day `today` to ~3 months after it.
+
+    A live catalogue grows by a few offers a day: `counts` (offers per kind, in
+    KINDS order, zeros allowed) replaces the spread of `offers` over kinds, and
+    `events_from` moves the first day dated events may fall on (up to the
+    horizon, UPCOMING_DAYS after `today`), so that a day's new events can be
+    put at the horizon, where venues announce them.
+    """
     first_day = today - round(months * 30.44)
     last_day = today + UPCOMING_DAYS
+    events_first_day = first_day if events_from is None else min(events_from, last_day)
     attendance = venue_attendance(venues, communes)
     festival_rows = np.flatnonzero(venues.kind == "festival")
-    editions = _festival_days(rng, venues, festival_rows, first_day, last_day)
-    days = np.arange(first_day, last_day + 1)
+    editions = _festival_days(rng, venues, festival_rows, events_first_day, last_day)
+    days = np.arange(events_first_day, last_day + 1)
     day_weights = EVENT_WEEKDAYS[weekday(days)]
     day_weights[days == today] = 0  # today's events would be half past, half upcoming
     day_weights /= day_weights.sum()
 
     parts: list[dict] = []
-    for kind_index, (kind, count) in enumerate(zip(KINDS, kind_counts(offers), strict=True)):
+    per_kind = kind_counts(offers) if counts is None else np.asarray(counts, dtype=np.int64)
+    for kind_index, (kind, count) in enumerate(zip(KINDS, per_kind, strict=True)):
         n = int(count)
+        if n == 0:
+            continue
         if kind.venues:
             candidates = venue_candidates(venues, kind.venues)
             weights = attendance[candidates]
@@ -624,6 +637,8 @@ def catalogue_generate(
             return [value for part in parts for value in part[name]]
         return np.concatenate([part[name] for part in parts])
 
+    if not parts:
+        raise ValueError("No offer to generate: every kind's count is zero.")
     columns = {name: joined(name) for name in parts[0]}
     # Offer ids follow publication, as they would in a live catalogue.
     order = np.argsort(columns["published_at"], kind="stable")
@@ -636,7 +651,9 @@ def catalogue_generate(
     venue_position[used_rows] = np.arange(len(used_rows))
     has_venue = columns["venue"] >= 0
     columns["venue"] = np.where(has_venue, venue_position[np.maximum(columns["venue"], 0)], -1)
-    row = used_rows[np.maximum(columns["venue"], 0)]
+    # A day's few new offers may all be online: no venue row to look up then (the
+    # rows looked up stand for nothing, every offer is masked by `has_venue`).
+    row = used_rows[np.maximum(columns["venue"], 0)] if len(used_rows) else columns["venue"] * 0
     return Catalogue(
         venue_rows=used_rows,
         latitude=np.where(has_venue, venues.latitude[row], np.nan),

@@ -8,6 +8,7 @@ import dataclasses
 import time
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 from django.contrib.auth.hashers import make_password
@@ -17,8 +18,8 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from marketplace.demo import bookings as booking_history
-from marketplace.demo.catalogue import CATEGORY_SLUGS, catalogue_generate
-from marketplace.demo.clock import DAY, local_day, local_to_utc
+from marketplace.demo.catalogue import CATEGORY_SLUGS, Catalogue, catalogue_generate
+from marketplace.demo.clock import DAY, local_day, local_to_utc, to_datetime
 from marketplace.demo.database import (
     Column,
     Table,
@@ -134,6 +135,46 @@ def _offer_table(catalogue, category_ids: np.ndarray, booked: np.ndarray) -> Tab
             "updated_at": Column("time", published),
         },
     )
+
+
+@transaction.atomic
+def demo_offers_publish(*, catalogue: Catalogue) -> list[int]:
+    """Write the offers of `catalogue` (one generated with `catalogue_generate`) as newly
+    published ones, adding the venues the database does not hold yet; returns their ids.
+
+    Unlike the seed's bulk load, this goes through the ORM, so that it suits a
+    catalogue that grows a few offers at a time (the simulator's living catalogue).
+    """
+    venues = venues_load()
+    refs = venues.ref[catalogue.venue_rows].tolist()
+    known = dict(Venue.objects.filter(external_ref__in=refs).values_list("external_ref", "pk"))
+    missing = [i for i, ref in enumerate(refs) if ref not in known]
+    if missing:
+        table = _venue_table(catalogue.venue_rows[missing])
+        fields = {name: column.values for name, column in table.columns.items() if name != "id"}
+        Venue.objects.bulk_create(
+            Venue(**{name: values[i] for name, values in fields.items()})
+            for i in range(len(missing))
+        )
+        known = dict(Venue.objects.filter(external_ref__in=refs).values_list("external_ref", "pk"))
+    category_ids = _category_ids()
+    starts, ends = local_to_utc(catalogue.starts_at), local_to_utc(catalogue.ends_at)
+    titles = _fit(Offer, "title", catalogue.title)
+    created = Offer.objects.bulk_create(
+        Offer(
+            title=titles[i],
+            description=catalogue.description[i],
+            category_id=int(category_ids[catalogue.category[i]]),
+            venue_id=known[refs[catalogue.venue[i]]] if catalogue.venue[i] >= 0 else None,
+            url=catalogue.url[i],
+            price=Decimal(int(catalogue.price_cents[i])) / 100,
+            starts_at=to_datetime(starts[i]),
+            ends_at=to_datetime(ends[i]),
+            stock=None if catalogue.stock[i] < 0 else int(catalogue.stock[i]),
+        )
+        for i in range(len(catalogue))
+    )
+    return [offer.pk for offer in created]
 
 
 def _user_table(people, communes, dates, first_id: int, password_hash: str) -> Table:

@@ -83,3 +83,14 @@ def test_bad_arguments_are_one_readable_line(arguments, message):
     with pytest.raises(CommandError, match=message) as refusal:
         call_command("simulate", **arguments)
     assert "\n" not in str(refusal.value)
+
+
+def test_only_a_run_serving_the_learned_ranker_lives_warm_up_days_before_its_first_model():
+    from simulation.loop import warmup_days_for
+
+    learned = SimulationSettings(
+        days=5, users=10, strategies={"control": "popular", "treatment": "ml"}, warmup_days=7
+    )
+    plain = SimulationSettings(days=5, users=10, strategies=STRATEGIES, warmup_days=7)
+    assert warmup_days_for(settings=learned) == 7
+    assert warmup_days_for(settings=plain) == 0
