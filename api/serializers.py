@@ -26,6 +26,8 @@ class RecommendationQuerySerializer(serializers.Serializer):
     )
 
     def validate_category(self, slugs: list[str]) -> list[str]:
+        if not slugs:
+            return []
         known = set(Category.objects.filter(slug__in=slugs).values_list("slug", flat=True))
         unknown = sorted(set(slugs) - known)
         if unknown:
@@ -62,8 +64,8 @@ class RecommendedOfferSerializer(serializers.Serializer):
     title = serializers.CharField(source="offer.title")
     category = CategorySerializer(source="offer.category")
     venue = VenueSerializer(source="offer.venue", allow_null=True)
-    url = serializers.SerializerMethodField(help_text=_("The offer's page."))
-    click_url = serializers.SerializerMethodField(
+    url = serializers.URLField(help_text=_("The offer's page."))
+    click_url = serializers.URLField(
         help_text=_(
             "The offer's page through a signed redirect that records the click against "
             "this list and position; link to this one when showing the list to its user."
@@ -76,16 +78,38 @@ class RecommendedOfferSerializer(serializers.Serializer):
     distance_km = serializers.FloatField(allow_null=True)
     position = serializers.IntegerField(min_value=1)
 
-    def get_url(self, recommended) -> str:
-        path = reverse("storefront:offer_detail", args=[recommended.offer.pk])
-        return self.context["request"].build_absolute_uri(path)
-
-    def get_click_url(self, recommended) -> str:
-        path = recommendation_click_url(
-            recommendation_list=self.context["recommendation_list"],
-            position=recommended.position,
-        )
-        return self.context["request"].build_absolute_uri(path)
+    def to_representation(self, recommended) -> dict:
+        """The item as a dict, built directly: the declared fields above are the contract
+        (and the OpenAPI schema); running each through DRF's field machinery cost about a
+        millisecond per ten-item list, a fifth of the endpoint (ADR 0015)."""
+        offer = recommended.offer
+        venue = offer.venue
+        absolute = self.context["request"].build_absolute_uri
+        return {
+            "offer_id": offer.pk,
+            "title": offer.title,
+            "category": {"slug": offer.category.slug, "name": offer.category.name},
+            "venue": None if venue is None else {"name": venue.name, "city": venue.city},
+            "url": absolute(reverse("storefront:offer_detail", args=[offer.pk])),
+            "click_url": absolute(
+                recommendation_click_url(
+                    recommendation_list=self.context["recommendation_list"],
+                    position=recommended.position,
+                )
+            ),
+            "price": self._declared_fields["price"].to_representation(offer.price),
+            "starts_at": (
+                None
+                if offer.starts_at is None
+                else self._declared_fields["starts_at"].to_representation(offer.starts_at)
+            ),
+            "score": float(recommended.score),
+            "reason": str(recommended.reason),
+            "distance_km": (
+                None if recommended.distance_km is None else float(recommended.distance_km)
+            ),
+            "position": recommended.position,
+        }
 
 
 class RecommendationMetaSerializer(serializers.Serializer):

@@ -1,8 +1,6 @@
 """API v1 entrances: they validate the query, ask the selectors and services, and shape
 the answer (ADR 0015). The serving logic lives in `recommendations.serving`."""
 
-from dataclasses import replace
-
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
@@ -22,8 +20,10 @@ from rest_framework.views import APIView
 from api.serializers import (
     ErrorSerializer,
     MeSerializer,
+    RecommendationMetaSerializer,
     RecommendationQuerySerializer,
     RecommendationResponseSerializer,
+    RecommendedOfferSerializer,
     TokenCreateSerializer,
     TokenSerializer,
 )
@@ -34,8 +34,8 @@ from experiments.services import exposures_log
 from experiments.visitors import visitor_id_for_request
 from marketplace.models import User
 from recommendations.lists import Location, RecommendationList, RecommendationRequest
-from recommendations.offers import recommended_offers_load
-from recommendations.serving import recommendation_list_serve, strategy_for_variant
+from recommendations.offers import recommended_offers_serve
+from recommendations.serving import strategy_for_variant
 
 ERRORS = {
     400: OpenApiResponse(description="A parameter is invalid; the body names it."),
@@ -101,7 +101,7 @@ class RecommendationsView(APIView):
         location = (
             Location(latitude=params["lat"], longitude=params["lon"]) if "lat" in params else None
         )
-        served = recommendation_list_serve(
+        loaded = recommended_offers_serve(
             request=RecommendationRequest(
                 user_id=owner.pk if owner else None,
                 limit=params["limit"],
@@ -111,14 +111,19 @@ class RecommendationsView(APIView):
             ),
             strategy=strategy_for_variant(variant),
         )
-        [offers] = recommended_offers_load(lists=[served])
         # The list as answered (offers deleted since it was made left out): what the
         # exposures log and what each item's click_url names, position for position.
-        shown = replace(served, items=tuple(offer.item for offer in offers))
-        body = RecommendationResponseSerializer(
-            {"meta": list_meta(shown), "results": offers},
-            context={"request": request, "recommendation_list": shown},
+        shown, offers = loaded.recommendation_list, loaded.offers
+        # The items are built by one serializer instance, outside DRF's `many=True` and
+        # nested-field machinery, which copied and ran every declared field per item
+        # (ADR 0015); RecommendationResponseSerializer remains the documented shape.
+        item = RecommendedOfferSerializer(
+            context={"request": request, "recommendation_list": shown}
         )
+        body = {
+            "meta": RecommendationMetaSerializer(list_meta(shown)).data,
+            "results": [item.to_representation(offer) for offer in offers],
+        }
         # Staff reading someone else's list show it to nobody: not an exposure.
         if owner is None or owner.pk == request.user.pk:
             exposures_log(
@@ -126,7 +131,7 @@ class RecommendationsView(APIView):
                 surface=Surface.API,
                 visitor_id="" if owner else visitor_id_for_request(request._request),
             )
-        return Response(body.data)
+        return Response(body)
 
 
 class MeView(APIView):

@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 
 from marketplace.models import Offer
 from recommendations.lists import RecommendationList, RecommendationRequest, RecommendedItem
+from recommendations.serving import recommendation_list_serve_with_offers
 from recommendations.strategies import recommendation_lists_compute
 
 
@@ -36,16 +37,18 @@ def recommended_offers_load(*, lists: Sequence[RecommendationList]) -> list[list
     """
     ids = {offer_id for recommendation_list in lists for offer_id in recommendation_list.offer_ids}
     offers = Offer.objects.select_related("category", "venue").in_bulk(ids) if ids else {}
-    loaded = []
-    for recommendation_list in lists:
-        present = [item for item in recommendation_list.items if item.offer_id in offers]
-        loaded.append(
-            [
-                RecommendedOffer(position=position, item=item, offer=offers[item.offer_id])
-                for position, item in enumerate(present, start=1)
-            ]
-        )
-    return loaded
+    return [ranked_offers(recommendation_list=answer, offers=offers) for answer in lists]
+
+
+def ranked_offers(
+    *, recommendation_list: RecommendationList, offers: dict[int, Offer]
+) -> list[RecommendedOffer]:
+    """The list's items that have an offer in `offers`, in rank order, numbered from 1."""
+    present = [item for item in recommendation_list.items if item.offer_id in offers]
+    return [
+        RecommendedOffer(position=position, item=item, offer=offers[item.offer_id])
+        for position, item in enumerate(present, start=1)
+    ]
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,22 @@ class LoadedList:
 
     recommendation_list: RecommendationList
     offers: list[RecommendedOffer]
+
+
+def recommended_offers_serve(
+    *, request: RecommendationRequest, strategy: str | None = None
+) -> LoadedList:
+    """The list to show for `request` (`recommendation_list_serve`) with its offers, as the
+    API and the homepage show it: a stored list costs one query in all (ADR 0016)."""
+    served, offers = recommendation_list_serve_with_offers(request=request, strategy=strategy)
+    if offers is None:
+        [shown] = recommended_offers_load(lists=[served])
+    else:
+        shown = ranked_offers(recommendation_list=served, offers=offers)
+    return LoadedList(
+        recommendation_list=replace(served, items=tuple(offer.item for offer in shown)),
+        offers=shown,
+    )
 
 
 def recommended_lists_for_users(

@@ -10,14 +10,13 @@ The list's `source` says which of the three happened.
 
 import logging
 from dataclasses import replace
-from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
 
-from marketplace.models import Booking, Offer
+from marketplace.models import Offer
 from recommendations.cache import CACHE_ERRORS
 from recommendations.lists import ListSource, RecommendationList, RecommendationRequest
+from recommendations.servable import servable_offers
 from recommendations.stored import stored_list_get
 from recommendations.strategies import recommendation_list_compute, strategy_resolve
 
@@ -40,12 +39,21 @@ def recommendation_list_serve(
     Raises UnknownStrategyError for an unknown `strategy`; never raises for a
     Redis outage or a failing strategy.
     """
+    served, _offers = recommendation_list_serve_with_offers(request=request, strategy=strategy)
+    return served
+
+
+def recommendation_list_serve_with_offers(
+    *, request: RecommendationRequest, strategy: str | None = None
+) -> tuple[RecommendationList, dict[int, Offer] | None]:
+    """`recommendation_list_serve`, with the offers (category and venue loaded) by id when
+    the list came from the store, whose check read them anyway; None otherwise."""
     name = strategy_resolve(strategy)
     try:
         stored = stored_list_still_servable(request=request, strategy=name)
     except CACHE_ERRORS as error:
         logger.warning("Stored lists unreachable, serving %s: %s", FALLBACK_STRATEGY, error)
-        return fallback_list(request=request)
+        return fallback_list(request=request), None
     if stored is not None:
         return stored
     try:
@@ -54,14 +62,15 @@ def recommendation_list_serve(
         # Whatever breaks in a strategy (a model file missing, a provider down),
         # the shopper still gets a list.
         logger.exception("Strategy %s failed, serving %s", name, FALLBACK_STRATEGY)
-        return fallback_list(request=request)
-    return replace(computed, source=ListSource.COMPUTED, variant=request.variant)
+        return fallback_list(request=request), None
+    return replace(computed, source=ListSource.COMPUTED, variant=request.variant), None
 
 
 def stored_list_still_servable(
     *, request: RecommendationRequest, strategy: str
-) -> RecommendationList | None:
-    """The user's stored list, cleaned and filtered, when it still holds `limit` offers.
+) -> tuple[RecommendationList, dict[int, Offer]] | None:
+    """The user's stored list, cleaned, filtered and cut to `limit`, when it still holds
+    `limit` offers, with those offers by id.
 
     Lists are stored for the user's home: a request with a location override,
     or from an anonymous visitor, is never served from the store.
@@ -73,39 +82,22 @@ def stored_list_still_servable(
     )
     if stored is None:
         return None
-    servable = offer_ids_servable(
+    servable = servable_offers(
         offer_ids=stored.offer_ids,
         user_id=request.user_id,
         categories=request.categories,
         now=request.now,
+        limit=request.limit,
     )
-    kept = tuple(item for item in stored.items if item.offer_id in servable)
-    if len(kept) < request.limit:
+    if len(servable) < request.limit:
         return None
-    return replace(
+    served = replace(
         stored,
-        items=kept[: request.limit],
+        items=tuple(item for item in stored.items if item.offer_id in servable),
         source=ListSource.PRECOMPUTED,
         variant=request.variant,
     )
-
-
-def offer_ids_servable(
-    *,
-    offer_ids: list[int],
-    user_id: int,
-    categories: tuple[str, ...],
-    now: datetime,
-) -> set[int]:
-    """Which of `offer_ids` are bookable at `now`, in `categories` when given, and not held
-    by a live booking of the user, in one query."""
-    if not offer_ids:
-        return set()
-    offers = Offer.objects.bookable(now=now).filter(pk__in=offer_ids)
-    if categories:
-        offers = offers.filter(category__slug__in=categories)
-    booked = Booking.objects.live().filter(user_id=user_id, offer_id=OuterRef("pk"))
-    return set(offers.exclude(Exists(booked)).order_by().values_list("pk", flat=True))
+    return served, servable
 
 
 def fallback_list(*, request: RecommendationRequest) -> RecommendationList:

@@ -3,7 +3,7 @@ ADR 0017), and the one list each homepage view logs as exposures (ADR 0021)."""
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import waffle
 from django.conf import settings
@@ -16,8 +16,8 @@ from experiments.services import exposures_log
 from experiments.visitors import visitor_id_for_request
 from marketplace.models import Offer
 from recommendations.lists import RecommendationList, RecommendationRequest, RecommendedItem
-from recommendations.offers import RecommendedOffer, recommended_offers_load
-from recommendations.serving import recommendation_list_serve, strategy_for_variant
+from recommendations.offers import RecommendedOffer, recommended_offers_serve
+from recommendations.serving import strategy_for_variant
 
 # The strategy name of what a homepage shows without recommendations: the listing's top.
 LISTING_STRATEGY = "listing"
@@ -48,7 +48,7 @@ def homepage_recommended_section(
     if waffle.switch_is_active(settings.HOMEPAGE_RECOMMENDATIONS_KILL_SWITCH):
         return None
     user = request.user
-    served = recommendation_list_serve(
+    loaded = recommended_offers_serve(
         request=RecommendationRequest(
             user_id=user.pk if user.is_authenticated else None,
             limit=settings.HOMEPAGE_RECOMMENDATIONS_SIZE,
@@ -56,13 +56,12 @@ def homepage_recommended_section(
         ),
         strategy=strategy_for_variant(variant),
     )
-    [offers] = recommended_offers_load(lists=[served])
-    if not offers:
+    if not loaded.offers:
         return None
     return RecommendedSection(
-        offers=offers,
-        personalised=served.personalised,
-        recommendation_list=replace(served, items=tuple(offer.item for offer in offers)),
+        offers=loaded.offers,
+        personalised=loaded.recommendation_list.personalised,
+        recommendation_list=loaded.recommendation_list,
     )
 
 

@@ -1,0 +1,152 @@
+"""The serving path's fixed SQL statement stays equal to the ORM's definitions."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from marketplace.models import Booking, Offer
+from recommendations.servable import servable_offers
+from tests.factories import (
+    BookingFactory,
+    CategoryFactory,
+    DigitalOfferFactory,
+    OfferFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def orm_servable(*, offer_ids, user_id, categories, now) -> set[int]:
+    """The definition: bookable offers, in the categories asked, minus the user's live bookings."""
+    offers = Offer.objects.bookable(now=now).filter(pk__in=offer_ids)
+    if categories:
+        offers = offers.filter(category__slug__in=categories)
+    booked = Booking.objects.live().filter(user_id=user_id, offer_id=OuterRef("pk"))
+    return set(offers.exclude(Exists(booked)).values_list("pk", flat=True))
+
+
+def as_loaded(offer: Offer) -> tuple[dict, dict, dict | None]:
+    """Every column of the offer, its category and its venue, as loaded."""
+
+    def columns(instance) -> dict:
+        return {
+            field.attname: getattr(instance, field.attname)
+            for field in type(instance)._meta.concrete_fields
+        }
+
+    venue = None if offer.venue is None else columns(offer.venue)
+    return columns(offer), columns(offer.category), venue
+
+
+@pytest.fixture
+def edge_cases():
+    """One offer per way of being (or not being) servable, and the user who asks."""
+    now = timezone.now()
+    hour = timedelta(hours=1)
+    user = UserFactory()
+    music = CategoryFactory(slug="live-music")
+    cinema = CategoryFactory(slug="cinema")
+    offers = {
+        "undated": OfferFactory(starts_at=None, ends_at=None, category=music),
+        "starts later": OfferFactory(starts_at=now + hour, ends_at=None, category=music),
+        "started, ends later": OfferFactory(
+            starts_at=now - hour, ends_at=now + hour, category=cinema
+        ),
+        "started, no end": OfferFactory(starts_at=now - hour, ends_at=None, category=music),
+        "ended": OfferFactory(starts_at=now - 2 * hour, ends_at=now - hour, category=music),
+        "ends exactly now": OfferFactory(starts_at=now - hour, ends_at=now, category=music),
+        "inactive": OfferFactory(is_active=False, category=music),
+        "no stock limit": OfferFactory(stock=None, category=cinema),
+        "sold out": OfferFactory(stock=1, category=music),
+        "booked by the user": OfferFactory(stock=10, category=music),
+        "booked then cancelled": OfferFactory(stock=10, category=music),
+        "booked by someone else": OfferFactory(stock=10, category=music),
+        "used by the user": OfferFactory(stock=10, category=cinema),
+    }
+    BookingFactory(offer=offers["sold out"])
+    BookingFactory(offer=offers["booked by the user"], user=user)
+    BookingFactory(
+        offer=offers["booked then cancelled"], user=user, status=Booking.Status.CANCELLED
+    )
+    BookingFactory(offer=offers["booked by someone else"])
+    BookingFactory(offer=offers["used by the user"], user=user, status=Booking.Status.USED)
+    return user, offers, now
+
+
+@pytest.mark.parametrize("categories", [(), ("live-music",), ("cinema", "live-music"), ("dance",)])
+def test_the_statement_selects_what_the_orm_definition_selects(edge_cases, categories):
+    user, offers, now = edge_cases
+    ids = [offer.pk for offer in offers.values()]
+
+    expected = orm_servable(offer_ids=ids, user_id=user.pk, categories=categories, now=now)
+    got = servable_offers(
+        offer_ids=ids, user_id=user.pk, categories=categories, now=now, limit=len(ids)
+    )
+
+    assert set(got) == expected
+
+
+def test_the_edge_cases_are_decided_as_a_shopper_expects(edge_cases):
+    user, offers, now = edge_cases
+
+    got = servable_offers(
+        offer_ids=[offer.pk for offer in offers.values()],
+        user_id=user.pk,
+        categories=(),
+        now=now,
+        limit=99,
+    )
+
+    assert {name for name, offer in offers.items() if offer.pk in got} == {
+        "undated",
+        "starts later",
+        "started, ends later",
+        "no stock limit",
+        "booked then cancelled",
+        "booked by someone else",
+    }
+
+
+def test_the_offers_come_loaded_as_select_related_loads_them(edge_cases):
+    user, offers, now = edge_cases
+    digital = DigitalOfferFactory(price=Decimal("7.50"))
+    ids = [offers["starts later"].pk, offers["undated"].pk, digital.pk]
+
+    got = servable_offers(offer_ids=ids, user_id=user.pk, categories=(), now=now, limit=3)
+
+    expected = Offer.objects.select_related("category", "venue").in_bulk(ids)
+    assert {pk: as_loaded(offer) for pk, offer in got.items()} == {
+        pk: as_loaded(offer) for pk, offer in expected.items()
+    }
+    assert isinstance(got[digital.pk].price, Decimal)
+    assert got[offers["starts later"].pk].starts_at == offers["starts later"].starts_at
+
+
+def test_no_ids_selects_nothing_without_a_query(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert (
+            servable_offers(offer_ids=[], user_id=1, categories=(), now=timezone.now(), limit=10)
+            == {}
+        )
+
+
+def test_the_first_servable_offers_in_the_lists_order_are_read_up_to_the_limit(edge_cases):
+    user, offers, now = edge_cases
+    ranked = [
+        offers["no stock limit"],
+        offers["sold out"],
+        offers["undated"],
+        offers["ended"],
+        offers["starts later"],
+        offers["booked by someone else"],
+    ]
+
+    got = servable_offers(
+        offer_ids=[offer.pk for offer in ranked], user_id=user.pk, categories=(), now=now, limit=3
+    )
+
+    assert list(got) == [offers[name].pk for name in ("no stock limit", "undated", "starts later")]
