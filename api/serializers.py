@@ -1,6 +1,7 @@
 """Input and output shapes of the API, version 1 (ADR 0015)."""
 
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -78,24 +79,28 @@ class RecommendedOfferSerializer(serializers.Serializer):
     distance_km = serializers.FloatField(allow_null=True)
     position = serializers.IntegerField(min_value=1)
 
+    @cached_property
+    def origin(self) -> str:
+        """Scheme and host of the request (`https://example.org`), worked out once per list."""
+        return self.context["request"].build_absolute_uri("/").removesuffix("/")
+
     def to_representation(self, recommended) -> dict:
         """The item as a dict, built directly: the declared fields above are the contract
         (and the OpenAPI schema); running each through DRF's field machinery cost about a
         millisecond per ten-item list, a fifth of the endpoint (ADR 0015)."""
         offer = recommended.offer
         venue = offer.venue
-        absolute = self.context["request"].build_absolute_uri
+        origin = self.origin
         return {
             "offer_id": offer.pk,
             "title": offer.title,
             "category": {"slug": offer.category.slug, "name": offer.category.name},
             "venue": None if venue is None else {"name": venue.name, "city": venue.city},
-            "url": absolute(reverse("storefront:offer_detail", args=[offer.pk])),
-            "click_url": absolute(
-                recommendation_click_url(
-                    recommendation_list=self.context["recommendation_list"],
-                    position=recommended.position,
-                )
+            "url": origin + reverse("storefront:offer_detail", args=[offer.pk]),
+            "click_url": origin
+            + recommendation_click_url(
+                recommendation_list=self.context["recommendation_list"],
+                position=recommended.position,
             ),
             "price": self._declared_fields["price"].to_representation(offer.price),
             "starts_at": (
