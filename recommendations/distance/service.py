@@ -121,6 +121,24 @@ def counters_reset(*, cache=recommendations_cache) -> None:
     cache.delete_many([COUNTER_KEY_PREFIX + name for name in COUNTERS])
 
 
+# A cache entry is a distance in whole metres, or this for "no route" (an infinite distance).
+UNREACHABLE_ENTRY = -1
+
+
+def entries_from_km(distances_km: np.ndarray) -> list[int]:
+    """Cache entries (whole metres) for distances in km."""
+    return [
+        round(distance * 1000) if math.isfinite(distance) else UNREACHABLE_ENTRY
+        for distance in np.asarray(distances_km, dtype=float).tolist()
+    ]
+
+
+def km_from_entries(entries: Sequence[float]) -> np.ndarray:
+    """Distances in km for cache entries; NaN (no entry) stays NaN."""
+    metres = np.asarray(entries, dtype=float)
+    return np.where(metres == UNREACHABLE_ENTRY, math.inf, metres / 1000)
+
+
 class DistanceService:
     def __init__(
         self,
@@ -166,7 +184,7 @@ class DistanceService:
         keys = self.distance_keys(cell=cell, venue_ids=venue_ids)
         given = cached is not None
         cached, cache_up = (cached, True) if given else self.cache_get_many(keys)
-        distances = np.array([cached.get(key, math.nan) for key in keys], dtype=float)
+        distances = km_from_entries([cached.get(key, math.nan) for key in keys])
         missing = np.flatnonzero(np.isnan(distances))
         calls = errors = 0
         if len(missing):
@@ -176,7 +194,10 @@ class DistanceService:
             distances[missing] = computed
             # Stand-in distances of a failed provider are not worth keeping for a week.
             if cache_up and not errors:
-                found = {keys[index]: float(computed[rank]) for rank, index in enumerate(missing)}
+                entries = entries_from_km(computed)
+                found = dict(zip([keys[index] for index in missing], entries, strict=True))
+                # Rounded as the cache keeps them, so a distance does not change once cached.
+                distances[missing] = km_from_entries(entries)
                 self.cache_set_many(found)
                 if given:
                     cached.update(found)
@@ -190,7 +211,11 @@ class DistanceService:
         return distances
 
     def distance_keys(self, *, cell: OriginCell, venue_ids: Sequence[int]) -> list[str]:
-        prefix = f"distance:{self.provider.key}:{cell.key}:"
+        """One key per venue. Their values are whole metres: django-redis stores and reads an
+        int as it is, where a float is pickled, and unpickling a chunk's distances took a
+        quarter of the nightly precomputation. The `distance-m` prefix keeps the entries
+        of the float format (in km, under `distance:`) from being read as metres."""
+        prefix = f"distance-m:{self.provider.key}:{cell.key}:"
         return [f"{prefix}{venue_id}" for venue_id in venue_ids]
 
     def provider_distances(

@@ -14,7 +14,12 @@ from recommendations.distance.providers import (
     great_circle_km,
     haversine_km,
 )
-from recommendations.distance.service import DistanceService, distance_service
+from recommendations.distance.service import (
+    DistanceService,
+    distance_service,
+    entries_from_km,
+    km_from_entries,
+)
 from recommendations.selectors import distance_cache_stats
 from tests.local_http import LocalJsonServer
 from tests.recommendations.conftest import DETOUR, osrm_table
@@ -199,7 +204,7 @@ def test_distances_live_in_redis_with_the_configured_lifetime(redis, osrm, setti
 
     lookup(venues=venues_around(LYON, 3))
 
-    keys = sorted(cache_client.keys("*distance:osrm-driving:0.01:4575:487:*"))
+    keys = sorted(cache_client.keys("*distance-m:osrm-driving:0.01:4575:487:*"))
     assert [key.decode().rsplit(":", 1)[1] for key in keys] == ["1", "2", "3"]
     assert 3500 < cache_client.ttl(keys[0]) <= 3600
 
@@ -229,3 +234,13 @@ def test_counts_are_shared_in_batches_and_on_every_read(osrm, settings):
     stats = distance_cache_stats()
     assert (stats["hits"], stats["misses"], stats["provider_calls"]) == (5, 5, 1)
     assert recommendations_cache.get("distance-stats:hits") == 5
+
+
+def test_cache_entries_are_whole_metres_and_keep_no_route_and_no_entry_apart():
+    entries = entries_from_km(np.array([1.23456, 0.0, math.inf]))
+
+    assert entries == [1235, 0, -1]
+    assert all(type(entry) is int for entry in entries)  # stored by django-redis unpickled
+    np.testing.assert_array_equal(
+        km_from_entries([*entries, math.nan]), [1.235, 0.0, math.inf, math.nan]
+    )
