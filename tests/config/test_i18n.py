@@ -13,7 +13,6 @@ from rest_framework.test import APIClient
 from experiments import comparison
 from experiments.statistics import Difference, Estimate, SampleRatioCheck
 from marketplace.models import UserBucketFlag
-from recommendations import reasons
 from scripts import catalogues
 from tests.factories import BookingFactory, OfferFactory, UserFactory
 
@@ -170,16 +169,6 @@ def test_api_errors_are_in_french_by_default_and_in_english_on_request():
     assert english.json() == {"detail": "No such API endpoint."}
     assert refused.status_code == 400
     assert refused.json()["category"] == ["Catégorie inconnue\u00a0: nope."]
-
-
-def test_a_learned_recommendation_says_why_in_the_active_language():
-    with translation.override("fr"):
-        assert reasons.learned_reason() == "choisi pour vous"
-        assert reasons.nearby_reason(place="Lyon 3e", distance_km=0.4, popular=True) == (
-            "populaire près de Lyon 3e, à moins d’1\u00a0km"
-        )
-    with translation.override("en"):
-        assert reasons.learned_reason() == "chosen for you"
 
 
 def test_the_experiment_verdict_is_written_in_french_with_french_numbers():
