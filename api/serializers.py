@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from experiments.clicks import recommendation_click_url
+from marketplace.category_names import category_label
 from marketplace.models import Category
 from recommendations.lists import ListSource
 
@@ -94,7 +95,7 @@ class RecommendedOfferSerializer(serializers.Serializer):
         return {
             "offer_id": offer.pk,
             "title": offer.title,
-            "category": {"slug": offer.category.slug, "name": offer.category.name},
+            "category": {"slug": offer.category.slug, "name": category_label(offer.category)},
             "venue": None if venue is None else {"name": venue.name, "city": venue.city},
             "url": origin + reverse("storefront:offer_detail", args=[offer.pk]),
             "click_url": origin

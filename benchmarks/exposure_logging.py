@@ -94,7 +94,9 @@ def main() -> None:
         return [
             RecommendationList(
                 request_id=f"bench-{run}-{phase}-{number}",
-                items=tuple(RecommendedItem(offer_id=pk, score=1.0, reason="") for pk in offer_ids),
+                items=tuple(
+                    RecommendedItem(offer_id=pk, score=1.0, reason=None) for pk in offer_ids
+                ),
                 strategy="geo",
                 generated_at=timezone.now(),
                 variant="treatment",

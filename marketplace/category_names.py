@@ -5,9 +5,13 @@ these few are read by every shopper, so their English names get a translation;
 a category added later shows its name as typed (ADR 0027).
 """
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext, gettext_noop
 
-from marketplace.models import Category
+if TYPE_CHECKING:
+    # The model's __str__ uses category_label: no import of the models at run time.
+    from marketplace.models import Category
 
 SHIPPED_CATEGORY_NAMES = (
     gettext_noop("Cinema"),
@@ -25,6 +29,6 @@ SHIPPED_CATEGORY_NAMES = (
 )
 
 
-def category_label(category: Category) -> str:
+def category_label(category: "Category") -> str:
     """The category's name in the active language."""
     return gettext(category.name)

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from waffle.models import AbstractUserFlag
 
+from marketplace.category_names import category_label
+
 LATITUDE_VALIDATORS = [MinValueValidator(-90), MaxValueValidator(90)]
 LONGITUDE_VALIDATORS = [MinValueValidator(-180), MaxValueValidator(180)]
 
@@ -114,7 +116,9 @@ class Category(models.Model):
         verbose_name_plural = _("categories")
 
     def __str__(self) -> str:
-        return self.name
+        # In the active language: the admin's filters and choices and the catalogue's
+        # category filter show this.
+        return category_label(self)
 
 
 class Venue(models.Model):

@@ -122,6 +122,7 @@ def new_chart(kind: type, *, title: str, labels: list[str], **config) -> pygal.g
         "x_label_rotation": 30,
         "show_minor_x_labels": False,
         "x_labels_major_every": max(1, len(labels) // 12),
+        "no_data_text": gettext("No data"),
     }
     chart = kind(
         js=[], disable_xml_declaration=True, style=STYLE, title=title, **{**defaults, **config}

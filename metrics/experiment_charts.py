@@ -2,8 +2,9 @@
 (counting the users first exposed up to that day), in the dashboard's pygal style."""
 
 import pygal
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
+from experiments.assignment import CONTROL, TREATMENT
 from experiments.comparison import METRICS, MetricSpec
 from experiments.formatting import difference_text, estimate_text
 from experiments.report import ExperimentReport
@@ -15,6 +16,15 @@ def plotted(estimate: Estimate, unit: str) -> float | None:
     if estimate.value is None:
         return None
     return round(estimate.value * 100, 3) if unit == "share" else round(estimate.value, 4)
+
+
+def variant_label(variant: str) -> str:
+    """The variant as the page's sentences name it ("témoin", "traitement" in French)."""
+    if variant == CONTROL:
+        return pgettext("experiment variant", "control")
+    if variant == TREATMENT:
+        return pgettext("experiment variant", "treatment")
+    return variant
 
 
 def metric_panel(report: ExperimentReport, spec: MetricSpec) -> Panel:
@@ -33,7 +43,7 @@ def metric_panel(report: ExperimentReport, spec: MetricSpec) -> Panel:
     )
     for variant in report.variants:
         chart.add(
-            variant,
+            variant_label(variant),
             [plotted(point.estimates[variant][spec.key], spec.unit) for point in report.timeline],
         )
     comparison = report.comparison.metric(spec.key)
@@ -42,9 +52,9 @@ def metric_panel(report: ExperimentReport, spec: MetricSpec) -> Panel:
         "Over the period: %(control)s %(control_figure)s, %(treatment)s %(treatment_figure)s; "
         "difference %(difference)s (%(test)s)."
     ) % {
-        "control": control,
+        "control": variant_label(control),
         "control_figure": estimate_text(comparison.control, spec.unit),
-        "treatment": treatment,
+        "treatment": variant_label(treatment),
         "treatment_figure": estimate_text(comparison.treatment, spec.unit),
         "difference": difference_text(comparison.difference, spec.unit),
         "test": spec.test,
@@ -56,8 +66,8 @@ def metric_panel(report: ExperimentReport, spec: MetricSpec) -> Panel:
         summary=summary,
         columns=[
             gettext("Date"),
-            gettext("%(variant)s [95%% CI]") % {"variant": control},
-            gettext("%(variant)s [95%% CI]") % {"variant": treatment},
+            gettext("%(variant)s [95%% CI]") % {"variant": variant_label(control)},
+            gettext("%(variant)s [95%% CI]") % {"variant": variant_label(treatment)},
         ],
         rows=[
             [

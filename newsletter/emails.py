@@ -82,6 +82,23 @@ def newsletter_message_build(
     recommendations: list[RecommendedOffer],
     connection: BaseEmailBackend | None = None,
 ) -> EmailMultiAlternatives:
+    """The recipient's message, worded in the site's language (French): no preferred language
+    is recorded per user (ADR 0027). The language is set here rather than left to the worker,
+    because a send may also run inside a request in another language (the demo runs tasks
+    in-process, from an English admin session for instance)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return newsletter_message_render(
+            campaign=campaign, send=send, recommendations=recommendations, connection=connection
+        )
+
+
+def newsletter_message_render(
+    *,
+    campaign: Campaign,
+    send: Send,
+    recommendations: list[RecommendedOffer],
+    connection: BaseEmailBackend | None,
+) -> EmailMultiAlternatives:
     unsubscribe = unsubscribe_url(send_id=send.pk)
     context = {
         "campaign": campaign,

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RecommendationsConfig(AppConfig):
     name = "recommendations"
-    verbose_name = "Recommendations"
+    verbose_name = _("Recommendations")
 
     def ready(self) -> None:
         # Strategies register themselves when their module is imported.

@@ -19,7 +19,7 @@ from recommendations.interaction_log import bookable_catalogue, interactions_fro
 from recommendations.lists import RecommendationList, RecommendationRequest
 from recommendations.local_models import LocalModel
 from recommendations.pipeline.scoring import scorer_spec
-from recommendations.reasons import co_booking_reason
+from recommendations.reasons import Reason, co_booking_reason
 from recommendations.served import ANONYMOUS_USER_ID, ServedModel, served_lists
 from recommendations.strategies import strategy_register
 
@@ -39,7 +39,7 @@ def collaborative_model_fit(*, name: str, now: datetime | None = None) -> Served
     )
 
 
-def collaborative_reason(model, request, item: int, score: float) -> str:
+def collaborative_reason(model, request, item: int, score: float) -> Reason:
     return co_booking_reason()
 
 

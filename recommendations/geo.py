@@ -26,7 +26,6 @@ limit, categories, location override and `now`: a request replaying the past
 ranks against an index built at its `now`.
 """
 
-import functools
 import heapq
 import math
 from collections.abc import Callable, Iterator, Sequence
@@ -37,7 +36,6 @@ from itertools import islice
 import numpy as np
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from marketplace.territories import territories_of, territory_of
 from recommendations.availability import (
@@ -484,15 +482,13 @@ def geo_list(
 
     def item(candidate: Candidate) -> RecommendedItem:
         if candidate.offer_id in digital_found:
-            reason = counted_reason(online_reason, get_language(), candidate.bookings, days)
+            reason = online_reason(count=candidate.bookings, days=days)
         elif candidate.distance_km is not None:
             reason = nearby_reason(
                 place=place, distance_km=candidate.distance_km, popular=bool(candidate.bookings)
             )
         else:
-            reason = counted_reason(
-                nationally_popular_reason, get_language(), candidate.bookings, days
-            )
+            reason = nationally_popular_reason(count=candidate.bookings, days=days)
         return RecommendedItem(
             offer_id=candidate.offer_id,
             score=candidate.score,
@@ -504,14 +500,6 @@ def geo_list(
     return recommendation_list_build(
         request=request, items=[item(candidate) for candidate in merged], strategy="geo"
     )
-
-
-@functools.lru_cache(maxsize=4096)
-def counted_reason(reason: Callable[..., str], language: str | None, count: int, days: int) -> str:
-    """`reason(count=, days=)` in `language`, kept: a precomputed batch repeats the same few
-    online and national sentences tens of thousands of times, and gettext's plural lookup
-    cost a sixth of its time."""
-    return reason(count=count, days=days)
 
 
 @strategy_register("geo")

@@ -1,8 +1,9 @@
 """The shape of a recommendation: a request, and the ranked list that answers it.
 
-Both are plain values (ids, numbers, strings, datetimes) so that a list can be
-stored in Redis, logged as exposures and sent over the wire without the ORM;
-pages and the API load the offers at the edge.
+Both are plain values (ids, numbers, strings, datetimes, reasons as a key and
+values) so that a list can be stored in Redis, logged as exposures and sent
+over the wire without the ORM; pages, emails and the API load the offers and
+word the reasons at the edge, in the language of whoever reads them.
 """
 
 import uuid
@@ -10,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.utils import timezone
+
+from recommendations.reasons import Reason
 
 
 class ListSource:
@@ -60,11 +63,14 @@ class RecommendationRequest:
 
 @dataclass(frozen=True)
 class RecommendedItem:
-    """One offer of a list, by id; `distance_km` is None for digital or unlocated offers."""
+    """One offer of a list, by id; `distance_km` is None for digital or unlocated offers.
+
+    `reason` is None for an item that is shown without one (the listing's top, ADR 0017).
+    """
 
     offer_id: int
     score: float
-    reason: str
+    reason: Reason | None
     distance_km: float | None = None
 
 

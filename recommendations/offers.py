@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 
 from marketplace.models import Offer
 from recommendations.lists import RecommendationList, RecommendationRequest, RecommendedItem
+from recommendations.reasons import reason_text
 from recommendations.serving import recommendation_list_serve_with_offers
 from recommendations.strategies import recommendation_lists_compute
 
@@ -23,7 +24,8 @@ class RecommendedOffer:
 
     @property
     def reason(self) -> str:
-        return self.item.reason
+        """Why the offer is listed, worded in the active language (a gettext call, no query)."""
+        return reason_text(self.item.reason)
 
     @property
     def distance_km(self) -> float | None:

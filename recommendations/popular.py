@@ -20,7 +20,7 @@ from recommendations.pipeline.interactions import interactions_build
 from recommendations.pipeline.scorers.popular import PopularScorer
 from recommendations.pipeline.scoring import scorer_spec
 from recommendations.popularity import popular_offer_ranking
-from recommendations.reasons import popularity_reason
+from recommendations.reasons import Reason, popularity_reason
 from recommendations.served import ANONYMOUS_USER_ID, ServedModel, served_lists
 from recommendations.strategies import strategy_register
 
@@ -52,7 +52,9 @@ def popular_model(*, now: datetime | None) -> ServedModel:
     )
 
 
-def popular_reason(model: ServedModel, request: RecommendationRequest, item: int, score: float):
+def popular_reason(
+    model: ServedModel, request: RecommendationRequest, item: int, score: float
+) -> Reason:
     return popularity_reason(count=int(score), days=model.params["window_days"])
 
 

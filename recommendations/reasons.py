@@ -1,14 +1,78 @@
-"""Why an offer is in a list, in words a shopper reads (translatable English; French in locale/).
+"""Why an offer is in a list: a key and its values when the list is made, words when it is shown.
 
-Each reason is one whole sentence per case with named placeholders, so that
-a translation can reorder it; plurals go through ngettext.
+Strategies build a `Reason`, plain data that is stored with precomputed lists
+(as JSON) and travels in a RecommendationList; pages, the API and emails turn it
+into a sentence with `reason_text`, in the language active where it is shown.
+So one list computed at night reads French to a French visitor and English to an
+English one (ADR 0027).
+
+Each key is one whole sentence per case with named placeholders, so that a
+translation can reorder it; counts go through ngettext. A key's parameters are
+part of the stored format: changing them (or removing a key) goes with a bump
+of STORED_LIST_FORMAT (`recommendations.stored`).
 """
 
-from django.utils.translation import gettext, ngettext
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import get_language, gettext, ngettext
+
+ReasonValue = int | str
 
 
-def popularity_reason(*, count: int, days: int) -> str:
-    """'popular this month (12 bookings)': `count` people booked it in the last `days` days."""
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """A reason's key and its values, as (name, value) pairs in a fixed order per key."""
+
+    key: str
+    params: tuple[tuple[str, ReasonValue], ...] = ()
+
+
+POPULAR = "popular"
+NATIONALLY_POPULAR = "nationally_popular"
+ONLINE = "online"
+POPULAR_NEARBY = "popular_nearby"
+NEARBY = "nearby"
+CO_BOOKED = "co_booked"
+LEARNED = "learned"
+
+
+def popularity_reason(*, count: int, days: int) -> Reason:
+    """`count` people booked it in the last `days` days."""
+    return Reason(POPULAR, (("count", count), ("days", days)))
+
+
+def nationally_popular_reason(*, count: int, days: int) -> Reason:
+    """Popular in the whole country: said to those the strategy cannot place."""
+    return Reason(NATIONALLY_POPULAR, (("count", count), ("days", days)))
+
+
+def online_reason(*, count: int, days: int) -> Reason:
+    """A digital offer, with how many booked it lately (0: nobody yet)."""
+    return Reason(ONLINE, (("count", count), ("days", days)))
+
+
+def nearby_reason(*, place: str, distance_km: float, popular: bool) -> Reason:
+    """Near `place` (empty: the user's home, 'near you'); booked lately when `popular`.
+
+    The distance is kept as the text shows it: whole kilometres, 0 for under one.
+    """
+    km = round(distance_km) if distance_km >= 1 else 0
+    return Reason(POPULAR_NEARBY if popular else NEARBY, (("place", place), ("km", km)))
+
+
+def co_booking_reason() -> Reason:
+    return Reason(CO_BOOKED)
+
+
+def learned_reason() -> Reason:
+    """The learned ranker weighs many signals at once: no single one of them names the reason."""
+    return Reason(LEARNED)
+
+
+def popular_text(*, count: int, days: int) -> str:
+    """'popular this month (12 bookings)'."""
     if days == 30:
         return ngettext(
             "popular this month (%(count)d booking)",
@@ -22,7 +86,7 @@ def popularity_reason(*, count: int, days: int) -> str:
     ) % {"count": count, "days": days}
 
 
-def nationally_popular_reason(*, count: int, days: int) -> str:
+def nationally_popular_text(*, count: int, days: int) -> str:
     if days == 30:
         return ngettext(
             "nationally popular this month (%(count)d booking)",
@@ -36,7 +100,7 @@ def nationally_popular_reason(*, count: int, days: int) -> str:
     ) % {"count": count, "days": days}
 
 
-def online_reason(*, count: int, days: int) -> str:
+def online_text(*, count: int, days: int) -> str:
     if not count:
         return gettext("online, available from anywhere")
     if days == 30:
@@ -52,28 +116,63 @@ def online_reason(*, count: int, days: int) -> str:
     ) % {"count": count, "days": days}
 
 
-def distance_text(distance_km: float) -> str:
-    if distance_km < 1:
+def distance_text(km: int) -> str:
+    if km < 1:
         return gettext("less than 1 km")
-    return gettext("%(distance)d km") % {"distance": round(distance_km)}
+    return gettext("%(distance)d km") % {"distance": km}
 
 
-def nearby_reason(*, place: str, distance_km: float, popular: bool) -> str:
+def popular_nearby_text(*, place: str, km: int) -> str:
     """'popular near Lyon 3e, 4 km'; `place` empty says 'near you'."""
-    values = {"place": place, "distance": distance_text(distance_km)}
+    values = {"place": place, "distance": distance_text(km)}
     if place:
-        if popular:
-            return gettext("popular near %(place)s, %(distance)s") % values
+        return gettext("popular near %(place)s, %(distance)s") % values
+    return gettext("popular near you, %(distance)s") % values
+
+
+def nearby_text(*, place: str, km: int) -> str:
+    values = {"place": place, "distance": distance_text(km)}
+    if place:
         return gettext("near %(place)s, %(distance)s") % values
-    if popular:
-        return gettext("popular near you, %(distance)s") % values
     return gettext("near you, %(distance)s") % values
 
 
-def co_booking_reason() -> str:
+def co_booked_text() -> str:
     return gettext("booked by people who booked what you booked")
 
 
-def learned_reason() -> str:
-    """The learned ranker weighs many signals at once: no single one of them names the reason."""
+def learned_text() -> str:
     return gettext("chosen for you")
+
+
+REASON_TEXTS: dict[str, Callable[..., str]] = {
+    POPULAR: popular_text,
+    NATIONALLY_POPULAR: nationally_popular_text,
+    ONLINE: online_text,
+    POPULAR_NEARBY: popular_nearby_text,
+    NEARBY: nearby_text,
+    CO_BOOKED: co_booked_text,
+    LEARNED: learned_text,
+}
+
+
+def reason_text(reason: Reason | None) -> str:
+    """The reason in the active language; empty for an item shown without one (None) and for
+    a key this process does not know (a list stored by a newer release during a deploy)."""
+    if reason is None:
+        return ""
+    return reason_worded(reason, get_language())
+
+
+@functools.lru_cache(maxsize=8192)
+def reason_worded(reason: Reason, active_language: str | None) -> str:
+    """`reason` in the active language, which keys the cache (it must be the active one).
+
+    Pages and the API word each item of a list on the request path: a cache hit costs
+    less than one gettext lookup, and lists repeat the same online and national
+    sentences and the same places and distances around a home.
+    """
+    text = REASON_TEXTS.get(reason.key)
+    if text is None:
+        return ""
+    return text(**dict(reason.params))

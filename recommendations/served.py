@@ -24,6 +24,7 @@ from recommendations.lists import RecommendationList, RecommendationRequest, Rec
 from recommendations.pipeline.interactions import NO_CATEGORY, Interactions
 from recommendations.pipeline.ranking import NO_ITEM
 from recommendations.pipeline.scoring import Scorer, ScorerSpec, lists_rank_scored
+from recommendations.reasons import Reason
 
 # The user position anonymous visitors and users unknown to the model are scored as:
 # a user with no history and no home.
@@ -41,8 +42,8 @@ class ServedModel:
     params: dict
 
 
-# reason(model, request, item position, score) -> the reason shown.
-Reason = Callable[[ServedModel, RecommendationRequest, int, float], str]
+# reason(model, request, item position, score) -> why the item is listed (worded when shown).
+Explainer = Callable[[ServedModel, RecommendationRequest, int, float], Reason]
 
 
 def requests_by_model(
@@ -77,7 +78,7 @@ def served_lists(
     requests: Sequence[RecommendationRequest],
     current: Callable[[], ServedModel],
     fit_at: Callable[[datetime], ServedModel],
-    reason: Reason,
+    reason: Explainer,
 ) -> list[RecommendationList]:
     """One list per request, in order, from the model `current()` (or one fitted at a replayed
     request's `now`)."""
@@ -104,7 +105,7 @@ def model_lists(
     model: ServedModel,
     requests: Sequence[RecommendationRequest],
     booked: dict[int, set[int]],
-    reason: Reason,
+    reason: Explainer,
 ) -> list[RecommendationList]:
     train = model.train
     users = train.user_positions(

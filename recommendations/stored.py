@@ -5,6 +5,10 @@ Lists are stored as compact JSON (plain values only, see `lists.py`) on the
 serving selector can tell an outage (serve the fallback) from a miss (compute).
 Bumping STORED_LIST_FORMAT orphans every stored list at once: old keys are
 never read again and expire by themselves.
+
+Format 2 stores each reason as its key and values (`recommendations.reasons`),
+worded when the list is shown; format 1 stored the reason's text, in the
+language the nightly precomputation ran in.
 """
 
 import json
@@ -15,8 +19,9 @@ from django.conf import settings
 
 from recommendations.cache import recommendations_cache
 from recommendations.lists import RecommendationList, RecommendedItem
+from recommendations.reasons import Reason
 
-STORED_LIST_FORMAT = 1
+STORED_LIST_FORMAT = 2
 
 
 def stored_list_key(*, strategy: str, user_id: int) -> str:
@@ -29,9 +34,10 @@ def stored_list_encode(recommendation_list: RecommendationList) -> str:
             "strategy": recommendation_list.strategy,
             "model_version": recommendation_list.model_version,
             "generated_at": recommendation_list.generated_at.isoformat(),
-            # [offer id, score, reason, distance] per item: a 50-item list stays a few KB.
+            # [offer id, score, reason, distance] per item, the reason as
+            # [key, {name: value}] or null: a 50-item list stays a few KB.
             "items": [
-                [item.offer_id, round(item.score, 6), item.reason, item.distance_km]
+                [item.offer_id, round(item.score, 6), reason_encode(item.reason), item.distance_km]
                 for item in recommendation_list.items
             ],
         },
@@ -39,12 +45,28 @@ def stored_list_encode(recommendation_list: RecommendationList) -> str:
     )
 
 
+def reason_encode(reason: Reason | None) -> list | None:
+    return None if reason is None else [reason.key, dict(reason.params)]
+
+
+def reason_decode(data: list | None) -> Reason | None:
+    if data is None:
+        return None
+    key, params = data
+    return Reason(key, tuple(params.items()))
+
+
 def stored_list_decode(*, raw: str, user_id: int, request_id: str) -> RecommendationList:
     data = json.loads(raw)
     return RecommendationList(
         request_id=request_id,
         items=tuple(
-            RecommendedItem(offer_id=offer_id, score=score, reason=reason, distance_km=distance)
+            RecommendedItem(
+                offer_id=offer_id,
+                score=score,
+                reason=reason_decode(reason),
+                distance_km=distance,
+            )
             for offer_id, score, reason, distance in data["items"]
         ),
         strategy=data["strategy"],

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SimulationConfig(AppConfig):
     name = "simulation"
-    verbose_name = "Simulation"
+    verbose_name = _("Simulation")

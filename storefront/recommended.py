@@ -78,7 +78,7 @@ def listing_top_as_list(
             RecommendedItem(
                 offer_id=offer.pk,
                 score=0.0,
-                reason="",
+                reason=None,
                 distance_km=getattr(offer, "distance_km", None),
             )
             for offer in top

@@ -6,6 +6,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from marketplace.admin.filters import HomeDepartementFilter
 from marketplace.admin.links import changelist_link
@@ -76,12 +77,13 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ["email", "password"]}),
         (_("Personal info"), {"fields": ["first_name", "last_name"]}),
         (
-            "Home",
+            # Not the admin's own "Home" (its breadcrumb): the shopper's home address.
+            pgettext_lazy("home address", "Home"),
             {"fields": ["home_postcode", "home_city", ("home_latitude", "home_longitude")]},
         ),
         (_("Newsletter"), {"fields": ["newsletter_consent", "newsletter_consent_at"]}),
         (
-            "Permissions",
+            _("Permissions"),
             {
                 "fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"],
                 "classes": ["collapse"],

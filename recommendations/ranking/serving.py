@@ -28,7 +28,7 @@ from recommendations.pipeline.scoring import scorer_spec
 from recommendations.ranking.artifact import ArtifactError, artifact_load
 from recommendations.ranking.database import ranking_interactions_from_database
 from recommendations.ranking.scorer import RankingScorer
-from recommendations.reasons import learned_reason
+from recommendations.reasons import Reason, learned_reason
 from recommendations.registry.serving import serving_model_version
 from recommendations.served import ANONYMOUS_USER_ID, ServedModel, served_lists
 from recommendations.strategies import STRATEGIES, strategy_register
@@ -90,7 +90,9 @@ def ml_model_current() -> ServedModel | None:
     return model
 
 
-def ml_reason(model: ServedModel, request: RecommendationRequest, item: int, score: float) -> str:
+def ml_reason(
+    model: ServedModel, request: RecommendationRequest, item: int, score: float
+) -> Reason:
     return learned_reason()
 
 

@@ -5,17 +5,19 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
 
 from experiments import comparison
+from experiments.report import experiment_report_build
 from experiments.statistics import Difference, Estimate, SampleRatioCheck
 from marketplace.models import UserBucketFlag
-from recommendations import reasons
+from metrics.experiment_charts import experiment_panels
 from scripts import catalogues
-from tests.factories import BookingFactory, OfferFactory, UserFactory
+from tests.factories import BookingFactory, CategoryFactory, OfferFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +79,45 @@ def test_the_admin_is_in_french(client):
     assert "Passerelle, espace équipe" in html
     assert "Publier les offres sélectionnées" in html
     assert "Place de marché" in client.get(reverse("admin:index")).content.decode()
+
+
+def test_a_shipped_category_is_named_in_french_in_the_filter_and_on_its_page(client):
+    OfferFactory(category=CategoryFactory(slug="shows"))
+
+    html = client.get(HOME, {"category": "shows"}).content.decode()
+
+    assert "<h1>Spectacles et théâtre</h1>" in html
+    assert "<title>Spectacles et théâtre" in html
+    assert ">Spectacles et théâtre</option>" in html
+    assert "Shows and theatre" not in html
+
+
+def test_the_offer_duplicate_page_and_the_admin_index_are_in_french(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    offer = OfferFactory()
+
+    duplicate = client.post(
+        reverse("admin:marketplace_offer_changelist"),
+        {"action": "duplicate", ACTION_CHECKBOX_NAME: [offer.pk]},
+    ).content.decode()
+    index = client.get(reverse("admin:index")).content.decode()
+
+    assert "1 offre sélectionnée" in duplicate
+    assert 'value="Créer les copies"' in duplicate
+    assert ">Accueil</a>" in duplicate and "Les copies reprennent" in duplicate
+    assert "Recommandations" in index and "Indicateurs" in index
+
+
+def test_the_experiment_charts_name_the_variants_in_french():
+    UserBucketFlag.objects.update_or_create(name="homepage_canary", defaults={"percent": 50})
+    report = experiment_report_build(
+        flag_name="homepage_canary", date_from=CONCERT_START.date(), date_to=CONCERT_START.date()
+    )
+
+    panel = experiment_panels(report)[0]
+
+    assert panel.columns[1:] == ["témoin [IC à 95\u00a0%]", "traitement [IC à 95\u00a0%]"]
+    assert panel.summary.startswith("Sur la période\u00a0: témoin ")
 
 
 def test_password_reset_email_follows_the_language_of_the_request(client, mailoutbox):
@@ -170,16 +211,6 @@ def test_api_errors_are_in_french_by_default_and_in_english_on_request():
     assert english.json() == {"detail": "No such API endpoint."}
     assert refused.status_code == 400
     assert refused.json()["category"] == ["Catégorie inconnue\u00a0: nope."]
-
-
-def test_a_learned_recommendation_says_why_in_the_active_language():
-    with translation.override("fr"):
-        assert reasons.learned_reason() == "choisi pour vous"
-        assert reasons.nearby_reason(place="Lyon 3e", distance_km=0.4, popular=True) == (
-            "populaire près de Lyon 3e, à moins d’1\u00a0km"
-        )
-    with translation.override("en"):
-        assert reasons.learned_reason() == "chosen for you"
 
 
 def test_the_experiment_verdict_is_written_in_french_with_french_numbers():

@@ -33,8 +33,8 @@ def shown_list(offer, shopper):
     return RecommendationList(
         request_id="req42",
         items=(
-            RecommendedItem(offer_id=OfferFactory().pk, score=2.0, reason="popular"),
-            RecommendedItem(offer_id=offer.pk, score=1.0, reason="near you"),
+            RecommendedItem(offer_id=OfferFactory().pk, score=2.0, reason=None),
+            RecommendedItem(offer_id=offer.pk, score=1.0, reason=None),
         ),
         strategy="geo",
         generated_at=timezone.now(),
@@ -187,7 +187,7 @@ def test_the_template_tag_writes_the_signed_click_link_of_a_position():
     offer_ids = (11, 12, 13)
     recommendations = RecommendationList(
         request_id="req9",
-        items=tuple(RecommendedItem(offer_id=pk, score=1.0, reason="") for pk in offer_ids),
+        items=tuple(RecommendedItem(offer_id=pk, score=1.0, reason=None) for pk in offer_ids),
         strategy="geo",
         generated_at=timezone.now(),
         user_id=5,

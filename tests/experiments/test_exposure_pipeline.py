@@ -68,7 +68,7 @@ def test_a_logged_list_waits_in_redis_until_the_drain_writes_one_row_per_positio
 ):
     recommendation_list = RecommendationList(
         request_id="abc123",
-        items=tuple(RecommendedItem(offer_id=o.pk, score=1.0, reason="near you") for o in offers),
+        items=tuple(RecommendedItem(offer_id=o.pk, score=1.0, reason=None) for o in offers),
         strategy="geo",
         generated_at=timezone.now(),
         variant="treatment",

@@ -3,6 +3,7 @@
 import pytest
 
 from recommendations.lists import Location, RecommendationRequest
+from recommendations.reasons import popularity_reason, reason_text
 from recommendations.strategies import recommendation_list_compute, recommendation_lists_compute
 from tests.factories import BookingFactory, CategoryFactory, OfferFactory, UserFactory, VenueFactory
 
@@ -28,7 +29,8 @@ def test_a_list_carries_its_request_id_strategy_variant_and_items_in_rank_order(
     assert answer.request_id == request.request_id
     assert (answer.strategy, answer.variant, answer.user_id) == ("popular", "treatment", user.pk)
     assert answer.offer_ids == [first.pk, second.pk]
-    assert answer.items[0].score == 3.0 and "popular" in answer.items[0].reason
+    assert answer.items[0].score == 3.0
+    assert answer.items[0].reason == popularity_reason(count=3, days=30)
 
 
 def test_categories_restrict_the_list():
@@ -48,7 +50,7 @@ def test_a_location_override_ranks_from_there_and_an_anonymous_list_is_not_perso
     answer = recommendation_list_compute(request=anonymous, strategy="geo")
 
     assert answer.offer_ids == [near_marseille.pk]
-    assert "Marseille" in answer.items[0].reason
+    assert "Marseille" in reason_text(answer.items[0].reason)
     assert answer.personalised is False and answer.user_id is None
 
 
