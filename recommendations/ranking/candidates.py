@@ -104,18 +104,21 @@ def chunk_scores(*, snapshot: Snapshot, users: np.ndarray) -> ChunkScores:
 
 def top_per_user(
     *, matrix: np.ndarray, eligible: np.ndarray, take: int
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rows, columns, ranks) of each row's `take` best eligible positive scores."""
-    matrix = np.where(eligible & (matrix > 0), matrix, -np.inf)
-    take = min(take, matrix.shape[1])
+    width = matrix.shape[1]
+    take = min(take, width)
     if take == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    top = np.argpartition(-matrix, take - 1, axis=1)[:, :take]
+    # Ineligible scores become 0, which is never taken: one temporary of the block's size,
+    # and the largest partitioned to the end (no negated copy).
+    matrix = matrix * eligible
+    top = np.argpartition(matrix, width - take, axis=1)[:, width - take :]
     top_scores = np.take_along_axis(matrix, top, axis=1)
     order = np.argsort(-top_scores, axis=1, kind="stable")
     top = np.take_along_axis(top, order, axis=1)
     top_scores = np.take_along_axis(top_scores, order, axis=1)
-    rows, ranks = np.nonzero(np.isfinite(top_scores))
+    rows, ranks = np.nonzero(top_scores > 0)
     return rows, top[rows, ranks], ranks
 
 
