@@ -18,7 +18,7 @@ still span two. Those extras are the least relevant of the pool (relevance 0).
 
 import numpy as np
 
-NEW_CATEGORY_BONUS = 0.4
+NEW_CATEGORY_BONUS = 0.5
 
 
 def candidate_pool(
