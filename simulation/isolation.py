@@ -16,6 +16,7 @@ from django.core.cache import caches
 from django.test.utils import override_settings
 
 from config.celery import app as celery_app
+from recommendations.registry import serving as registry_serving
 
 PRIVATE_CACHES = {
     alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"sim-{alias}"}
@@ -54,6 +55,8 @@ def services_in_process(*, model_folder: Path) -> Iterator[None]:
     ):
         celery_app.conf.task_always_eager = True
         celery_app.conf.task_eager_propagates = True
+        # The champion this process served belongs to another database's registry.
+        registry_serving.champion_watcher.forget()
         try:
             yield
         finally:
@@ -62,3 +65,4 @@ def services_in_process(*, model_folder: Path) -> Iterator[None]:
                 logging.getLogger(name).setLevel(level)
             for cache in caches.all(initialized_only=True):
                 cache.clear()
+            registry_serving.champion_watcher.forget()
