@@ -9,17 +9,17 @@ The list's `source` says which of the three happened.
 """
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
 
 from marketplace.models import Booking, Offer
 from recommendations.cache import CACHE_ERRORS
 from recommendations.lists import ListSource, RecommendationList, RecommendationRequest
-from recommendations.stored import stored_list_get
-from recommendations.strategies import recommendation_list_compute, strategy_resolve
+from recommendations.stored import stored_lists_get
+from recommendations.strategies import recommendation_lists_compute, strategy_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -40,74 +40,119 @@ def recommendation_list_serve(
     Raises UnknownStrategyError for an unknown `strategy`; never raises for a
     Redis outage or a failing strategy.
     """
+    return recommendation_lists_serve(requests=[request], strategy=strategy)[0]
+
+
+def recommendation_lists_serve(
+    *, requests: Sequence[RecommendationRequest], strategy: str | None = None
+) -> list[RecommendationList]:
+    """The batch form of `recommendation_list_serve`, for pages served together (the
+    simulator's visitors of an evening): one read of the store, one availability check and
+    one computation for the lists missing, instead of as many as requests.
+
+    A strategy that fails serves `popular` to every request it was computing for.
+    """
     name = strategy_resolve(strategy)
+    if not requests:
+        return []
     try:
-        stored = stored_list_still_servable(request=request, strategy=name)
+        answers = stored_lists_still_servable(requests=requests, strategy=name)
     except CACHE_ERRORS as error:
         logger.warning("Stored lists unreachable, serving %s: %s", FALLBACK_STRATEGY, error)
-        return fallback_list(request=request)
-    if stored is not None:
-        return stored
-    try:
-        computed = recommendation_list_compute(request=request, strategy=name)
-    except Exception:
-        # Whatever breaks in a strategy (a model file missing, a provider down),
-        # the shopper still gets a list.
-        logger.exception("Strategy %s failed, serving %s", name, FALLBACK_STRATEGY)
-        return fallback_list(request=request)
-    return replace(computed, source=ListSource.COMPUTED, variant=request.variant)
+        return fallback_lists(requests=requests)
+    missing = [position for position, answer in enumerate(answers) if answer is None]
+    if missing:
+        asked = [requests[position] for position in missing]
+        try:
+            computed = [
+                replace(found, source=ListSource.COMPUTED, variant=request.variant)
+                for found, request in zip(
+                    recommendation_lists_compute(requests=asked, strategy=name), asked, strict=True
+                )
+            ]
+        except Exception:
+            # Whatever breaks in a strategy (a model file missing, a provider down),
+            # the shopper still gets a list.
+            logger.exception("Strategy %s failed, serving %s", name, FALLBACK_STRATEGY)
+            computed = fallback_lists(requests=asked)
+        for position, found in zip(missing, computed, strict=True):
+            answers[position] = found
+    return answers
 
 
-def stored_list_still_servable(
-    *, request: RecommendationRequest, strategy: str
-) -> RecommendationList | None:
-    """The user's stored list, cleaned and filtered, when it still holds `limit` offers.
+def stored_lists_still_servable(
+    *, requests: Sequence[RecommendationRequest], strategy: str
+) -> list[RecommendationList | None]:
+    """Each request's stored list, cleaned and filtered, when it still holds `limit` offers.
 
     Lists are stored for the user's home: a request with a location override,
     or from an anonymous visitor, is never served from the store.
     """
-    if request.user_id is None or request.location is not None:
-        return None
-    stored = stored_list_get(
-        strategy=strategy, user_id=request.user_id, request_id=request.request_id
+    answers: list[RecommendationList | None] = [None] * len(requests)
+    from_store = [
+        position
+        for position, request in enumerate(requests)
+        if request.user_id is not None and request.location is None
+    ]
+    stored = stored_lists_get(
+        strategy=strategy,
+        wanted=[(requests[p].user_id, requests[p].request_id) for p in from_store],
     )
-    if stored is None:
-        return None
+    found = [(position, stored[position_in]) for position_in, position in enumerate(from_store)]
+    found = [(position, stored_list) for position, stored_list in found if stored_list]
+    if not found:
+        return answers
     servable = offer_ids_servable(
-        offer_ids=stored.offer_ids,
-        user_id=request.user_id,
-        categories=request.categories,
-        now=request.now,
+        wanted={requests[position]: stored_list.offer_ids for position, stored_list in found},
+        now=max(requests[position].now for position, _ in found),
     )
-    kept = tuple(item for item in stored.items if item.offer_id in servable)
-    if len(kept) < request.limit:
-        return None
-    return replace(
-        stored,
-        items=kept[: request.limit],
-        source=ListSource.PRECOMPUTED,
-        variant=request.variant,
-    )
+    for position, stored_list in found:
+        request = requests[position]
+        kept = tuple(item for item in stored_list.items if item.offer_id in servable[request])
+        if len(kept) >= request.limit:
+            answers[position] = replace(
+                stored_list,
+                items=kept[: request.limit],
+                source=ListSource.PRECOMPUTED,
+                variant=request.variant,
+            )
+    return answers
 
 
 def offer_ids_servable(
-    *,
-    offer_ids: list[int],
-    user_id: int,
-    categories: tuple[str, ...],
-    now: datetime,
-) -> set[int]:
-    """Which of `offer_ids` are bookable at `now`, in `categories` when given, and not held
-    by a live booking of the user, in one query."""
-    if not offer_ids:
-        return set()
-    offers = Offer.objects.bookable(now=now).filter(pk__in=offer_ids)
-    if categories:
-        offers = offers.filter(category__slug__in=categories)
-    booked = Booking.objects.live().filter(user_id=user_id, offer_id=OuterRef("pk"))
-    return set(offers.exclude(Exists(booked)).order_by().values_list("pk", flat=True))
+    *, wanted: Mapping[RecommendationRequest, list[int]], now: datetime
+) -> dict[RecommendationRequest, set[int]]:
+    """For each request, which of its offer ids are bookable at `now`, in its categories
+    when it names some, and not held by a live booking of its user, in two queries."""
+    offer_ids = {offer_id for ids in wanted.values() for offer_id in ids}
+    user_ids = {request.user_id for request in wanted}
+    category_of = dict(
+        Offer.objects.bookable(now=now)
+        .filter(pk__in=offer_ids)
+        .order_by()
+        .values_list("pk", "category__slug")
+    )
+    booked = set(
+        Booking.objects.live()
+        .filter(user_id__in=user_ids, offer_id__in=category_of)
+        .order_by()
+        .values_list("user_id", "offer_id")
+    )
+    return {
+        request: {
+            offer_id
+            for offer_id in ids
+            if offer_id in category_of
+            and (not request.categories or category_of[offer_id] in request.categories)
+            and (request.user_id, offer_id) not in booked
+        }
+        for request, ids in wanted.items()
+    }
 
 
-def fallback_list(*, request: RecommendationRequest) -> RecommendationList:
-    computed = recommendation_list_compute(request=request, strategy=FALLBACK_STRATEGY)
-    return replace(computed, source=ListSource.FALLBACK, variant=request.variant)
+def fallback_lists(*, requests: Sequence[RecommendationRequest]) -> list[RecommendationList]:
+    computed = recommendation_lists_compute(requests=requests, strategy=FALLBACK_STRATEGY)
+    return [
+        replace(found, source=ListSource.FALLBACK, variant=request.variant)
+        for found, request in zip(computed, requests, strict=True)
+    ]
