@@ -75,19 +75,56 @@ def exposures_log(
     """
     if not settings.EXPOSURE_LOGGING_ENABLED:
         return 0
-    rows = exposure_rows_build(
+    rows = list_exposure_rows(
+        recommendation_list=recommendation_list,
+        surface=surface,
+        user_id=user_id if user_id is not None else recommendation_list.user_id,
+        visitor_id=visitor_id,
+        shown_at=shown_at,
+    )
+    exposure_rows_record(rows=rows)
+    return len(rows)
+
+
+def exposures_log_many(*, recommendation_lists, surface: str) -> int:
+    """The batch form of `exposures_log` for lists of signed-in users shown at the same
+    moment (the simulator's visitors of an evening): one buffer push or one insert."""
+    if not settings.EXPOSURE_LOGGING_ENABLED:
+        return 0
+    rows = [
+        row
+        for recommendation_list in recommendation_lists
+        for row in list_exposure_rows(
+            recommendation_list=recommendation_list,
+            surface=surface,
+            user_id=recommendation_list.user_id,
+            visitor_id="",
+            shown_at=None,
+        )
+    ]
+    exposure_rows_record(rows=rows)
+    return len(rows)
+
+
+def list_exposure_rows(
+    *,
+    recommendation_list,
+    surface: str,
+    user_id: int | None,
+    visitor_id: str,
+    shown_at: datetime | None,
+) -> list[dict]:
+    return exposure_rows_build(
         request_id=recommendation_list.request_id,
         offer_ids=recommendation_list.offer_ids,
         strategy=recommendation_list.strategy,
         surface=surface,
-        user_id=user_id if user_id is not None else recommendation_list.user_id,
+        user_id=user_id,
         visitor_id=visitor_id,
         variant=recommendation_list.variant,
         model_version=recommendation_list.model_version,
         shown_at=shown_at,
     )
-    exposure_rows_record(rows=rows)
-    return len(rows)
 
 
 def exposure_rows_record(*, rows: list[dict]) -> None:

@@ -9,16 +9,18 @@ The list's `source` says which of the three happened.
 """
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from django.conf import settings
 
-from marketplace.models import Offer
+from marketplace.models import Booking, Offer
 from recommendations.cache import CACHE_ERRORS
 from recommendations.lists import ListSource, RecommendationList, RecommendationRequest
 from recommendations.servable import servable_offers
-from recommendations.stored import stored_list_get
-from recommendations.strategies import recommendation_list_compute, strategy_resolve
+from recommendations.stored import stored_list_get, stored_lists_get
+from recommendations.strategies import recommendation_lists_compute, strategy_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -47,35 +49,77 @@ def recommendation_list_serve_with_offers(
     *, request: RecommendationRequest, strategy: str | None = None
 ) -> tuple[RecommendationList, dict[int, Offer] | None]:
     """`recommendation_list_serve`, with the offers (category and venue loaded) by id when
-    the list came from the store, whose check read them anyway; None otherwise."""
+    the list came from the store, whose check read them anyway; None otherwise.
+
+    The path of one page or one API call: the store's check is one SQL statement
+    that also reads the offers shown (`recommendations.servable`).
+    """
     name = strategy_resolve(strategy)
     try:
         stored = stored_list_still_servable(request=request, strategy=name)
     except CACHE_ERRORS as error:
         logger.warning("Stored lists unreachable, serving %s: %s", FALLBACK_STRATEGY, error)
-        return fallback_list(request=request), None
+        return fallback_lists(requests=[request])[0], None
     if stored is not None:
         return stored
+    [computed] = lists_computed(requests=[request], strategy=name)
+    return computed, None
+
+
+def recommendation_lists_serve(
+    *, requests: Sequence[RecommendationRequest], strategy: str | None = None
+) -> list[RecommendationList]:
+    """The batch form of `recommendation_list_serve`, for pages served together (the
+    simulator's visitors of an evening): one read of the store, one availability check and
+    one computation for the lists missing, instead of as many as requests.
+
+    A strategy that fails serves `popular` to every request it was computing for.
+    """
+    name = strategy_resolve(strategy)
+    if not requests:
+        return []
     try:
-        computed = recommendation_list_compute(request=request, strategy=name)
+        answers = stored_lists_still_servable(requests=requests, strategy=name)
+    except CACHE_ERRORS as error:
+        logger.warning("Stored lists unreachable, serving %s: %s", FALLBACK_STRATEGY, error)
+        return fallback_lists(requests=requests)
+    missing = [position for position, answer in enumerate(answers) if answer is None]
+    if missing:
+        computed = lists_computed(requests=[requests[p] for p in missing], strategy=name)
+        for position, found in zip(missing, computed, strict=True):
+            answers[position] = found
+    return answers
+
+
+def lists_computed(
+    *, requests: Sequence[RecommendationRequest], strategy: str
+) -> list[RecommendationList]:
+    """The lists computed on the fly for `requests`, or popular's when the strategy fails."""
+    try:
+        computed = recommendation_lists_compute(requests=requests, strategy=strategy)
     except Exception:
         # Whatever breaks in a strategy (a model file missing, a provider down),
         # the shopper still gets a list.
-        logger.exception("Strategy %s failed, serving %s", name, FALLBACK_STRATEGY)
-        return fallback_list(request=request), None
-    return replace(computed, source=ListSource.COMPUTED, variant=request.variant), None
+        logger.exception("Strategy %s failed, serving %s", strategy, FALLBACK_STRATEGY)
+        return fallback_lists(requests=requests)
+    return [
+        replace(found, source=ListSource.COMPUTED, variant=request.variant)
+        for found, request in zip(computed, requests, strict=True)
+    ]
+
+
+def served_from_store(request: RecommendationRequest) -> bool:
+    """Lists are stored for the user's home: a request with a location override, or from an
+    anonymous visitor, is never served from the store."""
+    return request.user_id is not None and request.location is None
 
 
 def stored_list_still_servable(
     *, request: RecommendationRequest, strategy: str
 ) -> tuple[RecommendationList, dict[int, Offer]] | None:
     """The user's stored list, cleaned, filtered and cut to `limit`, when it still holds
-    `limit` offers, with those offers by id.
-
-    Lists are stored for the user's home: a request with a location override,
-    or from an anonymous visitor, is never served from the store.
-    """
-    if request.user_id is None or request.location is not None:
+    `limit` offers, with those offers by id."""
+    if not served_from_store(request):
         return None
     stored = stored_list_get(
         strategy=strategy, user_id=request.user_id, request_id=request.request_id
@@ -100,6 +144,75 @@ def stored_list_still_servable(
     return served, servable
 
 
-def fallback_list(*, request: RecommendationRequest) -> RecommendationList:
-    computed = recommendation_list_compute(request=request, strategy=FALLBACK_STRATEGY)
-    return replace(computed, source=ListSource.FALLBACK, variant=request.variant)
+def stored_lists_still_servable(
+    *, requests: Sequence[RecommendationRequest], strategy: str
+) -> list[RecommendationList | None]:
+    """Each request's stored list, cleaned and filtered, when it still holds `limit` offers
+    (None otherwise): the batch form of `stored_list_still_servable`, in one store read
+    and two queries for all the requests."""
+    answers: list[RecommendationList | None] = [None] * len(requests)
+    from_store = [
+        position for position, request in enumerate(requests) if served_from_store(request)
+    ]
+    stored = stored_lists_get(
+        strategy=strategy,
+        wanted=[(requests[p].user_id, requests[p].request_id) for p in from_store],
+    )
+    found = [(position, stored[position_in]) for position_in, position in enumerate(from_store)]
+    found = [(position, stored_list) for position, stored_list in found if stored_list]
+    if not found:
+        return answers
+    servable = offer_ids_servable(
+        wanted={requests[position]: stored_list.offer_ids for position, stored_list in found},
+        now=max(requests[position].now for position, _ in found),
+    )
+    for position, stored_list in found:
+        request = requests[position]
+        kept = tuple(item for item in stored_list.items if item.offer_id in servable[request])
+        if len(kept) >= request.limit:
+            answers[position] = replace(
+                stored_list,
+                items=kept[: request.limit],
+                source=ListSource.PRECOMPUTED,
+                variant=request.variant,
+            )
+    return answers
+
+
+def offer_ids_servable(
+    *, wanted: Mapping[RecommendationRequest, list[int]], now: datetime
+) -> dict[RecommendationRequest, set[int]]:
+    """For each request, which of its offer ids are bookable at `now`, in its categories
+    when it names some, and not held by a live booking of its user, in two queries."""
+    offer_ids = {offer_id for ids in wanted.values() for offer_id in ids}
+    user_ids = {request.user_id for request in wanted}
+    category_of = dict(
+        Offer.objects.bookable(now=now)
+        .filter(pk__in=offer_ids)
+        .order_by()
+        .values_list("pk", "category__slug")
+    )
+    booked = set(
+        Booking.objects.live()
+        .filter(user_id__in=user_ids, offer_id__in=category_of)
+        .order_by()
+        .values_list("user_id", "offer_id")
+    )
+    return {
+        request: {
+            offer_id
+            for offer_id in ids
+            if offer_id in category_of
+            and (not request.categories or category_of[offer_id] in request.categories)
+            and (request.user_id, offer_id) not in booked
+        }
+        for request, ids in wanted.items()
+    }
+
+
+def fallback_lists(*, requests: Sequence[RecommendationRequest]) -> list[RecommendationList]:
+    computed = recommendation_lists_compute(requests=requests, strategy=FALLBACK_STRATEGY)
+    return [
+        replace(found, source=ListSource.FALLBACK, variant=request.variant)
+        for found, request in zip(computed, requests, strict=True)
+    ]

@@ -12,7 +12,7 @@ language the nightly precomputation ran in.
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -89,10 +89,22 @@ def stored_lists_save(*, lists: Iterable[RecommendationList]) -> int:
     return len(entries)
 
 
+def stored_lists_get(
+    *, strategy: str, wanted: Sequence[tuple[int, str]]
+) -> list[RecommendationList | None]:
+    """The stored lists of the (user id, request id) pairs for `strategy`, None for a miss,
+    in one round trip; raises CACHE_ERRORS when Redis is down."""
+    keys = [stored_list_key(strategy=strategy, user_id=user_id) for user_id, _ in wanted]
+    found = recommendations_cache.get_many(keys) if keys else {}
+    return [
+        None
+        if key not in found
+        else stored_list_decode(raw=found[key], user_id=user_id, request_id=request_id)
+        for key, (user_id, request_id) in zip(keys, wanted, strict=True)
+    ]
+
+
 def stored_list_get(*, strategy: str, user_id: int, request_id: str) -> RecommendationList | None:
     """The stored list of `user_id` for `strategy`, None on a miss; raises CACHE_ERRORS when
     Redis is down."""
-    raw = recommendations_cache.get(stored_list_key(strategy=strategy, user_id=user_id))
-    if raw is None:
-        return None
-    return stored_list_decode(raw=raw, user_id=user_id, request_id=request_id)
+    return stored_lists_get(strategy=strategy, wanted=[(user_id, request_id)])[0]

@@ -16,9 +16,17 @@ from django.core.cache import caches
 from django.test.utils import override_settings
 
 from config.celery import app as celery_app
+from recommendations.registry import serving as registry_serving
 
+# Redis keeps every key until it expires; a local-memory cache evicts a third of its keys
+# past MAX_ENTRIES (300 by default), which dropped stored lists (served then computed one
+# by one) and the ranker's shared version key (the model rebuilt) on runs of thousands.
 PRIVATE_CACHES = {
-    alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"sim-{alias}"}
+    alias: {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": f"sim-{alias}",
+        "OPTIONS": {"MAX_ENTRIES": 10_000_000},
+    }
     for alias in ("default", "recommendations")
 }
 
@@ -39,6 +47,8 @@ def services_in_process(*, model_folder: Path) -> Iterator[None]:
     # override_settings is Django's supported way to swap settings for a while and tell
     # the cache handler; Celery read its settings at start, so it is told directly.
     with override_settings(
+        # Connections opened in the run record no SQL (DEBUG keeps every query's text).
+        DEBUG=False,
         CACHES=PRIVATE_CACHES,
         EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
         # No exposure buffer: the exposures are written at once, into the simulation's database.
@@ -54,6 +64,8 @@ def services_in_process(*, model_folder: Path) -> Iterator[None]:
     ):
         celery_app.conf.task_always_eager = True
         celery_app.conf.task_eager_propagates = True
+        # The champion this process served belongs to another database's registry.
+        registry_serving.champion_watcher.forget()
         try:
             yield
         finally:
@@ -62,3 +74,4 @@ def services_in_process(*, model_folder: Path) -> Iterator[None]:
                 logging.getLogger(name).setLevel(level)
             for cache in caches.all(initialized_only=True):
                 cache.clear()
+            registry_serving.champion_watcher.forget()

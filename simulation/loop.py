@@ -34,8 +34,9 @@ from simulation.seams import (
     LEARNED_STRATEGY,
     canary_flag_ensure,
     experiment_comparison,
-    homepage_list_serve,
     homepage_lists_precompute,
+    homepage_lists_serve,
+    homepage_lists_show,
     model_bootstrap,
     newsletter_weekly_send,
     retraining_decision,
@@ -265,6 +266,12 @@ def day_sessions_run(
         }
     clock.move_to(local_time(today, 18))
     shelf = offer_shelf_read()
+    # Every visitor's homepage is served (and shown) as the evening opens; then they choose
+    # one after another, each seeing the stock the earlier ones left.
+    homepages = homepage_lists_serve(
+        variants={int(user_ids[p]): variant_of_user[int(user_ids[p])] for p in visitors}
+    )
+    homepage_lists_show(recommendation_lists=homepages.values())
     visiting = set(visitors.tolist())
     bookings = dict.fromkeys(VARIANTS, 0)
     for person in visits.permutation(sorted(visiting | set(newsletter))).tolist():
@@ -272,9 +279,7 @@ def day_sessions_run(
         outcome = session_live(
             session=Session(
                 person=person,
-                homepage=homepage_list_serve(user_id=user_id, variant=variant_of_user[user_id])
-                if person in visiting
-                else None,
+                homepage=homepages.get(user_id) if person in visiting else None,
                 newsletter=newsletter.get(person),
             ),
             population=population,

@@ -40,6 +40,9 @@ def variant_windows(*, end: date, variant_of_user: dict[int, str]) -> dict[str, 
                 day_start(end - timedelta(days=ROLLING_WINDOW_DAYS - 1)),
                 day_start(end + timedelta(days=1)),
             )
+            # Without order_by(), the model's ordering (created_at) joins the DISTINCT and a
+            # user's two bookings of one category counted as two categories.
+            .order_by()
             .values_list("user_id", "offer__category_id")
             .distinct()
         ),

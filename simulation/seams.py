@@ -6,7 +6,7 @@ buffer, the model registry) only this module follows. Each function runs the
 same code the production entrances run, in process.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 
@@ -20,7 +20,7 @@ from experiments.clicks import ClickLink
 from experiments.models import Surface
 from experiments.report import experiment_report_build
 from experiments.services import click_record as recommendation_click_record
-from experiments.services import exposures_log
+from experiments.services import exposures_log_many
 from experiments.tasks import booking_attributions_update, exposures_drain_buffer
 from marketplace.models import User, UserBucketFlag
 from metrics.services import metrics_compute_nightly
@@ -37,7 +37,7 @@ from recommendations.registry.retraining import model_retrain_if_degraded
 from recommendations.registry.selectors import model_version_champion_id
 from recommendations.registry.services import model_version_promote, model_version_register
 from recommendations.registry.tasks import MONITORING_ACTOR
-from recommendations.serving import recommendation_list_serve, strategy_for_variant
+from recommendations.serving import recommendation_lists_serve, strategy_for_variant
 
 # The learned ranker's strategy: when a variant uses it, a first model is trained
 # on the seeded history and made champion before day 0, as an operator would.
@@ -75,19 +75,29 @@ def homepage_lists_precompute(*, variants: Mapping[int, str]) -> None:
         )
 
 
-def homepage_list_serve(*, user_id: int, variant: str) -> RecommendationList:
-    """The homepage's list for a signed-in user, through the serving selector."""
-    return recommendation_list_serve(
-        request=RecommendationRequest(
-            user_id=user_id, limit=settings.HOMEPAGE_RECOMMENDATIONS_SIZE, variant=variant
-        ),
-        strategy=strategy_for_variant(variant),
-    )
+def homepage_lists_serve(*, variants: Mapping[int, str]) -> dict[int, RecommendationList]:
+    """The homepage's list for each signed-in user of `variants` (user id → variant), through
+    the serving selector's batch form, as the pages of an evening's visitors."""
+    served = {}
+    for variant in sorted(set(variants.values())):
+        user_ids = [user_id for user_id, v in variants.items() if v == variant]
+        lists = recommendation_lists_serve(
+            requests=[
+                RecommendationRequest(
+                    user_id=user_id, limit=settings.HOMEPAGE_RECOMMENDATIONS_SIZE, variant=variant
+                )
+                for user_id in user_ids
+            ],
+            strategy=strategy_for_variant(variant),
+        )
+        served.update(zip(user_ids, lists, strict=True))
+    return served
 
 
-def homepage_list_show(*, recommendation_list: RecommendationList) -> None:
-    """The homepage shows a list: its exposures are logged as the page logs them."""
-    exposures_log(recommendation_list=recommendation_list, surface=Surface.HOMEPAGE)
+def homepage_lists_show(*, recommendation_lists: Iterable[RecommendationList]) -> None:
+    """The homepages show their lists: their exposures are logged as the page logs them
+    (in one write for the evening)."""
+    exposures_log_many(recommendation_lists=list(recommendation_lists), surface=Surface.HOMEPAGE)
 
 
 def homepage_click(*, recommendation_list: RecommendationList, offer_id: int) -> None:

@@ -17,7 +17,7 @@ from recommendations.lists import RecommendationList
 from simulation.behaviour import Population
 from simulation.choice import choice_draw, offer_utilities
 from simulation.offers import OfferShelf, distances_km
-from simulation.seams import homepage_click, homepage_list_show, newsletter_click
+from simulation.seams import homepage_click, newsletter_click
 
 # A shopper browsing a category goes this far beyond their usual radius, and
 # finds this many offers there (a page of search results, not the catalogue).
@@ -79,12 +79,11 @@ def session_live(
 ) -> SessionOutcome:
     """Run one visit; `booked` (the person's live bookings) and the shelf's stock are updated.
 
-    The homepage list's exposures are logged when it is shown; a booked offer
-    that was recommended is reached through its tracked link (a click) first.
+    The homepage list was shown (and its exposures logged) when it was served; a
+    booked offer that was recommended is reached through its tracked link (a click)
+    first.
     """
     person = session.person
-    if session.homepage is not None:
-        homepage_list_show(recommendation_list=session.homepage)
     browsed = (
         browse(population=population, person=person, shelf=shelf, rng=rng)
         if rng.random() < BROWSE_PROBABILITY

@@ -65,12 +65,17 @@ def empty_cache(monkeypatch):
     """Each test starts with empty caches, so cached rankings never leak between tests.
 
     That includes the geo strategy's in-process index, which a process keeps for
-    minutes when Redis is down: geo is the default strategy everywhere.
+    minutes when Redis is down (geo is the default strategy everywhere), and the
+    champion this process serves.
     """
     caches_clear()
     from recommendations.geo import local_index
+    from recommendations.registry import serving as registry_serving
 
     monkeypatch.setattr(local_index, "local", None)
+    # The process's view of the champion too: a test that promoted must not serve its
+    # version to the next one.
+    monkeypatch.setattr(registry_serving, "champion_watcher", registry_serving.ChampionWatcher())
     yield
     caches_clear()
 

@@ -432,9 +432,10 @@ MODEL_DRIFT_MIN_SAMPLE = env.int("MODEL_DRIFT_MIN_SAMPLE", default=200)
 # Past this age (days since promotion) a retraining is due even if nothing degraded.
 MODEL_MAX_AGE_DAYS = env.int("MODEL_MAX_AGE_DAYS", default=30)
 # A challenger learns from TRAINING_DAYS before the held-out period, the last HOLDOUT_DAYS,
-# on which champion and challenger are both evaluated offline.
+# on which champion and challenger are both evaluated offline; the winner is refitted on
+# the TRAINING_DAYS up to now (ADR 0029).
 MODEL_RETRAIN_TRAINING_DAYS = env.int("MODEL_RETRAIN_TRAINING_DAYS", default=90)
-MODEL_RETRAIN_HOLDOUT_DAYS = env.int("MODEL_RETRAIN_HOLDOUT_DAYS", default=14)
+MODEL_RETRAIN_HOLDOUT_DAYS = env.int("MODEL_RETRAIN_HOLDOUT_DAYS", default=7)
 # The challenger must beat the champion's offline metric by this relative margin.
 MODEL_PROMOTION_METRIC = env("MODEL_PROMOTION_METRIC", default="ndcg@10")
 MODEL_PROMOTION_MARGIN = env.float("MODEL_PROMOTION_MARGIN", default=0.02)

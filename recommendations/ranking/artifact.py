@@ -7,9 +7,9 @@ library versions differ from this code's: a model silently fed other columns, or
 unpickled by another scikit-learn, ranks garbage without an error.
 """
 
+import hashlib
 import io
 import json
-import uuid
 from datetime import UTC, datetime
 
 import joblib
@@ -48,8 +48,20 @@ def artifact_path(name: str) -> str:
 
 
 def artifact_save(*, trained: TrainedRanker, seed: int) -> dict:
-    """Store `trained` under a new version id and make it the latest; returns its metadata."""
-    version = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
+    """Store `trained` under a new version id and make it the latest; returns its metadata.
+
+    The id is the time of saving and the start of the artifact's sha256 (with a
+    counter when the same model was already saved that second), not a random
+    suffix: a replayed run, as the simulator's, names its versions the same way
+    each time, and two different models never share one.
+    """
+    storage = model_storage()
+    buffer = io.BytesIO()
+    joblib.dump(trained.model, buffer)
+    digest = hashlib.sha256(buffer.getvalue()).hexdigest()[:8]
+    version = first_free_version(
+        storage=storage, base=datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ-") + digest
+    )
     metadata = {
         "version": version,
         "family": trained.family,
@@ -65,9 +77,6 @@ def artifact_save(*, trained: TrainedRanker, seed: int) -> dict:
         "metrics": trained.metrics,
         "created_at": datetime.now(tz=UTC).isoformat(),
     }
-    storage = model_storage()
-    buffer = io.BytesIO()
-    joblib.dump(trained.model, buffer)
     storage.save(artifact_path(f"{version}.joblib"), ContentFile(buffer.getvalue()))
     storage.save(
         artifact_path(f"{version}.json"), ContentFile(json.dumps(metadata, indent=2).encode())
@@ -77,6 +86,14 @@ def artifact_save(*, trained: TrainedRanker, seed: int) -> dict:
         storage.delete(latest)
     storage.save(latest, ContentFile(json.dumps({"version": version}).encode()))
     return metadata
+
+
+def first_free_version(*, storage, base: str) -> str:
+    version, copy = base, 1
+    while storage.exists(artifact_path(f"{version}.json")):
+        copy += 1
+        version = f"{base}-{copy}"
+    return version
 
 
 def artifact_load(*, version: str | None = None) -> tuple[TrainedRanker, dict]:

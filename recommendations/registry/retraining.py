@@ -2,8 +2,10 @@
 
 When a check of the monitoring fires, a challenger is trained on the days
 before the most recent held-out period; champion and challenger are both
-evaluated offline on that period; the challenger serves only if its artifact
-loads and answers and it beats the champion by the configured margin.
+evaluated offline on that period; the challenger wins only if its artifact
+loads and answers and it beats the champion by the configured margin. The
+winning recipe is then refitted on the window up to now, held-out days
+included, and that refit serves.
 Whatever happens is recorded as a RetrainingDecision.
 """
 
@@ -145,9 +147,7 @@ def challenger_contest(*, report: MonitoringReport, now: datetime, actor: str) -
     outcome.reason = verdict.reason
     if verdict.promote:
         try:
-            model_version_promote(
-                version_id=outcome.challenger.version_id, actor=actor, reason=verdict.reason
-            )
+            challenger_refit_promote(outcome=outcome, now=now, actor=actor)
             outcome.verdict = Verdict.PROMOTED
             return outcome
         except RegistryError as refusal:
@@ -157,6 +157,47 @@ def challenger_contest(*, report: MonitoringReport, now: datetime, actor: str) -
     )
     outcome.verdict = Verdict.KEPT_CHAMPION
     return outcome
+
+
+def challenger_refit_promote(*, outcome: RetrainingOutcome, now: datetime, actor: str) -> None:
+    """Promote the recipe that won on the held-out days, refitted on the training window up
+    to `now`, so that the served model has learnt from the held-out days too (after a change
+    of tastes, the most telling ones). The refit's artifact is checked by the promotion; if
+    it cannot be trained or refused, the evaluated challenger serves instead.
+
+    `outcome.challenger` becomes the version promoted; the one evaluated is retired, named in
+    the challenger's metrics.
+    """
+    evaluated, refit = outcome.challenger, None
+    try:
+        trained = learner.challenger_train(
+            since=now - timedelta(days=settings.MODEL_RETRAIN_TRAINING_DAYS), until=now
+        )
+        refit = model_version_register(
+            artifact_name=trained.artifact_name, metadata_name=trained.metadata_name
+        )
+        model_version_promote(
+            version_id=refit.version_id,
+            actor=actor,
+            reason=f"{outcome.reason}; refitted on the days up to {now:%Y-%m-%d %H:%M}",
+        )
+    except Exception as error:
+        logger.exception("Refitting the winning challenger failed; the evaluated one serves")
+        outcome.reason = f"{outcome.reason} (refit failed: {error})"
+        if refit is not None:
+            model_version_retire(version_id=refit.version_id, actor=actor, reason=outcome.reason)
+        model_version_promote(version_id=evaluated.version_id, actor=actor, reason=outcome.reason)
+        return
+    model_version_retire(
+        version_id=evaluated.version_id,
+        actor=actor,
+        reason=f"won on the held-out days; serves refitted as {refit.version_id}",
+    )
+    outcome.challenger = refit
+    outcome.challenger_metrics = outcome.challenger_metrics | {
+        "evaluated_version": evaluated.version_id
+    }
+    outcome.reason = f"{outcome.reason}; refitted up to the run as {refit.version_id}"
 
 
 def holdout_evaluate(*, version: ModelVersion, since: datetime, until: datetime) -> dict:

@@ -19,7 +19,7 @@ from recommendations.registry import learner
 from recommendations.registry.artifacts import artifact_check, artifact_checksum
 from recommendations.registry.features import feature_statistics_compute
 from recommendations.registry.selectors import model_version_champion_id
-from recommendations.registry.serving import champion_cache_publish
+from recommendations.registry.serving import champion_publish
 
 
 class RegistryError(Exception):
@@ -156,7 +156,7 @@ def champion_change() -> Iterator[None]:
 
 
 def publish_champion() -> None:
-    champion_cache_publish(version_id=model_version_champion_id())
+    champion_publish(version_id=model_version_champion_id())
 
 
 def champion_and_locked(*, pk: int) -> dict[str, ModelVersion | None]:

@@ -2,7 +2,10 @@
 
 The champion's version id is kept in the shared cache; each process keeps its
 own copy and looks again at most every MODEL_REGISTRY_CHAMPION_CHECK_SECONDS.
-A promotion or rollback writes the new id to the cache when it commits; a
+A promotion or rollback writes the new id to the cache when it commits, and the
+process that made it serves the new id at once (its own view is not left to
+expire on the real clock: a replayed clock, as the simulator's, would otherwise
+serve the old champion or the new one depending on how fast the machine runs); a
 cache miss (expired, or Redis down) reads the database. The cache entry lives
 no longer than one check interval, so even a write lost to a Redis outage is
 corrected within two intervals (ADR 0029).
@@ -66,8 +69,26 @@ class ChampionWatcher:
                 self.checked_at = now
             return self.version_id
 
+    def forget(self) -> None:
+        """Look the champion up again at the next call (another database is in use)."""
+        with self.lock:
+            self.version_id, self.checked_at = None, None
+
+    def know(self, *, version_id: str | None) -> None:
+        """This process changed the champion itself: serve `version_id` from now on."""
+        with self.lock:
+            self.version_id = version_id
+            self.checked_at = self.clock()
+
 
 champion_watcher = ChampionWatcher()
+
+
+def champion_publish(*, version_id: str | None) -> None:
+    """A committed change of the champion: this process serves it at once, the others
+    within a check interval (through the shared cache)."""
+    champion_cache_publish(version_id=version_id)
+    champion_watcher.know(version_id=version_id)
 
 
 def serving_model_version() -> str | None:

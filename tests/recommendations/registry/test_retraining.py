@@ -72,7 +72,7 @@ def test_a_failed_training_keeps_the_champion_and_is_recorded(register):
 def test_a_full_cycle_promotes_a_first_model_then_keeps_it_against_a_lesser_challenger(
     artifact_store, settings, django_capture_on_commit_callbacks
 ):
-    """Real training and held-out evaluation on a small seeded marketplace."""
+    """Real training, held-out evaluation and refit on a small seeded marketplace."""
     call_command("seed_demo", users=200, offers=150, bookings=1500, months=3, seed=3, verbosity=0)
     settings.MODEL_RETRAIN_HOLDOUT_DAYS = 21
     now = timezone.now()
@@ -84,6 +84,11 @@ def test_a_full_cycle_promotes_a_first_model_then_keeps_it_against_a_lesser_chal
     champion = model_version_champion()
     assert champion == first.challenger
     assert first.challenger_metrics["ndcg@10"] > 0
+    # The recipe that won serves refitted on the whole window, held-out days included.
+    evaluated = ModelVersion.objects.get(version_id=first.challenger_metrics["evaluated_version"])
+    assert evaluated.status == ModelVersion.Status.RETIRED
+    assert champion.version_id in evaluated.retirement_reason
+    assert champion.trained_until > evaluated.trained_until
 
     # No challenger can be 100 times better: the champion stays.
     settings.MODEL_PROMOTION_MARGIN = 100.0

@@ -85,3 +85,22 @@ def test_checks_between_intervals_do_not_query_the_database(
     with django_assert_num_queries(0):
         for _ in range(100):
             assert process.current() == two_champions_in_a_row[1]
+
+
+def test_the_process_that_promotes_serves_the_new_champion_at_once(
+    register, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Its own change is not left to expire on the real clock: a replayed clock (the
+    simulator's) would otherwise serve either version depending on the machine's speed."""
+    from recommendations.registry import serving
+
+    clock = FakeClock()
+    process = ChampionWatcher(clock=clock, interval=30)
+    monkeypatch.setattr(serving, "champion_watcher", process)
+    first, second = register(), register()
+    with django_capture_on_commit_callbacks(execute=True):
+        promote(first)
+    assert serving.serving_model_version() == first.version_id
+    with django_capture_on_commit_callbacks(execute=True):
+        promote(second)
+    assert serving.serving_model_version() == second.version_id
