@@ -59,24 +59,26 @@ class ChunkScores:
     distance_km: np.ndarray
     by_source: dict[str, np.ndarray]  # per-user sources, (users x columns)
     shared: dict[str, np.ndarray]  # sources equal for every user, (columns,)
+    # Per-user sources scored on some columns only: those columns' positions.
+    narrow: dict[str, np.ndarray]
 
 
 def chunk_scores(*, snapshot: Snapshot, users: np.ndarray) -> ChunkScores:
     columns = snapshot.available_items
     seen = snapshot.seen[users][:, columns].toarray().astype(bool)
-    distance = user_item_distances(snapshot=snapshot, users=users)[:, columns]
+    distance = user_item_distances(snapshot=snapshot, users=users, items=columns)
     popularity = np.log1p(snapshot.item_decayed[columns])
     decay = np.exp2(-distance / snapshot.distance_scale_km[users, None].astype(np.float32))
     decay = np.where(np.isnan(decay), np.float32(UNLOCATED_DECAY), decay)
     geo = (1 + popularity)[None, :] * decay
-    affinity = category_affinity_matrix(snapshot=snapshot, users=users)
-    affinity = affinity[:, columns] if affinity is not None else None
+    affinity = category_affinity_matrix(snapshot=snapshot, users=users, items=columns)
     co_booking = np.asarray(
         (snapshot.seen[users] @ snapshot.co_interactions_available).todense(), dtype=np.float32
     )
-    never = snapshot.item_counts[columns, -1] == 0
-    fit = np.float32(0.05) + (affinity if affinity is not None else np.float32(0))
-    new = np.where(never[None, :], decay * fit, np.float32(0))
+    # Only never-booked items can be `new`: scored on those columns alone (a few of them).
+    never = np.flatnonzero(snapshot.item_counts[columns, -1] == 0)
+    fit = np.float32(0.05) + (affinity[:, never] if affinity is not None else np.float32(0))
+    new = decay[:, never] * fit
     counts = snapshot.item_counts[columns]
     growth = (counts[:, 0] * 4 - counts[:, 2]) / (counts[:, 2] + 1)
     by_source = {
@@ -96,23 +98,27 @@ def chunk_scores(*, snapshot: Snapshot, users: np.ndarray) -> ChunkScores:
         distance_km=distance,
         by_source=by_source,
         shared=shared,
+        narrow={"new": never},
     )
 
 
 def top_per_user(
     *, matrix: np.ndarray, eligible: np.ndarray, take: int
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rows, columns, ranks) of each row's `take` best eligible positive scores."""
-    matrix = np.where(eligible & (matrix > 0), matrix, -np.inf)
-    take = min(take, matrix.shape[1])
+    width = matrix.shape[1]
+    take = min(take, width)
     if take == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    top = np.argpartition(-matrix, take - 1, axis=1)[:, :take]
+    # Ineligible scores become 0, which is never taken: one temporary of the block's size,
+    # and the largest partitioned to the end (no negated copy).
+    matrix = matrix * eligible
+    top = np.argpartition(matrix, width - take, axis=1)[:, width - take :]
     top_scores = np.take_along_axis(matrix, top, axis=1)
     order = np.argsort(-top_scores, axis=1, kind="stable")
     top = np.take_along_axis(top, order, axis=1)
     top_scores = np.take_along_axis(top_scores, order, axis=1)
-    rows, ranks = np.nonzero(np.isfinite(top_scores))
+    rows, ranks = np.nonzero(top_scores > 0)
     return rows, top[rows, ranks], ranks
 
 
@@ -131,28 +137,30 @@ def top_shared(
     return rows, head[positions], rank[rows, positions]
 
 
-def user_item_distances(*, snapshot: Snapshot, users: np.ndarray) -> np.ndarray:
+def user_item_distances(*, snapshot: Snapshot, users: np.ndarray, items: np.ndarray) -> np.ndarray:
     """(users x items) km from each user's home; NaN where either place is unknown.
 
     Computed once per distinct item place (many offers share a venue).
     """
     if snapshot.places is None:
-        return np.full((len(users), snapshot.catalogue.size), np.nan, dtype=np.float32)
+        return np.full((len(users), len(items)), np.nan, dtype=np.float32)
     places = snapshot.places
     distance = haversine_pairs_km(
         snapshot.home_latitude[users, None], snapshot.home_longitude[users, None],
         places[None, :, 0], places[None, :, 1],
     ).astype(np.float32)  # fmt: skip
-    return distance[:, snapshot.item_place]
+    return distance[:, snapshot.item_place[items]]
 
 
-def category_affinity_matrix(*, snapshot: Snapshot, users: np.ndarray) -> np.ndarray | None:
+def category_affinity_matrix(
+    *, snapshot: Snapshot, users: np.ndarray, items: np.ndarray
+) -> np.ndarray | None:
     """(users x items) share of each user's past interactions in the item's category."""
     if snapshot.user_category is None:
         return None
     counts = snapshot.user_category[users]
     shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    item_category = snapshot.catalogue.category
+    item_category = snapshot.catalogue.category[items]
     padded = np.concatenate([shares, np.zeros((len(users), 1), dtype=shares.dtype)], axis=1)
     # Items without a category (-1) read the zero column at the end.
     return padded[:, np.where(item_category >= 0, item_category, shares.shape[1])]
@@ -173,6 +181,12 @@ def candidates_generate(
             rows, columns, ranks = top_shared(
                 scores=scores.shared[name], eligible=scores.eligible, take=per_source
             )
+        elif name in scores.narrow:
+            scored = scores.narrow[name]
+            rows, columns, ranks = top_per_user(
+                matrix=scores.by_source[name], eligible=scores.eligible[:, scored], take=per_source
+            )
+            columns = scored[columns]
         else:
             rows, columns, ranks = top_per_user(
                 matrix=scores.by_source[name], eligible=scores.eligible, take=per_source

@@ -9,11 +9,54 @@ history. Strength 0 gives back the ranking unchanged; among similar scores, a
 category the user has not booked yet goes first (plausible: only the model's best
 candidates are in the pool). Works on a block of users at once: k steps, no loop
 over users.
+
+The pool (`candidate_pool`) is the model's `depth` best candidates of each user,
+plus the best candidate of every other category the candidates hold: when the
+model's best all share one category (a user devoted to cinema, say), the list can
+still span two. Those extras are the least relevant of the pool (relevance 0).
 """
 
 import numpy as np
 
 NEW_CATEGORY_BONUS = 0.5
+
+
+def candidate_pool(
+    *,
+    rows: np.ndarray,
+    items: np.ndarray,
+    scores: np.ndarray,
+    categories: np.ndarray,
+    n_rows: int,
+    depth: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The re-ranker's pool from candidate pairs (`rows` x `items` with their `scores`):
+    (n_rows, width) items and scores, each row's `depth` best first (score, then item),
+    then the best candidate of each category absent from them; -1 / -inf pad."""
+    order = np.lexsort((items, -scores, rows))
+    rows, items, scores = rows[order], items[order], scores[order]
+    starts = np.searchsorted(rows, np.arange(n_rows))
+    rank = np.arange(len(rows)) - starts[rows]
+    category = np.where(items >= 0, categories[np.maximum(items, 0)], -1)
+    # Pairs are sorted best first within a row: a (row, category)'s first pair is its best.
+    n_codes = int(max(categories.max(initial=-1), 0)) + 2
+    keys = rows.astype(np.int64) * n_codes + category + 1
+    _, first = np.unique(keys, return_index=True)
+    core = rank < depth
+    in_core = np.zeros(n_rows * n_codes, dtype=bool)
+    in_core[keys[core]] = True
+    extra = np.zeros(len(rows), dtype=bool)
+    extra[first] = ~in_core[keys[first]] & (category[first] >= 0)
+    keep = core | extra
+    # Within a row the extras (rank >= depth) follow the core, best first.
+    rows, items, scores = rows[keep], items[keep], scores[keep]
+    position = np.arange(len(rows)) - np.searchsorted(rows, np.arange(n_rows))[rows]
+    width = int(position.max(initial=-1)) + 1
+    pool_items = np.full((n_rows, width), -1, dtype=np.int64)
+    pool_scores = np.full((n_rows, width), -np.inf, dtype=np.float64)
+    pool_items[rows, position] = items
+    pool_scores[rows, position] = scores
+    return pool_items, pool_scores
 
 
 def diversified_order(
@@ -24,22 +67,29 @@ def diversified_order(
     known_categories: np.ndarray | None,
     strength: float,
     k: int,
+    core: int | None = None,
 ) -> np.ndarray:
     """(users, k) picks among `items` (users x candidates, best score first, -1 for none).
 
     `categories` gives each item's category code (-1: none); `known_categories`
-    (users x categories, bool) what each user already booked, or None.
+    (users x categories, bool) what each user already booked, or None. Relevance
+    is scaled over the first `core` columns (all when None); later columns
+    (`candidate_pool`'s extras) count as the least relevant (0).
     """
     n_users, width = items.shape
     k = min(k, width)
     if strength <= 0 or k == 0:
         return items[:, :k]
     valid = (items >= 0) & np.isfinite(scores)
-    safe_scores = np.where(valid, scores, np.nan)
-    low = np.nanmin(np.where(valid, safe_scores, np.inf), axis=1, keepdims=True)
-    high = np.nanmax(np.where(valid, safe_scores, -np.inf), axis=1, keepdims=True)
+    safe_scores = np.where(valid, scores, 0.0)
+    scaled = valid.copy()
+    if core is not None:
+        scaled[:, core:] = False
+    low = np.where(scaled, safe_scores, np.inf).min(axis=1, keepdims=True)
+    high = np.where(scaled, safe_scores, -np.inf).max(axis=1, keepdims=True)
+    low = np.where(np.isfinite(low), low, 0.0)
     span = np.where(high > low, high - low, 1.0)
-    relevance = np.where(valid, (safe_scores - low) / span, 0.0)
+    relevance = np.where(valid, np.clip((safe_scores - low) / span, 0.0, 1.0), 0.0)
     category = np.where(items >= 0, categories[np.maximum(items, 0)], -1)
     n_categories = int(max(categories.max(initial=-1), 0)) + 1
     new = np.zeros_like(relevance)

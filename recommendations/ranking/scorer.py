@@ -24,7 +24,7 @@ from recommendations.pipeline.interactions import (
 from recommendations.pipeline.scoring import NOT_A_CANDIDATE, ScorerSpec, scorer_register
 from recommendations.ranking.candidates import candidates_generate
 from recommendations.ranking.data import Catalogue, RankingData
-from recommendations.ranking.diversify import diversified_order
+from recommendations.ranking.diversify import candidate_pool, diversified_order
 from recommendations.ranking.families import model_threads
 from recommendations.ranking.features import features_compute
 from recommendations.ranking.snapshot import Snapshot, snapshot_build
@@ -36,10 +36,11 @@ from recommendations.ranking.training import (
 )
 
 DIVERSIFIED_DEPTH = 20
-# Candidates the re-ranker chooses among: enough to span categories, few enough to stay relevant.
+# The model's best candidates the re-ranker chooses among (with each other category's best,
+# ADR 0025): enough to span categories, few enough to stay relevant.
 DIVERSIFY_POOL = 50
 # Measured trade-off curve in ADR 0025.
-DEFAULT_STRENGTH = 1.5
+DEFAULT_STRENGTH = 1.0
 
 
 def ranking_data_from_interactions(
@@ -117,38 +118,49 @@ def block_scores(
         # model's best candidates; on Gowalla it cost popularity 7% of its NDCG@10.
         return scores
     candidates = candidates_generate(snapshot=snapshot, users=users, per_source=trained.per_source)
+    if not len(candidates):
+        return scores
     row_of = np.searchsorted(np.unique(users), candidates.user)
     rows = np.argsort(users, kind="stable")[row_of]
-    if len(candidates):
-        features = features_compute(snapshot=snapshot, candidates=candidates)
-        with model_threads(1):
-            model_score = trained.model.predict_proba(features)[:, 1]
-        # Cold start: without history the model has nothing of the user; geo-popular it is.
-        cold = snapshot.user_count[candidates.user] == 0
-        geo = candidates.geo_score / (1 + candidates.geo_score)
-        scores[rows, candidates.item] = np.where(cold, geo, model_score)
-    return with_diversified_head(snapshot=snapshot, users=users, scores=scores, strength=strength)
+    features = features_compute(snapshot=snapshot, candidates=candidates)
+    with model_threads(1):
+        model_score = trained.model.predict_proba(features)[:, 1]
+    # Cold start: without history the model has nothing of the user; geo-popular it is.
+    cold = snapshot.user_count[candidates.user] == 0
+    geo = candidates.geo_score / (1 + candidates.geo_score)
+    pair_scores = np.where(cold, geo, model_score).astype(np.float32)
+    scores[rows, candidates.item] = pair_scores
+    return with_diversified_head(
+        snapshot=snapshot,
+        users=users,
+        scores=scores,
+        pairs=(rows, candidates.item, pair_scores),
+        strength=strength,
+    )
 
 
 def with_diversified_head(
-    *, snapshot: Snapshot, users: np.ndarray, scores: np.ndarray, strength: float
+    *,
+    snapshot: Snapshot,
+    users: np.ndarray,
+    scores: np.ndarray,
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray],
+    strength: float,
 ) -> np.ndarray:
+    """`scores` with each row's diversified head (from its candidate `pairs`: rows, items,
+    scores) placed above every other candidate, in its order."""
     categories = snapshot.catalogue.category
     if categories is None or strength <= 0:
         return scores
-    width = min(DIVERSIFY_POOL, scores.shape[1])
-    pool = np.argpartition(-scores, width - 1, axis=1)[:, :width]
-    pool_scores = np.take_along_axis(scores, pool, axis=1)
-    order = np.lexsort((pool, -pool_scores), axis=1)
-    pool, pool_scores = (
-        np.take_along_axis(pool, order, axis=1),
-        np.take_along_axis(pool_scores, order, axis=1),
-    )
-    pool = np.where(np.isfinite(pool_scores), pool, -1)
+    rows, items, pair_scores = pairs
+    pool, pool_scores = candidate_pool(
+        rows=rows, items=items, scores=pair_scores, categories=categories,
+        n_rows=len(users), depth=DIVERSIFY_POOL,
+    )  # fmt: skip
     known = snapshot.user_category[users] > 0 if snapshot.user_category is not None else None
     head = diversified_order(
         items=pool, scores=pool_scores, categories=categories, known_categories=known,
-        strength=strength, k=DIVERSIFIED_DEPTH,
+        strength=strength, k=DIVERSIFIED_DEPTH, core=DIVERSIFY_POOL,
     )  # fmt: skip
     rows, positions = np.nonzero(head >= 0)
     # Model scores are probabilities (< 1): the head is placed above them, in its order.

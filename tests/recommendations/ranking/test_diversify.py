@@ -1,6 +1,6 @@
 import numpy as np
 
-from recommendations.ranking.diversify import diversified_order
+from recommendations.ranking.diversify import candidate_pool, diversified_order
 
 # Six candidates of one user, best first: four cinema (0), then a concert (1), a museum (2).
 ITEMS = np.array([[0, 1, 2, 3, 4, 5]])
@@ -47,3 +47,43 @@ def test_missing_candidates_are_never_picked():
         items=items, scores=scores, categories=CATEGORIES, known_categories=None, strength=0.5, k=3
     )
     assert order.tolist() == [[3, 1, -1]]
+
+
+def test_the_pool_offers_each_other_category_when_the_best_candidates_share_one():
+    # One user, 60 cinema candidates (category 0) above one concert (1) and one museum (2).
+    items = np.arange(62)
+    scores = np.concatenate([np.linspace(0.9, 0.5, 60), [0.1, 0.2]])
+    categories = np.array([0] * 60 + [1, 2])
+    pool, pool_scores = candidate_pool(
+        rows=np.zeros(62, dtype=np.int64), items=items, scores=scores,
+        categories=categories, n_rows=1, depth=50,
+    )  # fmt: skip
+    # The 50 best in score order, then the other categories' best, best first.
+    assert pool[0].tolist() == [*range(50), 61, 60]
+    assert (np.diff(pool_scores[0, :50]) <= 0).all()
+    plain = diversified_order(
+        items=pool[:, :50], scores=pool_scores[:, :50], categories=categories,
+        known_categories=None, strength=1.0, k=10,
+    )  # fmt: skip
+    diversified = diversified_order(
+        items=pool, scores=pool_scores, categories=categories,
+        known_categories=None, strength=1.0, k=10, core=50,
+    )  # fmt: skip
+    assert set(categories[plain[0]]) == {0}
+    assert set(categories[diversified[0]]) == {0, 1, 2}
+    assert diversified[0, 0] == 0  # the best item keeps its place
+
+
+def test_pool_extras_do_not_change_the_order_at_strength_zero():
+    items = np.arange(62)
+    scores = np.concatenate([np.linspace(0.9, 0.5, 60), [0.1, 0.2]])
+    categories = np.array([0] * 60 + [1, 2])
+    pool, pool_scores = candidate_pool(
+        rows=np.zeros(62, dtype=np.int64), items=items, scores=scores,
+        categories=categories, n_rows=1, depth=50,
+    )  # fmt: skip
+    order = diversified_order(
+        items=pool, scores=pool_scores, categories=categories,
+        known_categories=None, strength=0, k=10, core=50,
+    )  # fmt: skip
+    assert order[0].tolist() == list(range(10))
