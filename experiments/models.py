@@ -4,14 +4,15 @@ and which bookings those clicks led to (ADR 0021)."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Surface(models.TextChoices):
     """Where a recommendation list was shown."""
 
-    HOMEPAGE = "homepage", "Homepage"
-    API = "api", "API"
-    NEWSLETTER = "newsletter", "Newsletter"
+    HOMEPAGE = "homepage", _("Homepage")
+    API = "api", _("API")
+    NEWSLETTER = "newsletter", _("Newsletter")
 
 
 class Exposure(models.Model):
@@ -21,26 +22,35 @@ class Exposure(models.Model):
     after a crash, a fallback write racing a drain) keeps one row.
     """
 
-    request_id = models.CharField(max_length=64)
-    position = models.PositiveSmallIntegerField(help_text="Rank in the list, from 1.")
-    offer = models.ForeignKey("marketplace.Offer", on_delete=models.PROTECT, related_name="+")
+    request_id = models.CharField(_("request"), max_length=64)
+    position = models.PositiveSmallIntegerField(
+        _("position"), help_text=_("Rank in the list, from 1.")
+    )
+    offer = models.ForeignKey(
+        "marketplace.Offer", on_delete=models.PROTECT, related_name="+", verbose_name=_("offer")
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("user"),
     )
     visitor_id = models.CharField(
-        max_length=64, blank=True, help_text="Browser of an anonymous visitor."
+        _("visitor"), max_length=64, blank=True, help_text=_("Browser of an anonymous visitor.")
     )
-    surface = models.CharField(max_length=20, choices=Surface.choices)
-    variant = models.CharField(max_length=30, blank=True)
-    strategy = models.CharField(max_length=50)
-    model_version = models.CharField(max_length=64, blank=True)
-    shown_at = models.DateTimeField()
+    surface = models.CharField(_("surface"), max_length=20, choices=Surface.choices)
+    variant = models.CharField(_("variant"), max_length=30, blank=True)
+    strategy = models.CharField(_("strategy"), max_length=50)
+    model_version = models.CharField(_("model version"), max_length=64, blank=True)
+    shown_at = models.DateTimeField(
+        _("shown at"),
+    )
 
     class Meta:
+        verbose_name = _("exposure")
+        verbose_name_plural = _("exposures")
         constraints = [
             models.UniqueConstraint(
                 fields=["request_id", "position"], name="exposure_one_per_request_position"
@@ -63,19 +73,28 @@ class RecommendationClick(models.Model):
     the signed link. Only the first click of a link is kept.
     """
 
-    request_id = models.CharField(max_length=64)
-    position = models.PositiveSmallIntegerField()
-    offer = models.ForeignKey("marketplace.Offer", on_delete=models.PROTECT, related_name="+")
+    request_id = models.CharField(_("request"), max_length=64)
+    position = models.PositiveSmallIntegerField(
+        _("position"),
+    )
+    offer = models.ForeignKey(
+        "marketplace.Offer", on_delete=models.PROTECT, related_name="+", verbose_name=_("offer")
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("user"),
     )
-    clicked_at = models.DateTimeField()
+    clicked_at = models.DateTimeField(
+        _("clicked at"),
+    )
 
     class Meta:
+        verbose_name = _("recommendation click")
+        verbose_name_plural = _("recommendation clicks")
         constraints = [
             models.UniqueConstraint(
                 fields=["request_id", "position"], name="click_one_per_request_position"
@@ -94,18 +113,23 @@ class BookingAttribution(models.Model):
     within the attribution window before it, with what produced the recommendation."""
 
     booking = models.OneToOneField(
-        "marketplace.Booking", on_delete=models.CASCADE, related_name="+"
+        "marketplace.Booking", on_delete=models.CASCADE, related_name="+", verbose_name=_("booking")
     )
     click = models.ForeignKey(
-        RecommendationClick, on_delete=models.CASCADE, related_name="attributions"
+        RecommendationClick,
+        on_delete=models.CASCADE,
+        related_name="attributions",
+        verbose_name=_("recommendation click"),
     )
-    surface = models.CharField(max_length=20, choices=Surface.choices)
-    variant = models.CharField(max_length=30, blank=True)
-    strategy = models.CharField(max_length=50)
-    model_version = models.CharField(max_length=64, blank=True)
-    attributed_at = models.DateTimeField(auto_now_add=True)
+    surface = models.CharField(_("surface"), max_length=20, choices=Surface.choices)
+    variant = models.CharField(_("variant"), max_length=30, blank=True)
+    strategy = models.CharField(_("strategy"), max_length=50)
+    model_version = models.CharField(_("model version"), max_length=64, blank=True)
+    attributed_at = models.DateTimeField(_("attributed at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("booking attribution")
+        verbose_name_plural = _("booking attributions")
         constraints = [
             models.CheckConstraint(condition=~Q(strategy=""), name="attribution_has_strategy"),
         ]

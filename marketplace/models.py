@@ -71,10 +71,16 @@ class User(AbstractUser):
     email = models.EmailField(_("email address"), unique=True)
     home_postcode = models.CharField(_("home postcode"), max_length=5, blank=True)
     home_city = models.CharField(_("home city"), max_length=100, blank=True)
-    home_latitude = models.FloatField(null=True, blank=True, validators=LATITUDE_VALIDATORS)
-    home_longitude = models.FloatField(null=True, blank=True, validators=LONGITUDE_VALIDATORS)
+    home_latitude = models.FloatField(
+        _("home latitude"), null=True, blank=True, validators=LATITUDE_VALIDATORS
+    )
+    home_longitude = models.FloatField(
+        _("home longitude"), null=True, blank=True, validators=LONGITUDE_VALIDATORS
+    )
     newsletter_consent = models.BooleanField(_("newsletter consent"), default=False)
-    newsletter_consent_at = models.DateTimeField(null=True, blank=True)
+    newsletter_consent_at = models.DateTimeField(
+        _("newsletter consent given at"), null=True, blank=True
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -105,10 +111,10 @@ class User(AbstractUser):
 class Category(models.Model):
     """A kind of culture (cinema, live music, books…); `is_digital` ones are consumed online."""
 
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(_("slug"), unique=True)
     name = models.CharField(_("name"), max_length=100)
-    is_digital = models.BooleanField(default=False)
-    position = models.PositiveSmallIntegerField(default=0)
+    is_digital = models.BooleanField(_("digital"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         ordering = ["position", "name"]
@@ -135,11 +141,17 @@ class Venue(models.Model):
     address = models.CharField(_("address"), max_length=255, blank=True)
     postcode = models.CharField(_("postcode"), max_length=5, blank=True)
     city = models.CharField(_("city"), max_length=100)
-    latitude = models.FloatField(null=True, blank=True, validators=LATITUDE_VALIDATORS)
-    longitude = models.FloatField(null=True, blank=True, validators=LONGITUDE_VALIDATORS)
+    latitude = models.FloatField(
+        _("latitude"), null=True, blank=True, validators=LATITUDE_VALIDATORS
+    )
+    longitude = models.FloatField(
+        _("longitude"), null=True, blank=True, validators=LONGITUDE_VALIDATORS
+    )
     # Identifier in the open-data source it was imported from, so a re-import
     # updates rather than duplicates.
-    external_ref = models.CharField(max_length=50, unique=True, null=True, blank=True)
+    external_ref = models.CharField(
+        _("open data reference"), max_length=50, unique=True, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["name"]
@@ -201,17 +213,17 @@ class Offer(models.Model):
         related_name="offers",
         verbose_name=_("venue"),
     )
-    url = models.URLField(blank=True, help_text=_("Where a digital offer is consumed."))
+    url = models.URLField(_("URL"), blank=True, help_text=_("Where a digital offer is consumed."))
     price = models.DecimalField(_("price"), max_digits=8, decimal_places=2)
     starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
     stock = models.PositiveIntegerField(
         _("stock"), null=True, blank=True, help_text=_("Places offered; empty means unlimited.")
     )
-    booked_quantity = models.PositiveIntegerField(default=0, editable=False)
+    booked_quantity = models.PositiveIntegerField(_("places booked"), default=0, editable=False)
     is_active = models.BooleanField(_("published"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = OfferQuerySet.as_manager()
 
@@ -291,7 +303,7 @@ class Booking(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED
     )
     created_at = models.DateTimeField(_("booked at"), default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     objects = BookingQuerySet.as_manager()

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Category
 
@@ -25,33 +27,50 @@ class DailyMetrics(models.Model):
     such bookings span at least two categories (ADR 0007).
     """
 
-    date = models.DateField(unique=True)
+    date = models.DateField(_("date"), unique=True)
     # Bookings created on the date and not cancelled by its end, over all categories.
-    bookings = models.PositiveIntegerField(default=0)
-    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    bookings = models.PositiveIntegerField(_("bookings"), default=0)
+    revenue = models.DecimalField(
+        _("revenue"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
     # North star, calendar month to date.
-    month_active_users = models.PositiveIntegerField(default=0)
-    month_multi_category_users = models.PositiveIntegerField(default=0)
+    month_active_users = models.PositiveIntegerField(_("active users, month to date"), default=0)
+    month_multi_category_users = models.PositiveIntegerField(
+        _("multi-category users, month to date"), default=0
+    )
     # North star, the 30 days ending on the date (the date and the 29 before it).
-    rolling_active_users = models.PositiveIntegerField(default=0)
-    rolling_multi_category_users = models.PositiveIntegerField(default=0)
+    rolling_active_users = models.PositiveIntegerField(_("active users, 30 days"), default=0)
+    rolling_multi_category_users = models.PositiveIntegerField(
+        _("multi-category users, 30 days"), default=0
+    )
     # Distinct categories booked per active user over the same 30 days.
-    rolling_users_1_category = models.PositiveIntegerField(default=0)
-    rolling_users_2_categories = models.PositiveIntegerField(default=0)
-    rolling_users_3plus_categories = models.PositiveIntegerField(default=0)
+    rolling_users_1_category = models.PositiveIntegerField(
+        _("users of 1 category, 30 days"), default=0
+    )
+    rolling_users_2_categories = models.PositiveIntegerField(
+        _("users of 2 categories, 30 days"), default=0
+    )
+    rolling_users_3plus_categories = models.PositiveIntegerField(
+        _("users of 3 or more categories, 30 days"), default=0
+    )
     rolling_user_categories_total = models.PositiveIntegerField(
-        default=0, help_text="Sum over active users of their distinct categories."
+        _("categories of active users, 30 days"),
+        default=0,
+        help_text=_("Sum over active users of their distinct categories."),
     )
     # Newsletter funnel of the date, as the newsletter app counts it.
-    newsletter_sent = models.PositiveIntegerField(default=0)
-    newsletter_clicked = models.PositiveIntegerField(default=0)
-    newsletter_booked = models.PositiveIntegerField(default=0)
-    newsletter_unsubscribed = models.PositiveIntegerField(default=0)
-    computed_at = models.DateTimeField(auto_now=True)
+    newsletter_sent = models.PositiveIntegerField(_("newsletters sent"), default=0)
+    newsletter_clicked = models.PositiveIntegerField(_("newsletter clicks"), default=0)
+    newsletter_booked = models.PositiveIntegerField(_("bookings from the newsletter"), default=0)
+    newsletter_unsubscribed = models.PositiveIntegerField(
+        _("newsletter unsubscriptions"), default=0
+    )
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
 
     class Meta:
         ordering = ["date"]
-        verbose_name_plural = "daily metrics"
+        verbose_name = _("daily metrics")
+        verbose_name_plural = _("daily metrics")
         constraints = [
             models.CheckConstraint(
                 condition=Q(month_multi_category_users__lte=F("month_active_users")),
@@ -72,7 +91,7 @@ class DailyMetrics(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Metrics of {self.date.isoformat()}"
+        return gettext("Metrics of %(date)s") % {"date": self.date.isoformat()}
 
     @property
     def month_north_star(self) -> float | None:
@@ -90,14 +109,19 @@ class DailyMetrics(models.Model):
 class DailyCategoryMetrics(models.Model):
     """Bookings and revenue of one category on one date; every category gets a row, even at 0."""
 
-    date = models.DateField()
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
-    bookings = models.PositiveIntegerField(default=0)
-    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    date = models.DateField(_("date"))
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
+    )
+    bookings = models.PositiveIntegerField(_("bookings"), default=0)
+    revenue = models.DecimalField(
+        _("revenue"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
 
     class Meta:
         ordering = ["date", "category__position", "category__name"]
-        verbose_name_plural = "daily category metrics"
+        verbose_name = _("daily category metrics")
+        verbose_name_plural = _("daily category metrics")
         constraints = [
             models.UniqueConstraint(
                 fields=["date", "category"], name="metrics_one_row_per_day_category"
@@ -105,4 +129,7 @@ class DailyCategoryMetrics(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.category} on {self.date.isoformat()}"
+        return gettext("%(category)s on %(date)s") % {
+            "category": self.category,
+            "date": self.date.isoformat(),
+        }

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
@@ -36,7 +36,7 @@ def send_count_column(key: str, description: str):
 class CampaignAdminForm(forms.ModelForm):
     """The strategy is picked among the registered ones, so a typo cannot reach the workers."""
 
-    strategy = forms.ChoiceField(choices=())
+    strategy = forms.ChoiceField(label=_("Strategy"), choices=())
 
     class Meta:
         model = Campaign
@@ -83,10 +83,10 @@ class CampaignAdmin(admin.ModelAdmin):
         }
         return super().get_queryset(request).annotate(sends_total_count=Count("sends"), **by_status)
 
-    sends_total = send_count_column("total", "sends")
-    sends_sent = send_count_column("sent", "sent")
-    sends_pending = send_count_column("pending", "pending")
-    sends_failed = send_count_column("failed", "failed")
+    sends_total = send_count_column("total", _("sends"))
+    sends_sent = send_count_column("sent", pgettext_lazy("sends", "sent"))
+    sends_pending = send_count_column("pending", pgettext_lazy("sends", "pending"))
+    sends_failed = send_count_column("failed", pgettext_lazy("sends", "failed"))
 
     @admin.display(description=_("progress"))
     def progress(self, campaign: Campaign) -> str:

@@ -8,6 +8,7 @@ only in Redis.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -28,23 +29,27 @@ class Campaign(models.Model):
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
 
-    subject = models.CharField(max_length=200)
-    planned_at = models.DateTimeField()
+    subject = models.CharField(_("subject"), max_length=200)
+    planned_at = models.DateTimeField(_("planned at"))
     # The ISO week ("2026-W48") of the weekly campaign, unique so that the
     # scheduled task and the manual command converge on one campaign a week.
     # Empty for extra campaigns created by hand in the admin.
-    week = models.CharField(max_length=8, unique=True, null=True, blank=True)
-    strategy = models.CharField(max_length=50, default=default_strategy)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
+    week = models.CharField(_("week"), max_length=8, unique=True, null=True, blank=True)
+    strategy = models.CharField(_("strategy"), max_length=50, default=default_strategy)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     # When chunks were last enqueued; a campaign still sending long after it is
     # stalled (crashed worker, switch turned off) and gets resumed.
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-planned_at", "-pk"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
         indexes = [models.Index(fields=["status", "dispatched_at"], name="campaign_status_idx")]
 
     def __str__(self) -> str:
@@ -66,19 +71,28 @@ class Send(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped")
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="sends")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="newsletter_sends"
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="sends", verbose_name=_("campaign")
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    offer_ids = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="newsletter_sends",
+        verbose_name=_("recipient"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    offer_ids = models.JSONField(_("offers sent"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
         ordering = ["pk"]
+        verbose_name = _("send")
+        verbose_name_plural = _("sends")
         constraints = [
             models.UniqueConstraint(fields=["campaign", "user"], name="send_one_per_recipient"),
             models.CheckConstraint(
@@ -91,7 +105,7 @@ class Send(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.campaign_id} → {self.user_id} ({self.status})"
+        return f"{self.campaign_id} → {self.user_id} ({self.get_status_display()})"
 
 
 class Click(models.Model):
@@ -101,23 +115,38 @@ class Click(models.Model):
     booking (same user, same offer, within 7 days) reads one indexed table.
     """
 
-    send = models.ForeignKey(Send, on_delete=models.CASCADE, related_name="clicks")
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="clicks")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="newsletter_clicks"
+    send = models.ForeignKey(
+        Send, on_delete=models.CASCADE, related_name="clicks", verbose_name=_("send")
     )
-    offer = models.ForeignKey("marketplace.Offer", on_delete=models.CASCADE, related_name="+")
-    clicked_at = models.DateTimeField()
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="clicks", verbose_name=_("campaign")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="newsletter_clicks",
+        verbose_name=_("recipient"),
+    )
+    offer = models.ForeignKey(
+        "marketplace.Offer", on_delete=models.CASCADE, related_name="+", verbose_name=_("offer")
+    )
+    clicked_at = models.DateTimeField(_("clicked at"))
 
     class Meta:
         ordering = ["-clicked_at"]
+        verbose_name = _("newsletter click")
+        verbose_name_plural = _("newsletter clicks")
         indexes = [
             models.Index(fields=["user", "offer", "clicked_at"], name="click_attribution_idx"),
             models.Index(fields=["clicked_at"], name="click_clicked_at_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} clicked {self.offer_id} ({self.clicked_at:%Y-%m-%d %H:%M})"
+        return gettext("%(user)s clicked %(offer)s (%(when)s)") % {
+            "user": self.user_id,
+            "offer": self.offer_id,
+            "when": f"{self.clicked_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class Unsubscription(models.Model):
@@ -133,15 +162,29 @@ class Unsubscription(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="newsletter_unsubscriptions",
+        verbose_name=_("user"),
     )
-    send = models.ForeignKey(Send, on_delete=models.SET_NULL, null=True, related_name="+")
-    campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, related_name="+")
-    method = models.CharField(max_length=10, choices=Method.choices)
-    created_at = models.DateTimeField()
+    send = models.ForeignKey(
+        Send, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("send")
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("campaign"),
+    )
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    created_at = models.DateTimeField(_("unsubscribed at"))
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("unsubscription")
+        verbose_name_plural = _("unsubscriptions")
         indexes = [models.Index(fields=["created_at"], name="unsubscription_created_idx")]
 
     def __str__(self) -> str:
-        return f"{self.user_id} unsubscribed ({self.created_at:%Y-%m-%d})"
+        return gettext("%(user)s unsubscribed (%(when)s)") % {
+            "user": self.user_id,
+            "when": f"{self.created_at:%Y-%m-%d}",
+        }

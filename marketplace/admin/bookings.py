@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.contrib import admin
 from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.admin.pagination import EstimatedCountPaginator
 from marketplace.models import Booking, Offer, User
@@ -69,7 +70,7 @@ class BookingAdmin(admin.ModelAdmin):
     list_select_related = ["user", "offer"]
     list_filter = ["status", "offer__category"]
     search_fields = ["user__email", "offer__title"]
-    search_help_text = (
+    search_help_text = _(
         "A full email address finds that shopper; other words search emails and titles."
     )
     date_hierarchy = "created_at"

@@ -198,6 +198,8 @@ def test_recommendation_reasons_follow_the_language_of_the_api_request():
     assert all("populaire" in item["reason"] for item in french)
     assert all("popular" in item["reason"] for item in english)
     assert "réservation" in french[0]["reason"] and "booking" in english[0]["reason"]
+    assert french[0]["category"]["name"] == "Musique live"
+    assert english[0]["category"]["name"] == "Live music"
 
 
 def test_api_errors_are_in_french_by_default_and_in_english_on_request():
