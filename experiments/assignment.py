@@ -37,16 +37,17 @@ class FlagAudience:
     group_member_ids: frozenset[int]
 
     @classmethod
-    def of(cls, flag: UserBucketFlag) -> "FlagAudience":
+    def of(cls, flag: UserBucketFlag, *, among: Iterable[int] | None = None) -> "FlagAudience":
+        """The flag's audience; with `among` (user ids), group members are looked up among
+        those users only, so that one request does not read every member of a group."""
         if flag.pk is None:
             return cls(flag=flag, listed_user_ids=frozenset(), group_member_ids=frozenset())
         # Waffle's own cached reads of the flag's users and groups.
         group_ids = flag._get_group_ids()
-        members = (
-            User.objects.filter(groups__pk__in=group_ids).values_list("pk", flat=True)
-            if group_ids
-            else []
-        )
+        members = User.objects.filter(groups__pk__in=group_ids)
+        if among is not None:
+            members = members.filter(pk__in=among)
+        members = members.values_list("pk", flat=True) if group_ids else []
         return cls(
             flag=flag,
             listed_user_ids=frozenset(flag._get_user_ids()),
@@ -81,7 +82,7 @@ def flag_get(flag_name: str) -> UserBucketFlag:
 
 
 def flag_variant_for_user(*, flag: UserBucketFlag, user: User) -> str:
-    return FlagAudience.of(flag).variant(user)
+    return FlagAudience.of(flag, among=[user.pk]).variant(user)
 
 
 def flag_variants_for_users(*, flag: UserBucketFlag, users: Iterable[User]) -> dict[int, str]:

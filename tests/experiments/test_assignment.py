@@ -1,8 +1,10 @@
 """Canary assignment: deterministic per user, at the configured share, cookie-based for visitors."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import RequestFactory
 from scipy.stats import binom
+from waffle import get_waffle_flag_model
 
 from experiments.assignment import (
     CONTROL,
@@ -75,3 +77,18 @@ def test_anonymous_visitors_follow_the_waffle_cookie():
         variant_for_request(flag_name=FLAG, request=in_treatment, user=AnonymousUser()) == TREATMENT
     )
     assert variant_for_request(flag_name=FLAG, request=in_control, user=AnonymousUser()) == CONTROL
+
+
+def test_a_flags_group_members_are_in_treatment_one_by_one_and_in_bulk():
+    set_percent(0)
+    group = Group.objects.create(name="Testeurs")
+    flag = get_waffle_flag_model().objects.get(name=FLAG)
+    flag.groups.add(group)
+    flag.flush()
+    member, other = UserFactory(), UserFactory()
+    member.groups.add(group)
+
+    one_by_one = {user.pk: variant_for_user(flag_name=FLAG, user=user) for user in (member, other)}
+
+    assert one_by_one == {member.pk: TREATMENT, other.pk: CONTROL}
+    assert variants_for_users(flag_name=FLAG, users=[member, other]) == one_by_one
