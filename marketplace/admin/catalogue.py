@@ -166,7 +166,7 @@ class OfferAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("venue"), ordering="venue__name")
     def venue_name(self, offer: Offer) -> str:
-        return offer.venue.name if offer.venue else "(digital)"
+        return offer.venue.name if offer.venue else _("(digital)")
 
     @admin.display(description=_("city"), ordering="venue__city")
     def venue_city(self, offer: Offer) -> str | None:
@@ -178,7 +178,7 @@ class OfferAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("remaining"))
     def remaining(self, offer: Offer) -> str:
-        return "unlimited" if offer.stock is None else str(offer.remaining_stock)
+        return _("unlimited") if offer.stock is None else str(offer.remaining_stock)
 
     @admin.display(description=_("history"))
     def booking_history(self, offer: Offer) -> str | None:

@@ -19,7 +19,7 @@ from config.data_rewording import rewording
 from metrics.models import DailyCategoryMetrics, DailyMetrics
 from newsletter.models import Campaign, Click, Send, Unsubscription
 from recommendations.models import ModelVersion, RetrainingDecision
-from tests.factories import BookingFactory, OfferFactory
+from tests.factories import BookingFactory, DigitalOfferFactory, OfferFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 FORMER_ENGLISH_LABELS = ("Created at", "Updated at", "Is digital", "Home latitude",
                          "Home longitude", "Subject", "Planned at", "Model version", "Sends",
                          "Pending", "Failed", "Daily metrics", "Metrics of", "Strategy",
-                         "A full email address")  # fmt: skip
+                         "A full email address", "(digital)", "unlimited")  # fmt: skip
 
 
 HIDDEN = ("script", "style", "nav")
@@ -95,6 +95,8 @@ def records():
     """One row of each model whose admin is checked, holding French or neutral data only."""
     now = timezone.now()
     booking = BookingFactory(offer=OfferFactory(description="Une soirée de jazz."))
+    # Listed beside it on the offers' changelist: no venue, no stock limit.
+    DigitalOfferFactory(title="Film en ligne", description="Un film.")
     campaign = Campaign.objects.create(subject="Vos sorties de la semaine", planned_at=now)
     send = Send.objects.create(
         campaign=campaign, user=booking.user, status=Send.Status.SENT, sent_at=now
@@ -164,7 +166,7 @@ def test_no_english_label_is_left_in_the_admin_of_each_model(french_staff, recor
 @pytest.mark.parametrize(
     ("model_index", "french"),
     [
-        (0, ["Créée le", "Modifiée le", "Places réservées", "URL"]),
+        (0, ["Créée le", "Modifiée le", "Places réservées", "URL", "(numérique)", "illimitées"]),
         (1, ["Numérique", "Identifiant d’URL", "Position"]),
         (3, ["Une adresse e-mail complète trouve ce client", "Réservée le"]),
         (4, ["Latitude du domicile", "Longitude du domicile"]),
