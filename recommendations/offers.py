@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from marketplace.models import Offer
 from recommendations.lists import RecommendationList, RecommendationRequest, RecommendedItem
 from recommendations.reasons import reason_text
-from recommendations.serving import recommendation_list_serve_with_offers
+from recommendations.serving import recommendation_list_serve
 from recommendations.strategies import recommendation_lists_compute
 
 
@@ -66,7 +66,7 @@ def recommended_offers_serve(
 ) -> LoadedList:
     """The list to show for `request` (`recommendation_list_serve`) with its offers, as the
     API and the homepage show it: a stored list costs one query in all (ADR 0016)."""
-    served, offers = recommendation_list_serve_with_offers(request=request, strategy=strategy)
+    served, offers = recommendation_list_serve(request=request, strategy=strategy)
     if offers is None:
         [shown] = recommended_offers_load(lists=[served])
     else:

@@ -35,24 +35,15 @@ def strategy_for_variant(variant: str) -> str:
 
 def recommendation_list_serve(
     *, request: RecommendationRequest, strategy: str | None = None
-) -> RecommendationList:
-    """The list to show for `request`: stored if still good enough, else computed, else popular.
-
-    Raises UnknownStrategyError for an unknown `strategy`; never raises for a
-    Redis outage or a failing strategy.
-    """
-    served, _offers = recommendation_list_serve_with_offers(request=request, strategy=strategy)
-    return served
-
-
-def recommendation_list_serve_with_offers(
-    *, request: RecommendationRequest, strategy: str | None = None
 ) -> tuple[RecommendationList, dict[int, Offer] | None]:
-    """`recommendation_list_serve`, with the offers (category and venue loaded) by id when
-    the list came from the store, whose check read them anyway; None otherwise.
+    """The list to show for `request`: stored if still good enough, else computed, else popular;
+    with its offers (category and venue loaded) by id when it came from the store, whose
+    check read them anyway, None otherwise.
 
     The path of one page or one API call: the store's check is one SQL statement
-    that also reads the offers shown (`recommendations.servable`).
+    that also reads the offers shown (`recommendations.servable`). Raises
+    UnknownStrategyError for an unknown `strategy`; never raises for a Redis outage
+    or a failing strategy.
     """
     name = strategy_resolve(strategy)
     try:

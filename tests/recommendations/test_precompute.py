@@ -61,7 +61,7 @@ def test_precomputation_runs_through_a_real_celery_worker(celery_worker, setting
 
     assert "Stored" in out.getvalue()
     for user in users:
-        served = recommendation_list_serve(
+        served, _offers = recommendation_list_serve(
             request=RecommendationRequest(user_id=user.pk, limit=2), strategy="geo"
         )
         assert served.source == ListSource.PRECOMPUTED

@@ -23,7 +23,8 @@ def popular_offers(count: int, **fields) -> list:
 
 def serve(user, *, limit: int = 3, strategy: str = "popular", **fields):
     request = RecommendationRequest(user_id=user.pk, limit=limit, variant="treatment", **fields)
-    return recommendation_list_serve(request=request, strategy=strategy)
+    served, _offers = recommendation_list_serve(request=request, strategy=strategy)
+    return served
 
 
 def test_a_stored_list_is_served_trimmed_to_the_limit_with_the_variant():
