@@ -2,23 +2,17 @@
 click link (ADR 0021)."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from experiments.models import Exposure, RecommendationClick, Surface
 from experiments.services import exposures_drain
+from tests.api.clients import token_client
 from tests.canary import homepage_flag_set
 from tests.factories import BookingFactory, OfferFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 URL = "/api/v1/recommendations/"
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 @pytest.fixture

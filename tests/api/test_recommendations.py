@@ -1,10 +1,10 @@
 """GET /api/v1/recommendations/: who may read which list, parameters, throttling, outages."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from recommendations.precompute import recommendation_lists_precompute
+from tests.api.clients import token_client
 from tests.canary import homepage_flag_set
 from tests.factories import (
     BookingFactory,
@@ -18,12 +18,6 @@ from tests.factories import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 URL = "/api/v1/recommendations/"
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 @pytest.fixture
