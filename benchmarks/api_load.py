@@ -274,6 +274,25 @@ def tokens_for(count: int) -> list[str]:
     return [api_token_create(user=user) for user in users]
 
 
+def at_maximum(
+    *, port: int, path: str, label: str, tokens: list[str], args: argparse.Namespace
+) -> Phase:
+    """`path` driven at its maximum (`--concurrency` requests in flight) for `--duration`,
+    once the server has drained what an earlier phase left queued."""
+    asyncio.run(settle(port=port, token=tokens[0]))
+    phase = Phase(path=path, label=label)
+    asyncio.run(
+        closed_loop(
+            port=port,
+            phase=phase,
+            tokens=tokens,
+            concurrency=args.concurrency,
+            duration=args.duration,
+        )
+    )
+    return phase
+
+
 def maximum_throughput(
     *, tokens: list[str], args: argparse.Namespace, environment: dict[str, str], label: str
 ) -> Phase:
@@ -288,18 +307,9 @@ def maximum_throughput(
                 port=port, phase=warm, tokens=tokens, concurrency=args.gunicorn_workers, duration=5
             )
         )
-        asyncio.run(settle(port=port, token=tokens[0]))
-        phase = Phase(path=RECOMMENDATIONS + "?limit=10", label=label)
-        asyncio.run(
-            closed_loop(
-                port=port,
-                phase=phase,
-                tokens=tokens,
-                concurrency=args.concurrency,
-                duration=args.duration,
-            )
+        return at_maximum(
+            port=port, path=RECOMMENDATIONS + "?limit=10", label=label, tokens=tokens, args=args
         )
-        return phase
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -415,17 +425,7 @@ def main() -> None:
                 print(f"{phase.line()}   [{load()}]", flush=True)
         maxima = {}
         for path in (RECOMMENDATIONS + "?limit=10", ME):
-            phase = Phase(path=path, label="max")
-            asyncio.run(settle(port=port, token=tokens[0]))
-            asyncio.run(
-                closed_loop(
-                    port=port,
-                    phase=phase,
-                    tokens=tokens,
-                    concurrency=args.concurrency,
-                    duration=args.duration,
-                )
-            )
+            phase = at_maximum(port=port, path=path, label="max", tokens=tokens, args=args)
             phases.append(phase)
             maxima[path] = phase.throughput
             print(f"{phase.line()}   [{load()}]", flush=True)
