@@ -8,7 +8,7 @@ the diversified order scores above the rest, so a plain top-k reads it.
 A user without history gets geo-popular candidates, diversified (cold start).
 A ranker that fell back to popularity in training (its validation users were
 better served by it, ADR 0023) scores every bookable item by its all-time
-number of distinct users instead, not diversified.
+number of distinct users instead, diversified the same way (ADR 0025).
 """
 
 from dataclasses import dataclass
@@ -24,7 +24,11 @@ from recommendations.pipeline.interactions import (
 from recommendations.pipeline.scoring import NOT_A_CANDIDATE, ScorerSpec, scorer_register
 from recommendations.ranking.candidates import candidates_generate
 from recommendations.ranking.data import Catalogue, RankingData
-from recommendations.ranking.diversify import candidate_pool, diversified_order
+from recommendations.ranking.diversify import (
+    candidate_pool,
+    categories_to_step_aside,
+    diversified_order,
+)
 from recommendations.ranking.families import model_threads
 from recommendations.ranking.features import features_compute
 from recommendations.ranking.snapshot import Snapshot, snapshot_build
@@ -114,9 +118,15 @@ def block_scores(
     if trained.family == POPULARITY_FALLBACK:
         people = snapshot.item_counts[:, -1]
         scores[:, snapshot.available_items] = (people / (1 + people))[snapshot.available_items]
-        # Undiversified: the re-ranker's new categories are plausible only within a
-        # model's best candidates; on Gowalla it cost popularity 7% of its NDCG@10.
-        return scores
+        # Diversified over the most popular items (and each category's), as the learned
+        # ranking is: the control's list, with the month's category stepping aside.
+        return with_diversified_head(
+            snapshot=snapshot,
+            users=users,
+            scores=scores,
+            pairs=popular_pairs(snapshot=snapshot, users=users),
+            strength=strength,
+        )
     candidates = candidates_generate(snapshot=snapshot, users=users, per_source=trained.per_source)
     if not len(candidates):
         return scores
@@ -139,6 +149,33 @@ def block_scores(
     )
 
 
+# The popularity fallback's pairs: this many of the most popular items beyond the pool's
+# depth (a user's own bookings are taken out of them), and each category's few best.
+FALLBACK_EXTRA, FALLBACK_PER_CATEGORY = 20, 5
+
+
+def popular_pairs(
+    *, snapshot: Snapshot, users: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate pairs (rows of `users`, items, scores) of the popularity fallback: the
+    most popular bookable items overall and each category's most popular, for every
+    user who has not booked them; the score is the fallback's (distinct users)."""
+    items = snapshot.available_items
+    people = snapshot.item_counts[items, -1]
+    order = items[np.lexsort((items, -people))]
+    chosen = [order[: DIVERSIFY_POOL + FALLBACK_EXTRA]]
+    categories = snapshot.catalogue.category
+    if categories is not None:
+        for code in np.unique(categories[order]):
+            chosen.append(order[categories[order] == code][:FALLBACK_PER_CATEGORY])
+    chosen = np.unique(np.concatenate(chosen))
+    seen = snapshot.seen[users][:, chosen].toarray() > 0
+    rows, columns = np.nonzero(~seen)
+    counts = snapshot.item_counts[chosen, -1]
+    item = chosen[columns]
+    return rows, item, (counts / (1 + counts))[columns].astype(np.float32)
+
+
 def with_diversified_head(
     *,
     snapshot: Snapshot,
@@ -157,10 +194,13 @@ def with_diversified_head(
         rows=rows, items=items, scores=pair_scores, categories=categories,
         n_rows=len(users), depth=DIVERSIFY_POOL,
     )  # fmt: skip
-    known = snapshot.user_category[users] > 0 if snapshot.user_category is not None else None
+    known = month = None
+    if snapshot.user_category is not None:
+        known = snapshot.user_category[users] > 0
+        month = categories_to_step_aside(snapshot.user_category_recent[users])
     head = diversified_order(
         items=pool, scores=pool_scores, categories=categories, known_categories=known,
-        strength=strength, k=DIVERSIFIED_DEPTH, core=DIVERSIFY_POOL,
+        strength=strength, k=DIVERSIFIED_DEPTH, core=DIVERSIFY_POOL, month_categories=month,
     )  # fmt: skip
     rows, positions = np.nonzero(head >= 0)
     # Model scores are probabilities (< 1): the head is placed above them, in its order.
