@@ -58,9 +58,12 @@ def ranking_data_from_interactions(
     has = interactions.attributes
     # Outside the catalogue (offers no longer bookable) nothing is a candidate.
     unavailable = np.where(interactions.catalogue, np.nan, np.inf)
-    available_from = (
-        unavailable if extra.available_from is None else np.fmax(extra.available_from, unavailable)
+    known_from = (
+        known_from_first_interaction(interactions)
+        if extra.available_from is None
+        else extra.available_from
     )
+    available_from = np.fmax(known_from, unavailable)
     catalogue = Catalogue(
         size=interactions.n_items,
         category=interactions.item_categories.astype(np.int64) if CATEGORY in has else None,
@@ -81,6 +84,22 @@ def ranking_data_from_interactions(
         home_latitude=homes[:, 0] if USER_LOCATION in has else None,
         home_longitude=homes[:, 1] if USER_LOCATION in has else None,
     )
+
+
+def known_from_first_interaction(interactions: Interactions) -> np.ndarray:
+    """When each item became bookable, for a source without sale windows (a check-in log,
+    the bookings without the offers' dates): just after its first interaction; NaN (always)
+    for an item nobody interacted with (the catalogue says it is bookable now).
+
+    Without this, a snapshot in the past would hold as bookable, with no interaction
+    yet, exactly the items someone interacts with later: in a log the catalogue is the
+    items seen, so "bookable and never chosen" leaks "chosen after the cutoff" into
+    the training examples (ADR 0024). Strictly after the first interaction, because
+    snapshots are taken at interaction times and count only what precedes them.
+    """
+    first = np.full(interactions.n_items, np.inf)
+    np.minimum.at(first, interactions.items, interactions.timestamps)
+    return np.where(np.isfinite(first), np.nextafter(first, np.inf), np.nan)
 
 
 @dataclass

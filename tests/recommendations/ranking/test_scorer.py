@@ -4,7 +4,11 @@ import numpy as np
 
 from recommendations.pipeline.interactions import interactions_build
 from recommendations.pipeline.ranking import top_k
-from recommendations.ranking.scorer import RankingScorer
+from recommendations.ranking.candidates import candidates_generate
+from recommendations.ranking.data import DAY_SECONDS
+from recommendations.ranking.examples import examples_build
+from recommendations.ranking.scorer import RankingScorer, ranking_data_from_interactions
+from recommendations.ranking.snapshot import snapshot_build
 from recommendations.ranking.training import TrainingOptions, ranker_train
 from tests.recommendations.ranking.conftest import CITIES, world
 
@@ -80,3 +84,49 @@ def test_strength_zero_ranks_by_the_model_alone(small_world):
         train=interactions, now=now
     )
     assert (top_k(scores=diversified.score(users=users), k=10) != top_k(scores=scores, k=10)).any()
+
+
+def test_a_log_without_sale_dates_knows_an_item_only_after_its_first_interaction():
+    """Leakage through the catalogue: a log's catalogue is the items seen in it, so an item
+    "bookable and never chosen" at a past cutoff is one somebody chooses after it."""
+    day = DAY_SECONDS
+    cutoff = 10 * day
+    # Users 0-3 share items 1-3 before the cutoff; item 9 is first chosen at the cutoff
+    # itself (user 0) and after it (user 1); item 8 nobody chose (an offer on sale now).
+    users = [0, 1, 2, 3, 0, 1, 2, 3, 0, 1]
+    items = [1, 1, 2, 2, 3, 3, 1, 2, 9, 9]
+    times = [day, 2 * day, 3 * day, 4 * day, 5 * day, 6 * day, 7 * day, 8 * day, cutoff, 12 * day]
+    interactions = interactions_build(
+        user_ids=np.array(users),
+        item_ids=np.array(items),
+        timestamps=np.array(times, dtype=float),
+        extra_items=np.array([8]),
+    )
+    data = ranking_data_from_interactions(interactions)
+    late, fresh = interactions.item_positions([9, 8])
+    everyone = np.arange(data.n_users)
+
+    def proposed(data, at):
+        snapshot = snapshot_build(data=data, at=at)
+        candidates = candidates_generate(snapshot=snapshot, users=everyone, per_source=10)
+        return snapshot, set(candidates.item.tolist())
+
+    snapshot, items_at_cutoff = proposed(data, cutoff)
+    assert not snapshot.available[late] and late not in items_at_cutoff
+    assert snapshot.available[fresh] and fresh in items_at_cutoff
+    examples = examples_build(
+        data=data, snapshot=snapshot, users=everyone, per_source=10,
+        negatives_per_positive=None, rng=np.random.default_rng(0),
+    )  # fmt: skip
+    assert examples.labels.sum() == 0  # item 9 is a label no candidate may know of
+    assert snapshot_build(data=data, at=np.nextafter(cutoff, np.inf)).available[late]
+    # Had every item of the log been bookable all along, item 9 would have been proposed
+    # as never chosen yet, and learned from as a sure hit.
+    always = replace(data, catalogue=replace(data.catalogue, available_from=None))
+    snapshot, items_at_cutoff = proposed(always, cutoff)
+    assert late in items_at_cutoff
+    leaky = examples_build(
+        data=always, snapshot=snapshot, users=everyone, per_source=10,
+        negatives_per_positive=None, rng=np.random.default_rng(0),
+    )  # fmt: skip
+    assert leaky.labels.sum() >= 1
