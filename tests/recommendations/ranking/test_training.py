@@ -62,23 +62,30 @@ def test_a_lead_over_popularity_within_noise_falls_back_to_popularity(small_worl
     assert np.array_equal(scores[0], scores[1])
 
 
-def test_the_popularity_fallback_is_diversified_and_this_months_category_steps_aside(
+def test_the_popularity_fallback_keeps_its_order_but_this_months_category_steps_aside(
     small_world,
 ):
     trained = ranker_train(data=small_world, options=OPTIONS)
     assert trained.family == POPULARITY_FALLBACK
     snapshot = snapshot_build(data=small_world, at=float(small_world.time.max()) + 1)
     users = np.arange(small_world.n_users)
+    plain = block_scores(snapshot=snapshot, trained=trained, users=users, strength=0.0)
     scores = block_scores(snapshot=snapshot, trained=trained, users=users, strength=1.0)
-    heads = np.argsort(-scores, axis=1, kind="stable")[:, :3]
     categories = small_world.catalogue.category
-    # Plain popularity gives everyone the same list; diversified, every list spans two.
-    assert all(len(set(categories[head].tolist())) >= 2 for head in heads)
     month = categories_to_step_aside(snapshot.user_category_recent)
     alone = np.flatnonzero(month.any(axis=1))
     assert len(alone) > 10  # most users book one category (their favourite) a month
-    for user in alone:
-        assert not month[user, categories[heads[user]]].any()
+    bookable = snapshot.available_items
+    for user in range(small_world.n_users):
+        order = bookable[np.argsort(-scores[user, bookable], kind="stable")]
+        if user not in alone:
+            assert np.array_equal(scores[user], plain[user])
+            continue
+        aside = month[user, categories[order]]
+        # Every other category first, each part in popularity's order.
+        assert not aside[: (~aside).sum()].any()
+        for part in (order[~aside], order[aside]):
+            assert np.all(np.diff(plain[user, part]) <= 0)
 
 
 def test_training_refuses_data_too_small_to_learn_from():
