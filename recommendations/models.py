@@ -77,6 +77,7 @@ class RetrainingDecision(models.Model):
         PROMOTED = "promoted", _("challenger promoted")
         KEPT_CHAMPION = "kept_champion", _("champion kept")
         FAILED = "failed", _("retraining failed")
+        DEFERRED = "deferred", _("retraining deferred")
 
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     triggered_by = models.CharField(_("triggered by"), max_length=150)

@@ -429,6 +429,9 @@ MODEL_MONITORING_CONTROL_VARIANT = env("MODEL_MONITORING_CONTROL_VARIANT", defau
 # credit-scoring practice; the threshold also rises with the sampling noise (ADR 0030).
 MODEL_DRIFT_PSI_THRESHOLD = env.float("MODEL_DRIFT_PSI_THRESHOLD", default=0.2)
 MODEL_DRIFT_MIN_SAMPLE = env.int("MODEL_DRIFT_MIN_SAMPLE", default=200)
+# Input drift alone retries a retraining at most this often while the same champion serves
+# and its last challenger lost: the same evidence would train the same loser (ADR 0030).
+MODEL_DRIFT_RETRY_DAYS = env.int("MODEL_DRIFT_RETRY_DAYS", default=3)
 # Past this age (days since promotion) a retraining is due even if nothing degraded.
 MODEL_MAX_AGE_DAYS = env.int("MODEL_MAX_AGE_DAYS", default=30)
 # A challenger learns from TRAINING_DAYS before the held-out period, the last HOLDOUT_DAYS,

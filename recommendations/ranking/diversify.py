@@ -4,11 +4,17 @@ Each next pick maximises `relevance - strength * redundancy + strength *
 NEW_CATEGORY_BONUS * new`, where relevance is the model's score scaled
 to 0..1 within the user's candidates, redundancy is the share of the picks so
 far in the same category, and `new` says the category is absent from the user's
-
 history. Strength 0 gives back the ranking unchanged; among similar scores, a
 category the user has not booked yet goes first (plausible: only the model's best
 candidates are in the pool). Works on a block of users at once: k steps, no loop
 over users.
+
+The north star counts users who book two categories within a month. A user whose
+month so far holds one category (`categories_to_step_aside`) sees that category
+step aside: it loses `strength * MONTH_CATEGORY_PENALTY`, more than the relevance
+range, and the never-booked bonus is off for them, so the list leads with the
+categories the model finds most plausible for them besides it (the ones they booked
+in earlier months, typically), not with categories they never tried.
 
 The pool (`candidate_pool`) is the model's `depth` best candidates of each user,
 plus the best candidate of every other category the candidates hold: when the
@@ -19,6 +25,19 @@ still span two. Those extras are the least relevant of the pool (relevance 0).
 import numpy as np
 
 NEW_CATEGORY_BONUS = 0.5
+# What the one category a user booked this month loses: more than the whole relevance
+# range (0..1), so it steps aside for any other category the candidates hold until the
+# in-list redundancy has worn those down (ADR 0025, measured in ADR 0031).
+MONTH_CATEGORY_PENALTY = 1.5
+
+
+def categories_to_step_aside(month_counts: np.ndarray) -> np.ndarray:
+    """(users x categories, bool) the category each user booked this month when it is
+    the only one: the north star counts users booking two categories within its window,
+    so until a second one is booked, the first steps aside. Users with none (nothing to
+    diversify from) or two or more (already counted) keep every category."""
+    month = month_counts > 0
+    return month & (month.sum(axis=1, keepdims=True) == 1)
 
 
 def candidate_pool(
@@ -68,13 +87,18 @@ def diversified_order(
     strength: float,
     k: int,
     core: int | None = None,
+    month_categories: np.ndarray | None = None,
 ) -> np.ndarray:
     """(users, k) picks among `items` (users x candidates, best score first, -1 for none).
 
     `categories` gives each item's category code (-1: none); `known_categories`
     (users x categories, bool) what each user already booked, or None. Relevance
     is scaled over the first `core` columns (all when None); later columns
-    (`candidate_pool`'s extras) count as the least relevant (0).
+    (`candidate_pool`'s extras) count as the least relevant (0). `month_categories`
+    (users x categories, bool, from `categories_to_step_aside`) marks the category a
+    user booked this month, alone: it loses `strength * MONTH_CATEGORY_PENALTY`, and
+    that user's never-booked categories get no bonus, so relevance alone chooses the
+    second category.
     """
     n_users, width = items.shape
     k = min(k, width)
@@ -98,6 +122,15 @@ def diversified_order(
         known = known_categories[rows, np.maximum(category, 0)]
         new = ((category >= 0) & ~known).astype(float)
     gain = relevance + strength * NEW_CATEGORY_BONUS * new
+    if month_categories is not None:
+        # For these users "plausible" matters more than "never tried": the second
+        # category comes from the model's relevance, not from novelty.
+        stepping_aside = month_categories.any(axis=1)
+        gain[stepping_aside] = relevance[stepping_aside]
+        this_month = (category >= 0) & month_categories[
+            np.arange(n_users)[:, None], np.maximum(category, 0)
+        ]
+        gain = gain - strength * MONTH_CATEGORY_PENALTY * this_month
     picked_per_category = np.zeros((n_users, n_categories + 1))
     taken = ~valid
     chosen = np.full((n_users, k), -1, dtype=np.int64)

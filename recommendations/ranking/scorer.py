@@ -8,7 +8,8 @@ the diversified order scores above the rest, so a plain top-k reads it.
 A user without history gets geo-popular candidates, diversified (cold start).
 A ranker that fell back to popularity in training (its validation users were
 better served by it, ADR 0023) scores every bookable item by its all-time
-number of distinct users instead, not diversified.
+number of distinct users instead, in that order but for the north star's rule:
+a user's only category of the month steps aside (ADR 0025).
 """
 
 from dataclasses import dataclass
@@ -24,7 +25,12 @@ from recommendations.pipeline.interactions import (
 from recommendations.pipeline.scoring import NOT_A_CANDIDATE, ScorerSpec, scorer_register
 from recommendations.ranking.candidates import candidates_generate
 from recommendations.ranking.data import Catalogue, RankingData
-from recommendations.ranking.diversify import candidate_pool, diversified_order
+from recommendations.ranking.diversify import (
+    MONTH_CATEGORY_PENALTY,
+    candidate_pool,
+    categories_to_step_aside,
+    diversified_order,
+)
 from recommendations.ranking.families import model_threads
 from recommendations.ranking.features import features_compute
 from recommendations.ranking.snapshot import Snapshot, snapshot_build
@@ -133,9 +139,14 @@ def block_scores(
     if trained.family == POPULARITY_FALLBACK:
         people = snapshot.item_counts[:, -1]
         scores[:, snapshot.available_items] = (people / (1 + people))[snapshot.available_items]
-        # Undiversified: the re-ranker's new categories are plausible only within a
-        # model's best candidates; on Gowalla it cost popularity 7% of its NDCG@10.
-        return scores
+        # Popularity's own order (a log too small to learn from is best served by it,
+        # and the re-ranker's "never booked" categories are plausible only among a
+        # model's candidates: diversified, it cost popularity 3% of its NDCG@10 on the
+        # Gowalla log), except for the north star's rule: this month's only category
+        # steps aside (ADR 0025).
+        return with_month_category_aside(
+            snapshot=snapshot, users=users, scores=scores, strength=strength
+        )
     candidates = candidates_generate(snapshot=snapshot, users=users, per_source=trained.per_source)
     if not len(candidates):
         return scores
@@ -158,6 +169,25 @@ def block_scores(
     )
 
 
+def with_month_category_aside(
+    *, snapshot: Snapshot, users: np.ndarray, scores: np.ndarray, strength: float
+) -> np.ndarray:
+    """`scores` (probabilities, < 1) where, for each user whose last 30 days hold one
+    category, that category's items lose `strength * MONTH_CATEGORY_PENALTY`: more than
+    the whole score range, so every other category goes first (ADR 0025)."""
+    categories = snapshot.catalogue.category
+    if categories is None or snapshot.user_category_recent is None or strength <= 0:
+        return scores
+    month = categories_to_step_aside(snapshot.user_category_recent[users])
+    rows = np.flatnonzero(month.any(axis=1))
+    if not len(rows):
+        return scores
+    # Items without a category (-1) never step aside.
+    aside = month[rows][:, np.maximum(categories, 0)] & (categories >= 0)
+    scores[rows] -= np.float32(strength * MONTH_CATEGORY_PENALTY) * aside
+    return scores
+
+
 def with_diversified_head(
     *,
     snapshot: Snapshot,
@@ -176,10 +206,13 @@ def with_diversified_head(
         rows=rows, items=items, scores=pair_scores, categories=categories,
         n_rows=len(users), depth=DIVERSIFY_POOL,
     )  # fmt: skip
-    known = snapshot.user_category[users] > 0 if snapshot.user_category is not None else None
+    known = month = None
+    if snapshot.user_category is not None:
+        known = snapshot.user_category[users] > 0
+        month = categories_to_step_aside(snapshot.user_category_recent[users])
     head = diversified_order(
         items=pool, scores=pool_scores, categories=categories, known_categories=known,
-        strength=strength, k=DIVERSIFIED_DEPTH, core=DIVERSIFY_POOL,
+        strength=strength, k=DIVERSIFIED_DEPTH, core=DIVERSIFY_POOL, month_categories=month,
     )  # fmt: skip
     rows, positions = np.nonzero(head >= 0)
     # Model scores are probabilities (< 1): the head is placed above them, in its order.

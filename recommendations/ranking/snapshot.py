@@ -18,6 +18,9 @@ WINDOWS_DAYS = (7, 14, 28)
 # judged against the typical one of everybody (km).
 FALLBACK_DISTANCE_SCALE_KM = 10.0
 MIN_DISTANCE_SCALE_KM = 1.0
+# The categories a user booked this recent are "this month's" for the diversifier: the
+# north star counts users booking two categories within 30 days (ADR 0007, ADR 0025).
+RECENT_CATEGORY_DAYS = 30
 
 
 @dataclass
@@ -34,6 +37,8 @@ class Snapshot:
     venue_counts: np.ndarray | None  # per item: its venue's recent interactions
     seen: sparse.csr_matrix  # users x items, 1 where interacted
     user_category: np.ndarray | None  # users x categories, counts
+    # users x categories, counts of the last RECENT_CATEGORY_DAYS
+    user_category_recent: np.ndarray | None
     user_venue: sparse.csr_matrix | None  # users x venues, counts
     user_count: np.ndarray
     user_last_days: np.ndarray  # days since the user's last interaction; NaN: none
@@ -87,7 +92,7 @@ def snapshot_build(*, data: RankingData, at: float) -> Snapshot:
     item_age = np.where(np.isfinite(first_seen), (at - first_seen) / DAY_SECONDS, np.nan)
 
     recent = age < WINDOWS_DAYS[-1]
-    category_share = user_category = None
+    category_share = user_category = user_category_recent = None
     if catalogue.category is not None:
         n_categories = catalogue.n_categories
         categories = catalogue.category[past.item]
@@ -101,6 +106,9 @@ def snapshot_build(*, data: RankingData, at: float) -> Snapshot:
         category_share = np.where(catalogue.category >= 0, share[catalogue.category], np.nan)
         user_category = np.zeros((n_users, max(n_categories, 1)), dtype=np.float32)
         np.add.at(user_category, (past.user[known], categories[known]), 1.0)
+        user_category_recent = np.zeros_like(user_category)
+        lately = known & (age < RECENT_CATEGORY_DAYS)
+        np.add.at(user_category_recent, (past.user[lately], categories[lately]), 1.0)
     venue_counts = user_venue = None
     if catalogue.venue is not None:
         venues = catalogue.venue[past.item]
@@ -139,6 +147,7 @@ def snapshot_build(*, data: RankingData, at: float) -> Snapshot:
         venue_counts=venue_counts,
         seen=seen,
         user_category=user_category,
+        user_category_recent=user_category_recent,
         user_venue=user_venue,
         user_count=user_count,
         user_last_days=user_last_days,

@@ -89,8 +89,11 @@ def model_retrain_if_degraded(
     started = time.monotonic()
     report = model_monitoring_report(now=now)
     due = bool(report.fired) or force
+    deferral = None if force or not due else drift_retry_deferral(report=report, now=now)
     if not due:
         outcome = RetrainingOutcome(report, Verdict.NO_TRIGGER, "no check fired", report.champion)
+    elif deferral:
+        outcome = RetrainingOutcome(report, Verdict.DEFERRED, deferral, report.champion)
     elif dry_run:
         what = ", ".join(report.fired) or "forced"
         return RetrainingOutcome(report, "", f"would retrain ({what}); dry run, nothing changed")
@@ -111,6 +114,39 @@ def model_retrain_if_degraded(
         duration_seconds=time.monotonic() - started,
     )
     return outcome
+
+
+def drift_retry_deferral(*, report: MonitoringReport, now: datetime) -> str | None:
+    """Why a retraining waits (None: it does not): only input-drift checks fired, and a
+    challenger lost to this same champion less than MODEL_DRIFT_RETRY_DAYS ago.
+
+    The drift checks compare recent bookings with the champion's training window; a
+    shift they see (the model's own footprint on what people book, say) stays until
+    the champion changes, so they fire night after night, and each night's challenger,
+    trained on nearly the same days, lost the same contest. Online checks and age are
+    never deferred: they are about the champion getting worse.
+    """
+    fired = [check for check in report.checks if check.fired]
+    if report.champion is None or any(check.kind != "drift" for check in fired):
+        return None
+    retry = timedelta(days=settings.MODEL_DRIFT_RETRY_DAYS)
+    lost = (
+        RetrainingDecision.objects.filter(
+            champion=report.champion,
+            verdict=Verdict.KEPT_CHAMPION,
+            created_at__gt=now - retry,
+            created_at__lte=now,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if lost is None:
+        return None
+    return (
+        f"only input drift fired ({', '.join(check.name for check in fired)}); a challenger "
+        f"lost to this champion on {lost.created_at:%Y-%m-%d %H:%M}, next try on drift alone "
+        f"from {lost.created_at + retry:%Y-%m-%d %H:%M}"
+    )
 
 
 def challenger_contest(*, report: MonitoringReport, now: datetime, actor: str) -> RetrainingOutcome:

@@ -1,6 +1,10 @@
 import numpy as np
 
-from recommendations.ranking.diversify import candidate_pool, diversified_order
+from recommendations.ranking.diversify import (
+    candidate_pool,
+    categories_to_step_aside,
+    diversified_order,
+)
 
 # Six candidates of one user, best first: four cinema (0), then a concert (1), a museum (2).
 ITEMS = np.array([[0, 1, 2, 3, 4, 5]])
@@ -87,3 +91,49 @@ def test_pool_extras_do_not_change_the_order_at_strength_zero():
         known_categories=None, strength=0, k=10, core=50,
     )  # fmt: skip
     assert order[0].tolist() == list(range(10))
+
+
+def test_only_a_month_with_one_category_makes_it_step_aside():
+    # Bookings this month per category (cinema, concert, museum) of four users.
+    month_counts = np.array([[0, 0, 0], [3, 0, 0], [2, 1, 0], [0, 0, 1]])
+    assert categories_to_step_aside(month_counts).tolist() == [
+        [False, False, False],  # nothing booked: nothing to diversify from
+        [True, False, False],  # cinema alone: it steps aside for a second category
+        [False, False, False],  # two categories: counted by the north star already
+        [False, False, True],
+    ]
+
+
+def test_this_months_only_category_steps_aside_for_the_most_plausible_other_one():
+    # Four cinema candidates (0) far above a concert (1) and a museum (2). The user booked
+    # cinema this month, concerts in earlier months (so the model scores them above the
+    # never-booked museum).
+    scores = np.array([[0.9, 0.88, 0.86, 0.84, 0.70, 0.65]])
+    known = np.array([[True, True, False]])
+    before = diversified_order(
+        items=ITEMS, scores=scores, categories=CATEGORIES, known_categories=known,
+        strength=1.0, k=3,
+    )[0]  # fmt: skip
+    # Without the month: cinema first, then the never-booked museum on its bonus.
+    assert before[:2].tolist() == [0, 5]
+    after = diversified_order(
+        items=ITEMS, scores=scores, categories=CATEGORIES, known_categories=known,
+        strength=1.0, k=3, month_categories=np.array([[True, False, False]]),
+    )[0]  # fmt: skip
+    # With it: the plausible concert, the museum, and only then the month's cinema.
+    assert after.tolist() == [4, 5, 0]
+
+
+def test_a_user_whose_month_holds_two_categories_keeps_the_plain_order():
+    scores = np.array([[0.9, 0.88, 0.86, 0.84, 0.70, 0.65]])
+    known = np.array([[True, True, False]])
+    month = categories_to_step_aside(np.array([[2, 1, 0]]))
+    order = diversified_order(
+        items=ITEMS, scores=scores, categories=CATEGORIES, known_categories=known,
+        strength=1.0, k=3, month_categories=month,
+    )  # fmt: skip
+    plain = diversified_order(
+        items=ITEMS, scores=scores, categories=CATEGORIES, known_categories=known,
+        strength=1.0, k=3,
+    )  # fmt: skip
+    assert order.tolist() == plain.tolist()

@@ -2,11 +2,13 @@ import numpy as np
 import pytest
 
 from recommendations.ranking.candidates import candidates_generate
+from recommendations.ranking.data import DAY_SECONDS, Catalogue, RankingData
+from recommendations.ranking.diversify import categories_to_step_aside
 from recommendations.ranking.examples import examples_build
 from recommendations.ranking.families import FAMILIES, RANKING_FEATURES
 from recommendations.ranking.features import FEATURE_NAMES, features_compute
 from recommendations.ranking.scorer import block_scores
-from recommendations.ranking.snapshot import snapshot_build
+from recommendations.ranking.snapshot import RECENT_CATEGORY_DAYS, snapshot_build
 from recommendations.ranking.training import (
     FALLBACK_STANDARD_ERRORS,
     POPULARITY_FALLBACK,
@@ -60,6 +62,32 @@ def test_a_lead_over_popularity_within_noise_falls_back_to_popularity(small_worl
     assert np.array_equal(scores[0], scores[1])
 
 
+def test_the_popularity_fallback_keeps_its_order_but_this_months_category_steps_aside(
+    small_world,
+):
+    trained = ranker_train(data=small_world, options=OPTIONS)
+    assert trained.family == POPULARITY_FALLBACK
+    snapshot = snapshot_build(data=small_world, at=float(small_world.time.max()) + 1)
+    users = np.arange(small_world.n_users)
+    plain = block_scores(snapshot=snapshot, trained=trained, users=users, strength=0.0)
+    scores = block_scores(snapshot=snapshot, trained=trained, users=users, strength=1.0)
+    categories = small_world.catalogue.category
+    month = categories_to_step_aside(snapshot.user_category_recent)
+    alone = np.flatnonzero(month.any(axis=1))
+    assert len(alone) > 10  # most users book one category (their favourite) a month
+    bookable = snapshot.available_items
+    for user in range(small_world.n_users):
+        order = bookable[np.argsort(-scores[user, bookable], kind="stable")]
+        if user not in alone:
+            assert np.array_equal(scores[user], plain[user])
+            continue
+        aside = month[user, categories[order]]
+        # Every other category first, each part in popularity's order.
+        assert not aside[: (~aside).sum()].any()
+        for part in (order[~aside], order[aside]):
+            assert np.all(np.diff(plain[user, part]) <= 0)
+
+
 def test_training_refuses_data_too_small_to_learn_from():
     with pytest.raises(TrainingError):
         ranker_train(data=world(n_users=1, per_user=3), options=OPTIONS)
@@ -102,3 +130,20 @@ def test_features_at_the_cutoff_ignore_what_happens_after_it(small_world):
         rng=np.random.default_rng(0),
     )
     assert examples.labels.sum() >= 1
+
+
+def test_the_snapshot_counts_each_users_categories_of_the_last_30_days():
+    # One user: a concert (category 1) 50 days ago, a film (0) 10 days ago, then a
+    # second film (item 2, category 0) 2 days ago.
+    day = DAY_SECONDS
+    data = RankingData(
+        n_users=1,
+        user=np.array([0, 0, 0]),
+        item=np.array([1, 0, 2]),
+        time=np.array([10.0, 50.0, 58.0]) * day,
+        catalogue=Catalogue(size=3, category=np.array([0, 1, 0])),
+    )
+    snapshot = snapshot_build(data=data, at=60.0 * day)
+    assert RECENT_CATEGORY_DAYS == 30
+    assert snapshot.user_category.tolist() == [[2.0, 1.0]]
+    assert snapshot.user_category_recent.tolist() == [[2.0, 0.0]]

@@ -2,13 +2,16 @@
 the margin; every run is recorded, and a failure keeps the champion."""
 
 import math
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from recommendations.models import ModelVersion, RetrainingDecision
+from recommendations.registry import retraining
 from recommendations.registry.artifacts import ArtifactCheck
+from recommendations.registry.monitoring import Check, MonitoringReport
 from recommendations.registry.retraining import model_retrain_if_degraded, promotion_verdict
 from recommendations.registry.selectors import model_version_champion
 
@@ -102,3 +105,53 @@ def test_a_full_cycle_promotes_a_first_model_then_keeps_it_against_a_lesser_chal
     assert decision.champion_metrics["ndcg@10"] > 0
     assert decision.challenger_metrics["ndcg@10"] > 0
     assert "not better by 10000%" in decision.reason
+
+
+def report_with(champion, *fired: tuple[str, str]):
+    """A monitoring report of `champion` in which the checks (name, kind) `fired` fired."""
+    checks = [Check(name, kind, True, "fired for the test") for name, kind in fired]
+    checks.append(Check("max_age", "age", False, "young"))
+    return MonitoringReport(now=timezone.now(), champion=champion, checks=checks)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("lost_days_ago", "fired", "deferred"),
+    [
+        (1, [("drift_distance_km", "drift")], True),
+        # The retry delay (3 days) has passed: drift alone may try again.
+        (4, [("drift_distance_km", "drift")], False),
+        # The champion is getting worse online: never deferred.
+        (1, [("drift_price", "drift"), ("click_through_vs_control", "online")], False),
+    ],
+)
+def test_drift_alone_waits_a_few_days_after_a_challenger_lost_to_the_same_champion(
+    register, monkeypatch, settings, lost_days_ago, fired, deferred
+):
+    settings.MODEL_DRIFT_RETRY_DAYS = 3
+    champion = register()
+    ModelVersion.objects.filter(pk=champion.pk).update(status=ModelVersion.Status.CHAMPION)
+    now = timezone.now()
+    RetrainingDecision.objects.create(
+        created_at=now - timedelta(days=lost_days_ago),
+        triggered_by="test",
+        verdict=Verdict.KEPT_CHAMPION,
+        reason="challenger not better",
+        champion=champion,
+    )
+    monkeypatch.setattr(
+        retraining, "model_monitoring_report", lambda now: report_with(champion, *fired)
+    )
+    contested = []
+
+    def contest(*, report, now, actor):
+        contested.append(now)
+        return retraining.RetrainingOutcome(report, Verdict.KEPT_CHAMPION, "lost", champion)
+
+    monkeypatch.setattr(retraining, "challenger_contest", contest)
+    outcome = model_retrain_if_degraded(now=now, actor="test")
+    assert (outcome.verdict == Verdict.DEFERRED) is deferred
+    assert bool(contested) is not deferred
+    if deferred:
+        assert "only input drift fired (drift_distance_km)" in outcome.reason
+        assert outcome.decision.verdict == Verdict.DEFERRED
