@@ -110,6 +110,7 @@ class RecommendationsView(APIView):
                 variant=variant,
             ),
             strategy=strategy_for_variant(variant),
+            as_cards=True,
         )
         # The list as answered (offers deleted since it was made left out): what the
         # exposures log and what each item's click_url names, position for position.
@@ -121,7 +122,7 @@ class RecommendationsView(APIView):
             context={"request": request, "recommendation_list": shown}
         )
         body = {
-            "meta": RecommendationMetaSerializer(list_meta(shown)).data,
+            "meta": RecommendationMetaSerializer().to_representation(list_meta(shown)),
             "results": [item.to_representation(offer) for offer in offers],
         }
         # Staff reading someone else's list show it to nobody: not an exposure.
