@@ -1,5 +1,6 @@
 """Input and output shapes of the API, version 1 (ADR 0015)."""
 
+import re
 from datetime import datetime
 from functools import lru_cache
 
@@ -17,6 +18,7 @@ from recommendations.lists import ListSource
 from recommendations.servable import OfferCard
 
 MAX_LIMIT = 50
+PLAIN_LIMIT = re.compile(r"[0-9]{1,2}")
 # Offers whose rendered price, date and category name each API worker remembers: the
 # catalogue's 20,000 offers fit, at a few hundred bytes each.
 RENDERED_OFFERS_CACHE_SIZE = 20_000
@@ -47,6 +49,23 @@ class RecommendationQuerySerializer(serializers.Serializer):
             )
         # Order kept, duplicates dropped.
         return list(dict.fromkeys(slugs))
+
+    @classmethod
+    def plain_query(cls, query_params) -> dict | None:
+        """The validated data of the usual query (none, or one `limit` written as a plain
+        number in range), read without the serializer; None for any other query, which
+        the serializer validates. A serializer instance deep-copies its five fields and
+        runs them: 0.1 ms per request, a tenth of the view (ADR 0015); the tests hold
+        both equal."""
+        if not query_params:
+            return {"limit": cls._declared_fields["limit"].default, "category": []}
+        if query_params.keys() != {"limit"}:
+            return None
+        values = query_params.getlist("limit")
+        if len(values) != 1 or not PLAIN_LIMIT.fullmatch(values[0]):
+            return None
+        limit = int(values[0])
+        return {"limit": limit, "category": []} if 1 <= limit <= MAX_LIMIT else None
 
     def validate(self, attrs: dict) -> dict:
         given = [name for name in ("lat", "lon") if name in attrs]
@@ -94,15 +113,18 @@ class RecommendedOfferSerializer(serializers.Serializer):
         """Scheme and host of the request (`https://example.org`), worked out once per list."""
         return self.context["request"].build_absolute_uri("/").removesuffix("/")
 
+    @cached_property
+    def rendering(self) -> tuple[str | None, str]:
+        """The active language and time zone, which the written fields depend on."""
+        return get_language(), timezone.get_current_timezone_name()
+
     def to_representation(self, recommended) -> dict:
         """The item as a dict, built directly from the offer's card: the declared fields
         above are the contract (and the OpenAPI schema); running each through DRF's field
         machinery cost about a millisecond per ten-item list, a fifth of the endpoint
         (ADR 0015)."""
         card: OfferCard = recommended.offer
-        price, starts_at, category_name = rendered_offer_fields(
-            card, get_language(), timezone.get_current_timezone_name()
-        )
+        price, starts_at, category_name = rendered_offer_fields(card, *self.rendering)
         origin = self.origin
         return {
             "offer_id": card.pk,

@@ -86,9 +86,11 @@ class RecommendationsView(APIView):
         summary="Recommended offers for the caller (or, for staff, any user)",
     )
     def get(self, request: Request) -> Response:
-        query = RecommendationQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = RecommendationQuerySerializer.plain_query(request.query_params)
+        if params is None:
+            query = RecommendationQuerySerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            params = query.validated_data
         owner = list_owner(request=request, user_id=params.get("user_id"))
         flag = settings.HOMEPAGE_RECOMMENDATIONS_FLAG
         # Waffle's cookie for anonymous callers is set on Django's request, which

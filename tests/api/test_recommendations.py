@@ -5,8 +5,10 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import F
+from django.http import QueryDict
 from rest_framework.test import APIClient
 
+from api.serializers import RecommendationQuerySerializer
 from marketplace.models import Offer
 from recommendations.precompute import recommendation_lists_precompute
 from tests.api.clients import token_client
@@ -251,3 +253,26 @@ def test_the_category_name_follows_each_callers_language(shopper, offers):
 
     assert english["category"]["name"] == english_again["category"]["name"] == "Live music"
     assert french["category"]["name"] == "Musique live"
+
+
+@pytest.mark.parametrize("query", ["", "limit=1", "limit=10", "limit=50", "limit=07"])
+def test_the_usual_query_reads_as_the_serializer_validates_it(query):
+    """The view's shortcut for no query or a bare `limit`
+    (RecommendationQuerySerializer.plain_query) answers what the serializer answers."""
+    params = QueryDict(query)
+    serializer = RecommendationQuerySerializer(data=params)
+
+    assert serializer.is_valid()
+    assert RecommendationQuerySerializer.plain_query(params) == dict(serializer.validated_data)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        *("limit=0", "limit=51", "limit=ten", "limit=", "limit=5&limit=7", "limit=\u0665"),
+        *("limit=+5", "limit=%205", "limit=5.0", "category=cinema", "limit=3&category=cinema"),
+        *("lat=45.7&lon=4.8", "user_id=3", "other=1"),
+    ],
+)
+def test_any_other_query_is_left_to_the_serializer(query):
+    assert RecommendationQuerySerializer.plain_query(QueryDict(query)) is None
