@@ -19,7 +19,7 @@ from marketplace.models import Booking, Offer
 from recommendations.cache import CACHE_ERRORS
 from recommendations.lists import ListSource, RecommendationList, RecommendationRequest
 from recommendations.servable import OfferCard, servable_offer_cards, servable_offers
-from recommendations.stored import stored_list_get, stored_lists_get
+from recommendations.stored import stored_list_read, stored_lists_get
 from recommendations.strategies import recommendation_lists_compute, strategy_resolve
 
 logger = logging.getLogger(__name__)
@@ -112,9 +112,7 @@ def stored_list_still_servable(
     `limit` offers, with those offers (or their cards) by id."""
     if not served_from_store(request):
         return None
-    stored = stored_list_get(
-        strategy=strategy, user_id=request.user_id, request_id=request.request_id
-    )
+    stored = stored_list_read(strategy=strategy, user_id=request.user_id)
     if stored is None:
         return None
     load = servable_offer_cards if as_cards else servable_offers
@@ -128,8 +126,7 @@ def stored_list_still_servable(
     if len(servable) < request.limit:
         return None
     served = replace(
-        stored,
-        items=tuple(item for item in stored.items if item.offer_id in servable),
+        stored.recommendation_list(request_id=request.request_id, offer_ids=servable),
         source=ListSource.PRECOMPUTED,
         variant=request.variant,
     )
