@@ -279,17 +279,16 @@ def prepared_rows(*, sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-def servable_offers(
-    *,
+def servable_parts(
+    models: Sequence[SelectedModel],
     offer_ids: Sequence[int],
     user_id: int,
     categories: Sequence[str],
     now: datetime,
     limit: int,
-) -> dict[int, Offer]:
-    """The servable offers (`servable_rows`) by id, in the list's order, each with its
-    category and venue loaded."""
-    models = selected_models(connection.vendor)
+) -> list[list[Sequence]]:
+    """The servable rows (`servable_rows`) of `models`' columns, each cut into one part per
+    model. Positional, for the two readers below."""
     rows = servable_rows(
         columns=[column for selected in models for column in selected.columns],
         offer_ids=offer_ids,
@@ -298,14 +297,31 @@ def servable_offers(
         now=now,
         limit=limit,
     )
-    offer_model, category_model, venue_model = models
-    first = len(offer_model.columns)
-    second = first + len(category_model.columns)
+    bounds, start = [], 0
+    for selected in models:
+        bounds.append((start, start + len(selected.columns)))
+        start += len(selected.columns)
+    return [[row[first:end] for first, end in bounds] for row in rows]
+
+
+def servable_offers(
+    *,
+    offer_ids: Sequence[int],
+    user_id: int,
+    categories: Sequence[str],
+    now: datetime,
+    limit: int,
+) -> dict[int, Offer]:
+    """The servable offers by id, in the list's order, each with its category and venue
+    loaded."""
+    offer_model, category_model, venue_model = models = selected_models(connection.vendor)
     offers = {}
-    for row in rows:
-        offer = offer_model.instance(row[:first])
-        offer.category = category_model.instance(row[first:second])
-        offer.venue = venue_model.instance(row[second:])
+    for offer_part, category_part, venue_part in servable_parts(
+        models, offer_ids, user_id, categories, now, limit
+    ):
+        offer = offer_model.instance(offer_part)
+        offer.category = category_model.instance(category_part)
+        offer.venue = venue_model.instance(venue_part)
         offers[offer.pk] = offer
     return offers
 
@@ -318,24 +334,17 @@ def servable_offer_cards(
     now: datetime,
     limit: int,
 ) -> dict[int, OfferCard]:
-    """The servable offers (`servable_rows`) by id, in the list's order, as OfferCards:
-    eight columns read, no model instance built."""
+    """The servable offers by id, in the list's order, as OfferCards: eight columns read,
+    no model instance built."""
     models = selected_card_columns(connection.vendor)
-    rows = servable_rows(
-        columns=[column for selected in models for column in selected.columns],
-        offer_ids=offer_ids,
-        user_id=user_id,
-        categories=categories,
-        now=now,
-        limit=limit,
-    )
     cards = {}
-    for row in rows:
-        values, start = [], 0
-        for selected in models:
-            end = start + len(selected.columns)
-            values += selected.converted(row[start:end])
-            start = end
-        card = OfferCard(*values)
+    for parts in servable_parts(models, offer_ids, user_id, categories, now, limit):
+        card = OfferCard(
+            *(
+                value
+                for selected, part in zip(models, parts, strict=True)
+                for value in selected.converted(part)
+            )
+        )
         cards[card.pk] = card
     return cards

@@ -61,12 +61,30 @@ def exposure_of(shown_list, position: int, *, shown_at=None) -> Exposure:
     )
 
 
-def test_following_a_recommendation_link_records_the_click_and_opens_the_offer(
-    client, shown_list, offer, shopper
-):
-    url = recommendation_click_url(recommendation_list=shown_list, position=2)
+def compact_link(shown_list, position: int) -> str:
+    return recommendation_click_url(recommendation_list=shown_list, position=position)
 
-    response = client.get(url)
+
+def json_link(shown_list, position: int) -> str:
+    """A link as built until 2026-11-30 (`signing.dumps` of a JSON payload), as emails
+    sent then still hold."""
+    token = signing.dumps(
+        {
+            "r": shown_list.request_id,
+            "p": position,
+            "o": shown_list.items[position - 1].offer_id,
+            "u": shown_list.user_id,
+        },
+        salt=SALT,
+    )
+    return reverse("experiments:click", args=[token])
+
+
+@pytest.mark.parametrize("link", [compact_link, json_link], ids=["compact", "former json"])
+def test_following_a_recommendation_link_records_the_click_and_opens_the_offer(
+    client, shown_list, offer, shopper, link
+):
+    response = client.get(link(shown_list, 2))
 
     assert response.status_code == 302
     assert response["Location"] == reverse("storefront:offer_detail", args=[offer.pk])
@@ -104,55 +122,16 @@ def test_a_link_with_a_tampered_request_id_is_refused(client, shown_list):
     assert not RecommendationClick.objects.exists()
 
 
-def test_an_expired_link_still_opens_the_offer_without_recording(client, shown_list, settings):
-    url = recommendation_click_url(recommendation_list=shown_list, position=2)
+@pytest.mark.parametrize("link", [compact_link, json_link], ids=["compact", "former json"])
+def test_an_expired_link_still_opens_the_offer_without_recording(
+    client, shown_list, offer, settings, link
+):
+    url = link(shown_list, 2)
     settings.EXPERIMENT_CLICK_MAX_AGE_DAYS = -1
 
     response = client.get(url)
 
     assert response.status_code == 302
-    assert not RecommendationClick.objects.exists()
-
-
-def json_link(shown_list, position: int) -> str:
-    """A link as built until 2026-11-30 (`signing.dumps` of a JSON payload), as emails
-    sent then still hold."""
-    token = signing.dumps(
-        {
-            "r": shown_list.request_id,
-            "p": position,
-            "o": shown_list.items[position - 1].offer_id,
-            "u": shown_list.user_id,
-        },
-        salt=SALT,
-    )
-    return reverse("experiments:click", args=[token])
-
-
-def test_a_link_in_the_former_json_format_still_records_its_click(
-    client, shown_list, offer, shopper
-):
-    response = client.get(json_link(shown_list, 2))
-
-    assert response.status_code == 302
-    assert response["Location"] == reverse("storefront:offer_detail", args=[offer.pk])
-    click = RecommendationClick.objects.get()
-    assert (click.request_id, click.position, click.offer_id, click.user_id) == (
-        "req42",
-        2,
-        offer.pk,
-        shopper.pk,
-    )
-
-
-def test_an_expired_link_in_the_former_format_opens_the_offer_without_recording(
-    client, shown_list, offer, settings
-):
-    url = json_link(shown_list, 2)
-    settings.EXPERIMENT_CLICK_MAX_AGE_DAYS = -1
-
-    response = client.get(url)
-
     assert response["Location"] == reverse("storefront:offer_detail", args=[offer.pk])
     assert not RecommendationClick.objects.exists()
 
