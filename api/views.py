@@ -86,9 +86,11 @@ class RecommendationsView(APIView):
         summary="Recommended offers for the caller (or, for staff, any user)",
     )
     def get(self, request: Request) -> Response:
-        query = RecommendationQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = RecommendationQuerySerializer.plain_query(request.query_params)
+        if params is None:
+            query = RecommendationQuerySerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            params = query.validated_data
         owner = list_owner(request=request, user_id=params.get("user_id"))
         flag = settings.HOMEPAGE_RECOMMENDATIONS_FLAG
         # Waffle's cookie for anonymous callers is set on Django's request, which
@@ -110,6 +112,7 @@ class RecommendationsView(APIView):
                 variant=variant,
             ),
             strategy=strategy_for_variant(variant),
+            as_cards=True,
         )
         # The list as answered (offers deleted since it was made left out): what the
         # exposures log and what each item's click_url names, position for position.
@@ -121,7 +124,7 @@ class RecommendationsView(APIView):
             context={"request": request, "recommendation_list": shown}
         )
         body = {
-            "meta": RecommendationMetaSerializer(list_meta(shown)).data,
+            "meta": RecommendationMetaSerializer().to_representation(list_meta(shown)),
             "results": [item.to_representation(offer) for offer in offers],
         }
         # Staff reading someone else's list show it to nobody: not an exposure.

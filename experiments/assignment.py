@@ -44,10 +44,14 @@ class FlagAudience:
             return cls(flag=flag, listed_user_ids=frozenset(), group_member_ids=frozenset())
         # Waffle's own cached reads of the flag's users and groups.
         group_ids = flag._get_group_ids()
-        members = User.objects.filter(groups__pk__in=group_ids)
-        if among is not None:
-            members = members.filter(pk__in=among)
-        members = members.values_list("pk", flat=True) if group_ids else []
+        members = []
+        # The usual flag names no group: building the query anyway cost every request
+        # (API, homepage) a few dozen microseconds.
+        if group_ids:
+            members = User.objects.filter(groups__pk__in=group_ids)
+            if among is not None:
+                members = members.filter(pk__in=among)
+            members = members.values_list("pk", flat=True)
         return cls(
             flag=flag,
             listed_user_ids=frozenset(flag._get_user_ids()),

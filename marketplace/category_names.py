@@ -31,4 +31,9 @@ SHIPPED_CATEGORY_NAMES = (
 
 def category_label(category: "Category") -> str:
     """The category's name in the active language."""
-    return gettext(category.name)
+    return category_name_label(category.name)
+
+
+def category_name_label(name: str) -> str:
+    """A category name, as stored, in the active language."""
+    return gettext(name)

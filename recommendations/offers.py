@@ -6,17 +6,19 @@ from dataclasses import dataclass, replace
 from marketplace.models import Offer
 from recommendations.lists import RecommendationList, RecommendationRequest, RecommendedItem
 from recommendations.reasons import reason_text
+from recommendations.servable import OfferCard
 from recommendations.serving import recommendation_list_serve
 from recommendations.strategies import recommendation_lists_compute
 
 
 @dataclass(frozen=True)
 class RecommendedOffer:
-    """An item of a list with its offer; `position` counts from 1 in the list shown."""
+    """An item of a list with its offer (or the offer's card, for the API); `position`
+    counts from 1 in the list shown."""
 
     position: int
     item: RecommendedItem
-    offer: Offer
+    offer: Offer | OfferCard
 
     @property
     def score(self) -> float:
@@ -62,13 +64,19 @@ class LoadedList:
 
 
 def recommended_offers_serve(
-    *, request: RecommendationRequest, strategy: str | None = None
+    *, request: RecommendationRequest, strategy: str | None = None, as_cards: bool = False
 ) -> LoadedList:
     """The list to show for `request` (`recommendation_list_serve`) with its offers, as the
-    API and the homepage show it: a stored list costs one query in all (ADR 0016)."""
-    served, offers = recommendation_list_serve(request=request, strategy=strategy)
+    API and the homepage show it: a stored list costs one query in all (ADR 0016). With
+    `as_cards`, each offer is an OfferCard (what an API item shows) instead of a model
+    instance."""
+    served, offers = recommendation_list_serve(
+        request=request, strategy=strategy, as_cards=as_cards
+    )
     if offers is None:
         [shown] = recommended_offers_load(lists=[served])
+        if as_cards:
+            shown = [replace(offer, offer=OfferCard.of(offer.offer)) for offer in shown]
     else:
         shown = ranked_offers(recommendation_list=served, offers=offers)
     return LoadedList(

@@ -16,12 +16,20 @@ this statement equal to `Offer.objects.bookable()` minus the user's
 started, sold out, inactive, booked, cancelled, other categories), and the
 loaded offers equal to what `select_related` loads, so a change to either side
 that is not made to the other fails a test.
+
+Two shapes are read by the same statement: model instances with their category
+and venue (`servable_offers`, the homepage's section), and `OfferCard`s, the eight
+plain columns an API item shows (`servable_offer_cards`): converting the forty
+columns of three models into instances was half the statement's cost in Python,
+and the API shows eight of them (ADR 0016).
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Model
@@ -31,7 +39,8 @@ from marketplace.models import Booking, Category, Offer, Venue
 
 @dataclass(frozen=True)
 class SelectedModel:
-    """One model's columns in the statement, and how to turn them back into an instance."""
+    """Some of a model's columns in the statement, and how to turn them back into values
+    or an instance."""
 
     model: type[Model]
     alias: str
@@ -41,10 +50,38 @@ class SelectedModel:
     # decimals), exactly as the ORM's compiler applies them.
     converters: tuple[tuple, ...]
     expressions: tuple
+    # False on PostgreSQL for the usual fields: the values are used as they come.
+    converts: bool
 
-    def instance(self, values: Sequence) -> Model | None:
-        if values[0] is None:  # the left-joined venue of a digital offer
-            return None
+    @classmethod
+    def of(cls, model: type[Model], alias: str, names: Sequence[str] | None = None):
+        """`names` (field names) of `model`, every concrete column when None."""
+        fields = tuple(
+            model._meta.concrete_fields
+            if names is None
+            else (model._meta.get_field(name) for name in names)
+        )
+        expressions = tuple(field.get_col(alias) for field in fields)
+        converters = tuple(
+            tuple(
+                connection.ops.get_db_converters(expression)
+                + expression.get_db_converters(connection)
+            )
+            for expression in expressions
+        )
+        return cls(
+            model=model,
+            alias=alias,
+            attnames=tuple(field.attname for field in fields),
+            columns=tuple(f"{alias}.{field.column}" for field in fields),
+            converters=converters,
+            expressions=expressions,
+            converts=any(converters),
+        )
+
+    def converted(self, values: Sequence) -> list:
+        if not self.converts:
+            return list(values)
         converted = []
         for value, expression, converters in zip(
             values, self.expressions, self.converters, strict=True
@@ -52,33 +89,65 @@ class SelectedModel:
             for converter in converters:
                 value = converter(value, expression, connection)
             converted.append(value)
-        return self.model.from_db(connection.alias, self.attnames, converted)
+        return converted
+
+    def instance(self, values: Sequence) -> Model | None:
+        if values[0] is None:  # the left-joined venue of a digital offer
+            return None
+        return self.model.from_db(connection.alias, self.attnames, self.converted(values))
 
 
 @cache
 def selected_models(vendor: str) -> tuple[SelectedModel, ...]:
     """Offer, category and venue with every concrete column, as `select_related` loads them."""
-    selected = []
-    for model, alias in ((Offer, "o"), (Category, "c"), (Venue, "v")):
-        fields = tuple(model._meta.concrete_fields)
-        expressions = tuple(field.get_col(alias) for field in fields)
-        selected.append(
-            SelectedModel(
-                model=model,
-                alias=alias,
-                attnames=tuple(field.attname for field in fields),
-                columns=tuple(f"{alias}.{field.column}" for field in fields),
-                converters=tuple(
-                    tuple(
-                        connection.ops.get_db_converters(expression)
-                        + expression.get_db_converters(connection)
-                    )
-                    for expression in expressions
-                ),
-                expressions=expressions,
-            )
+    return (
+        SelectedModel.of(Offer, "o"),
+        SelectedModel.of(Category, "c"),
+        SelectedModel.of(Venue, "v"),
+    )
+
+
+class OfferCard(NamedTuple):
+    """What an API item shows of an offer, as plain values: hashable, so that an item's
+    rendering can be remembered by them (`api.serializers`)."""
+
+    pk: int
+    title: str
+    price: Decimal
+    starts_at: datetime | None
+    category_slug: str
+    category_name: str
+    # None for a digital offer (no venue).
+    venue_name: str | None
+    venue_city: str | None
+
+    @classmethod
+    def of(cls, offer: Offer) -> "OfferCard":
+        """The card of an offer loaded with its category and venue."""
+        venue = offer.venue
+        return cls(
+            pk=offer.pk,
+            title=offer.title,
+            price=offer.price,
+            starts_at=offer.starts_at,
+            category_slug=offer.category.slug,
+            category_name=offer.category.name,
+            venue_name=None if venue is None else venue.name,
+            venue_city=None if venue is None else venue.city,
         )
-    return tuple(selected)
+
+
+# Each OfferCard field's column, in order.
+CARD_FIELDS = (
+    (Offer, "o", ("id", "title", "price", "starts_at")),
+    (Category, "c", ("slug", "name")),
+    (Venue, "v", ("name", "city")),
+)
+
+
+@cache
+def selected_card_columns(vendor: str) -> tuple[SelectedModel, ...]:
+    return tuple(SelectedModel.of(model, alias, names) for model, alias, names in CARD_FIELDS)
 
 
 OFFER = Offer._meta.db_table
@@ -86,29 +155,153 @@ BOOKING = Booking._meta.db_table
 CATEGORY = Category._meta.db_table
 VENUE = Venue._meta.db_table
 
+CANCELLED = Booking.Status.CANCELLED.value
+# Inlined below rather than bound: PostgreSQL's generic plan of the prepared form can
+# then prove the predicate of the partial index on live bookings
+# (booking_one_active_per_user_offer) and use it.
+assert CANCELLED.isidentifier()
+
 # Bookable: active, not over (undated; or ending later; or no end and starting
 # later) and with places left (no stock limit, or fewer booked); then not held by a
-# live booking of the user.
+# live booking of the user. {offer_ids} is the condition on o.id, {ordered} the
+# category filter, the list's order and the limit.
 SERVABLE_SQL = f"""
 SELECT {{columns}} FROM {OFFER} o
 JOIN {CATEGORY} c ON c.id = o.category_id
 LEFT JOIN {VENUE} v ON v.id = o.venue_id
-WHERE o.id IN ({{offer_ids}})
-  AND o.is_active = %s
+WHERE {{offer_ids}}
+  AND o.is_active
   AND ((o.starts_at IS NULL AND o.ends_at IS NULL)
        OR o.ends_at > %s
        OR (o.ends_at IS NULL AND o.starts_at > %s))
   AND (o.stock IS NULL OR o.booked_quantity < o.stock)
   AND NOT EXISTS (
     SELECT 1 FROM {BOOKING} b
-    WHERE b.offer_id = o.id AND b.user_id = %s AND b.status <> %s)
-"""
+    WHERE b.offer_id = o.id AND b.user_id = %s AND b.status <> '{CANCELLED}')
+{{ordered}}"""
 
-CATEGORY_CLAUSE = " AND c.slug IN ({slugs})"
+# PostgreSQL: one text whatever the list's length and categories, with arrays bound
+# server-side, so that psycopg prepares it once per connection (ADR 0016).
+PREPARED_IDS = "o.id = ANY(%s::bigint[])"
+PREPARED_ORDER = (
+    "AND (cardinality(%s::text[]) = 0 OR c.slug = ANY(%s::text[]))\n"
+    "ORDER BY array_position(%s::bigint[], o.id) LIMIT %s"
+)
 
 
 def placeholders(count: int) -> str:
     return ", ".join(["%s"] * count)
+
+
+def servable_rows(
+    *,
+    columns: Sequence[str],
+    offer_ids: Sequence[int],
+    user_id: int,
+    categories: Sequence[str],
+    now: datetime,
+    limit: int,
+    portable: bool | None = None,
+) -> list[tuple]:
+    """`columns` of the first `limit` of `offer_ids` (in their order) that are bookable at
+    `now`, in `categories` when given, and not held by a live booking of the user.
+
+    Only those rows are read: a stored list keeps ten of its fifty offers, and
+    reading and building the other forty cost as much as the query.
+
+    On PostgreSQL the statement is prepared (`prepared_rows`): planning it took
+    twice as long as running it. `portable` forces the form that any database
+    runs (the default off PostgreSQL).
+    """
+    if not offer_ids or limit < 1:
+        return []
+    if portable is None:
+        portable = connection.vendor != "postgresql"
+    moment = connection.ops.adapt_datetimefield_value(now)
+    if not portable:
+        return prepared_rows(
+            sql=SERVABLE_SQL.format(
+                columns=", ".join(columns), offer_ids=PREPARED_IDS, ordered=PREPARED_ORDER
+            ),
+            params=[
+                list(offer_ids),
+                moment,
+                moment,
+                user_id,
+                list(categories),
+                list(categories),
+                list(offer_ids),
+                limit,
+            ],
+        )
+    ordered = ""
+    category_params = []
+    if categories:
+        ordered = f"AND c.slug IN ({placeholders(len(categories))})\n"
+        category_params = list(categories)
+    # The list's order, in SQL every database accepts: CASE id WHEN ... THEN rank.
+    ranks = " ".join(f"WHEN %s THEN {rank}" for rank in range(len(offer_ids)))
+    ordered += f"ORDER BY CASE o.id {ranks} END LIMIT %s"
+    sql = SERVABLE_SQL.format(
+        columns=", ".join(columns),
+        offer_ids=f"o.id IN ({placeholders(len(offer_ids))})",
+        ordered=ordered,
+    )
+    params = [*offer_ids, moment, moment, user_id, *category_params, *offer_ids, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def prepared_rows(*, sql: str, params: list) -> list[tuple]:
+    """Run `sql` on a server-binding psycopg cursor, through Django's cursor wrapper (query
+    logging, execute wrappers, error translation).
+
+    Django's own cursors bind client-side and never prepare; a server-binding
+    cursor is prepared by psycopg once its text has run `prepare_threshold` times on
+    the connection (DATABASES OPTIONS, set for PostgreSQL in the settings; None
+    disables it, behind a pooler that cannot keep prepared statements). Only this
+    statement runs on such a cursor: every other query is bound as before.
+    """
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    # What Django does before handing out a cursor.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw = ServerBindingCursor(connection.connection)
+    wrapped = (
+        connection.make_debug_cursor(raw)
+        if connection.queries_logged
+        else connection.make_cursor(raw)
+    )
+    with wrapped as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def servable_parts(
+    models: Sequence[SelectedModel],
+    offer_ids: Sequence[int],
+    user_id: int,
+    categories: Sequence[str],
+    now: datetime,
+    limit: int,
+) -> list[list[Sequence]]:
+    """The servable rows (`servable_rows`) of `models`' columns, each cut into one part per
+    model. Positional, for the two readers below."""
+    rows = servable_rows(
+        columns=[column for selected in models for column in selected.columns],
+        offer_ids=offer_ids,
+        user_id=user_id,
+        categories=categories,
+        now=now,
+        limit=limit,
+    )
+    bounds, start = [], 0
+    for selected in models:
+        bounds.append((start, start + len(selected.columns)))
+        start += len(selected.columns)
+    return [[row[first:end] for first, end in bounds] for row in rows]
 
 
 def servable_offers(
@@ -119,37 +312,39 @@ def servable_offers(
     now: datetime,
     limit: int,
 ) -> dict[int, Offer]:
-    """The first `limit` of `offer_ids` (in their order) that are bookable at `now`, in
-    `categories` when given, and not held by a live booking of the user, by id, each with
-    its category and venue loaded.
-
-    Only those rows are read: a stored list keeps ten of its fifty offers, and
-    reading and building the other forty cost as much as the query.
-    """
-    if not offer_ids or limit < 1:
-        return {}
-    models = selected_models(connection.vendor)
-    columns = [column for selected in models for column in selected.columns]
-    moment = connection.ops.adapt_datetimefield_value(now)
-    sql = SERVABLE_SQL.format(columns=", ".join(columns), offer_ids=placeholders(len(offer_ids)))
-    params = [*offer_ids, True, moment, moment, user_id, Booking.Status.CANCELLED.value]
-    if categories:
-        sql += CATEGORY_CLAUSE.format(slugs=placeholders(len(categories)))
-        params += list(categories)
-    # The list's order, in SQL both databases accept: CASE id WHEN ... THEN rank.
-    ranks = " ".join(f"WHEN %s THEN {rank}" for rank in range(len(offer_ids)))
-    sql += f" ORDER BY CASE o.id {ranks} END LIMIT %s"
-    params += [*offer_ids, limit]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    offer_model, category_model, venue_model = models
-    first = len(offer_model.columns)
-    second = first + len(category_model.columns)
+    """The servable offers by id, in the list's order, each with its category and venue
+    loaded."""
+    offer_model, category_model, venue_model = models = selected_models(connection.vendor)
     offers = {}
-    for row in rows:
-        offer = offer_model.instance(row[:first])
-        offer.category = category_model.instance(row[first:second])
-        offer.venue = venue_model.instance(row[second:])
+    for offer_part, category_part, venue_part in servable_parts(
+        models, offer_ids, user_id, categories, now, limit
+    ):
+        offer = offer_model.instance(offer_part)
+        offer.category = category_model.instance(category_part)
+        offer.venue = venue_model.instance(venue_part)
         offers[offer.pk] = offer
     return offers
+
+
+def servable_offer_cards(
+    *,
+    offer_ids: Sequence[int],
+    user_id: int,
+    categories: Sequence[str],
+    now: datetime,
+    limit: int,
+) -> dict[int, OfferCard]:
+    """The servable offers by id, in the list's order, as OfferCards: eight columns read,
+    no model instance built."""
+    models = selected_card_columns(connection.vendor)
+    cards = {}
+    for parts in servable_parts(models, offer_ids, user_id, categories, now, limit):
+        card = OfferCard(
+            *(
+                value
+                for selected, part in zip(models, parts, strict=True)
+                for value in selected.converted(part)
+            )
+        )
+        cards[card.pk] = card
+    return cards

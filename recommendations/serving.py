@@ -18,8 +18,8 @@ from django.conf import settings
 from marketplace.models import Booking, Offer
 from recommendations.cache import CACHE_ERRORS
 from recommendations.lists import ListSource, RecommendationList, RecommendationRequest
-from recommendations.servable import servable_offers
-from recommendations.stored import stored_list_get, stored_lists_get
+from recommendations.servable import OfferCard, servable_offer_cards, servable_offers
+from recommendations.stored import stored_list_read, stored_lists_get
 from recommendations.strategies import recommendation_lists_compute, strategy_resolve
 
 logger = logging.getLogger(__name__)
@@ -34,11 +34,11 @@ def strategy_for_variant(variant: str) -> str:
 
 
 def recommendation_list_serve(
-    *, request: RecommendationRequest, strategy: str | None = None
-) -> tuple[RecommendationList, dict[int, Offer] | None]:
+    *, request: RecommendationRequest, strategy: str | None = None, as_cards: bool = False
+) -> tuple[RecommendationList, dict[int, Offer] | dict[int, OfferCard] | None]:
     """The list to show for `request`: stored if still good enough, else computed, else popular;
-    with its offers (category and venue loaded) by id when it came from the store, whose
-    check read them anyway, None otherwise.
+    with its offers (category and venue loaded, or as OfferCards with `as_cards`) by id
+    when it came from the store, whose check read them anyway, None otherwise.
 
     The path of one page or one API call: the store's check is one SQL statement
     that also reads the offers shown (`recommendations.servable`). Raises
@@ -47,7 +47,7 @@ def recommendation_list_serve(
     """
     name = strategy_resolve(strategy)
     try:
-        stored = stored_list_still_servable(request=request, strategy=name)
+        stored = stored_list_still_servable(request=request, strategy=name, as_cards=as_cards)
     except CACHE_ERRORS as error:
         logger.warning("Stored lists unreachable, serving %s: %s", FALLBACK_STRATEGY, error)
         return fallback_lists(requests=[request])[0], None
@@ -106,18 +106,17 @@ def served_from_store(request: RecommendationRequest) -> bool:
 
 
 def stored_list_still_servable(
-    *, request: RecommendationRequest, strategy: str
-) -> tuple[RecommendationList, dict[int, Offer]] | None:
+    *, request: RecommendationRequest, strategy: str, as_cards: bool = False
+) -> tuple[RecommendationList, dict[int, Offer] | dict[int, OfferCard]] | None:
     """The user's stored list, cleaned, filtered and cut to `limit`, when it still holds
-    `limit` offers, with those offers by id."""
+    `limit` offers, with those offers (or their cards) by id."""
     if not served_from_store(request):
         return None
-    stored = stored_list_get(
-        strategy=strategy, user_id=request.user_id, request_id=request.request_id
-    )
+    stored = stored_list_read(strategy=strategy, user_id=request.user_id)
     if stored is None:
         return None
-    servable = servable_offers(
+    load = servable_offer_cards if as_cards else servable_offers
+    servable = load(
         offer_ids=stored.offer_ids,
         user_id=request.user_id,
         categories=request.categories,
@@ -127,8 +126,7 @@ def stored_list_still_servable(
     if len(servable) < request.limit:
         return None
     served = replace(
-        stored,
-        items=tuple(item for item in stored.items if item.offer_id in servable),
+        stored.recommendation_list(request_id=request.request_id, offer_ids=servable),
         source=ListSource.PRECOMPUTED,
         variant=request.variant,
     )

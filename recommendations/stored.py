@@ -12,7 +12,8 @@ language the nightly precomputation ran in.
 """
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -56,23 +57,46 @@ def reason_decode(data: list | None) -> Reason | None:
     return Reason(key, tuple(params.items()))
 
 
+@dataclass(frozen=True)
+class StoredList:
+    """A stored list as read, its items built only when asked: a request keeps ten of
+    the fifty, and building the fifty items and their reasons was a tenth of the API
+    endpoint's own cost (ADR 0016)."""
+
+    data: dict
+    user_id: int
+
+    @property
+    def offer_ids(self) -> list[int]:
+        return [item[0] for item in self.data["items"]]
+
+    def recommendation_list(
+        self, *, request_id: str, offer_ids: Container[int] | None = None
+    ) -> RecommendationList:
+        """The list with the items of `offer_ids` (every item when None), in stored order."""
+        data = self.data
+        return RecommendationList(
+            request_id=request_id,
+            items=tuple(
+                RecommendedItem(
+                    offer_id=offer_id,
+                    score=score,
+                    reason=reason_decode(reason),
+                    distance_km=distance,
+                )
+                for offer_id, score, reason, distance in data["items"]
+                if offer_ids is None or offer_id in offer_ids
+            ),
+            strategy=data["strategy"],
+            generated_at=datetime.fromisoformat(data["generated_at"]),
+            model_version=data["model_version"],
+            user_id=self.user_id,
+        )
+
+
 def stored_list_decode(*, raw: str, user_id: int, request_id: str) -> RecommendationList:
-    data = json.loads(raw)
-    return RecommendationList(
-        request_id=request_id,
-        items=tuple(
-            RecommendedItem(
-                offer_id=offer_id,
-                score=score,
-                reason=reason_decode(reason),
-                distance_km=distance,
-            )
-            for offer_id, score, reason, distance in data["items"]
-        ),
-        strategy=data["strategy"],
-        generated_at=datetime.fromisoformat(data["generated_at"]),
-        model_version=data["model_version"],
-        user_id=user_id,
+    return StoredList(data=json.loads(raw), user_id=user_id).recommendation_list(
+        request_id=request_id
     )
 
 
@@ -102,6 +126,13 @@ def stored_lists_get(
         else stored_list_decode(raw=found[key], user_id=user_id, request_id=request_id)
         for key, (user_id, request_id) in zip(keys, wanted, strict=True)
     ]
+
+
+def stored_list_read(*, strategy: str, user_id: int) -> StoredList | None:
+    """The stored list of `user_id` for `strategy`, items not yet built, None on a miss;
+    raises CACHE_ERRORS when Redis is down."""
+    raw = recommendations_cache.get(stored_list_key(strategy=strategy, user_id=user_id))
+    return None if raw is None else StoredList(data=json.loads(raw), user_id=user_id)
 
 
 def stored_list_get(*, strategy: str, user_id: int, request_id: str) -> RecommendationList | None:

@@ -120,6 +120,16 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 # Persistent connections save a TCP + auth round trip per request on PostgreSQL.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # psycopg prepares a statement run on a server-binding cursor once it has run this
+    # many times on the connection. Django's cursors bind client-side and never prepare;
+    # the one statement run server-side is the serving path's (recommendations.servable,
+    # ADR 0016), whose planning cost twice its execution. Empty disables it (a pooler in
+    # transaction mode that cannot keep prepared statements).
+    prepare_threshold = env("DATABASE_PREPARE_THRESHOLD", default="1")
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        int(prepare_threshold) if prepare_threshold else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "marketplace.User"

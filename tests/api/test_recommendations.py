@@ -1,8 +1,15 @@
 """GET /api/v1/recommendations/: who may read which list, parameters, throttling, outages."""
 
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
+from django.db.models import F
+from django.http import QueryDict
 from rest_framework.test import APIClient
 
+from api.serializers import RecommendationQuerySerializer
+from marketplace.models import Offer
 from recommendations.precompute import recommendation_lists_precompute
 from tests.api.clients import token_client
 from tests.canary import homepage_flag_set
@@ -184,3 +191,88 @@ def test_an_unknown_api_path_is_a_json_404():
 
     assert response.status_code == 404
     assert response.json() == {"detail": "No such API endpoint."}
+
+
+def precomputed_items(api, **headers) -> list[dict]:
+    body = api.get(URL, {"limit": 2}, **headers).json()
+    assert body["meta"]["source"] == "precomputed"
+    return body["results"]
+
+
+def test_an_offer_changed_after_its_first_answer_is_answered_as_it_is_now(shopper, offers):
+    """Each worker remembers how it wrote an offer's price, date and category name
+    (api.serializers.rendered_offer_fields): a change must never answer stale values."""
+    recommendation_lists_precompute(user_ids=[shopper.pk], strategy="geo")
+    api = token_client(shopper)
+    first = offers[0]
+    before = precomputed_items(api)[0]
+    assert before["offer_id"] == first.pk
+
+    first.title = "Concert déplacé"
+    first.price = Decimal("99.90")
+    first.starts_at = first.starts_at + timedelta(days=1)
+    first.save()
+    first.venue.city = "Villeurbanne"
+    first.venue.save()
+    after = precomputed_items(api)[0]
+
+    assert after["title"] == "Concert déplacé" and after["price"] == "99.90"
+    assert after["starts_at"] != before["starts_at"]
+    assert after["venue"]["city"] == "Villeurbanne"
+
+
+def test_a_renamed_category_is_answered_under_its_new_name(shopper, offers):
+    recommendation_lists_precompute(user_ids=[shopper.pk], strategy="geo")
+    api = token_client(shopper)
+    assert precomputed_items(api)[0]["category"]["name"] == "Live music"
+
+    category = offers[0].category
+    category.name = "Concerts"
+    category.save()
+
+    assert precomputed_items(api)[0]["category"] == {"slug": "live-music", "name": "Concerts"}
+
+
+def test_a_sold_out_offer_leaves_the_answer_after_being_answered(shopper, offers):
+    recommendation_lists_precompute(user_ids=[shopper.pk], strategy="geo")
+    api = token_client(shopper)
+    assert offers[0].pk in [item["offer_id"] for item in precomputed_items(api)]
+
+    Offer.objects.filter(pk=offers[0].pk).update(stock=F("booked_quantity"))
+
+    assert offers[0].pk not in [item["offer_id"] for item in precomputed_items(api)]
+
+
+def test_the_category_name_follows_each_callers_language(shopper, offers):
+    recommendation_lists_precompute(user_ids=[shopper.pk], strategy="geo")
+    api = token_client(shopper)
+
+    english = precomputed_items(api, HTTP_ACCEPT_LANGUAGE="en")[0]
+    french = precomputed_items(api, HTTP_ACCEPT_LANGUAGE="fr")[0]
+    english_again = precomputed_items(api, HTTP_ACCEPT_LANGUAGE="en")[0]
+
+    assert english["category"]["name"] == english_again["category"]["name"] == "Live music"
+    assert french["category"]["name"] == "Musique live"
+
+
+@pytest.mark.parametrize("query", ["", "limit=1", "limit=10", "limit=50", "limit=07"])
+def test_the_usual_query_reads_as_the_serializer_validates_it(query):
+    """The view's shortcut for no query or a bare `limit`
+    (RecommendationQuerySerializer.plain_query) answers what the serializer answers."""
+    params = QueryDict(query)
+    serializer = RecommendationQuerySerializer(data=params)
+
+    assert serializer.is_valid()
+    assert RecommendationQuerySerializer.plain_query(params) == dict(serializer.validated_data)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        *("limit=0", "limit=51", "limit=ten", "limit=", "limit=5&limit=7", "limit=\u0665"),
+        *("limit=+5", "limit=%205", "limit=5.0", "category=cinema", "limit=3&category=cinema"),
+        *("lat=45.7&lon=4.8", "user_id=3", "other=1"),
+    ],
+)
+def test_any_other_query_is_left_to_the_serializer(query):
+    assert RecommendationQuerySerializer.plain_query(QueryDict(query)) is None

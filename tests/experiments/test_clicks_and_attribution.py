@@ -3,12 +3,15 @@
 from datetime import timedelta
 
 import pytest
+from django.core import signing
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
 from experiments.clicks import (
+    SALT,
     ClickLink,
+    ExpiredClickLink,
     InvalidClickLink,
     click_token_build,
     click_token_read,
@@ -58,12 +61,30 @@ def exposure_of(shown_list, position: int, *, shown_at=None) -> Exposure:
     )
 
 
-def test_following_a_recommendation_link_records_the_click_and_opens_the_offer(
-    client, shown_list, offer, shopper
-):
-    url = recommendation_click_url(recommendation_list=shown_list, position=2)
+def compact_link(shown_list, position: int) -> str:
+    return recommendation_click_url(recommendation_list=shown_list, position=position)
 
-    response = client.get(url)
+
+def json_link(shown_list, position: int) -> str:
+    """A link as built until 2026-11-30 (`signing.dumps` of a JSON payload), as emails
+    sent then still hold."""
+    token = signing.dumps(
+        {
+            "r": shown_list.request_id,
+            "p": position,
+            "o": shown_list.items[position - 1].offer_id,
+            "u": shown_list.user_id,
+        },
+        salt=SALT,
+    )
+    return reverse("experiments:click", args=[token])
+
+
+@pytest.mark.parametrize("link", [compact_link, json_link], ids=["compact", "former json"])
+def test_following_a_recommendation_link_records_the_click_and_opens_the_offer(
+    client, shown_list, offer, shopper, link
+):
+    response = client.get(link(shown_list, 2))
 
     assert response.status_code == 302
     assert response["Location"] == reverse("storefront:offer_detail", args=[offer.pk])
@@ -101,14 +122,42 @@ def test_a_link_with_a_tampered_request_id_is_refused(client, shown_list):
     assert not RecommendationClick.objects.exists()
 
 
-def test_an_expired_link_still_opens_the_offer_without_recording(client, shown_list, settings):
-    url = recommendation_click_url(recommendation_list=shown_list, position=2)
+@pytest.mark.parametrize("link", [compact_link, json_link], ids=["compact", "former json"])
+def test_an_expired_link_still_opens_the_offer_without_recording(
+    client, shown_list, offer, settings, link
+):
+    url = link(shown_list, 2)
     settings.EXPERIMENT_CLICK_MAX_AGE_DAYS = -1
 
     response = client.get(url)
 
     assert response.status_code == 302
+    assert response["Location"] == reverse("storefront:offer_detail", args=[offer.pk])
     assert not RecommendationClick.objects.exists()
+
+
+def test_a_compact_link_expires_after_the_configured_days(settings):
+    settings.EXPERIMENT_CLICK_MAX_AGE_DAYS = 90
+    link = ClickLink("req42", 1, 7, None)
+    day = 86400
+    now = timezone.now().timestamp()
+
+    assert click_token_read(token=click_token_build(link=link, signed_at=now - 89 * day)) == link
+    with pytest.raises(ExpiredClickLink) as expired:
+        click_token_read(token=click_token_build(link=link, signed_at=now - 91 * day))
+    assert expired.value.offer_id == 7
+
+
+def test_a_compact_link_keeps_a_request_id_holding_the_separator():
+    link = ClickLink("newsletter.v2.12", 3, 8, 5)
+
+    assert click_token_read(token=click_token_build(link=link)) == link
+
+
+@pytest.mark.parametrize("token", ["2.abc", "2.1.2.3.4.req:forged", "eyJub3QiOiJzaWduZWQifQ"])
+def test_a_token_that_was_not_signed_here_is_refused(token):
+    with pytest.raises(InvalidClickLink):
+        click_token_read(token=token)
 
 
 def test_the_absolute_link_starts_with_the_site_url(shown_list, settings):

@@ -1,14 +1,22 @@
-"""The serving path's fixed SQL statement stays equal to the ORM's definitions."""
+"""The serving path's fixed SQL statement stays equal to the ORM's definitions, in both its
+forms (prepared with arrays on PostgreSQL, portable elsewhere) and both its shapes (model
+instances, OfferCards)."""
 
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from marketplace.models import Booking, Offer
-from recommendations.servable import servable_offers
+from recommendations.servable import (
+    OfferCard,
+    servable_offer_cards,
+    servable_offers,
+    servable_rows,
+)
 from tests.factories import (
     BookingFactory,
     CategoryFactory,
@@ -18,6 +26,24 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+# The portable form runs everywhere; the prepared one only on PostgreSQL.
+FORMS = [
+    pytest.param(True, id="portable"),
+    pytest.param(False, id="prepared", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(params=FORMS)
+def portable(request, monkeypatch):
+    """Run the test with the statement in one form, whatever the database's default."""
+    import recommendations.servable as servable
+
+    def in_form(**kwargs):
+        return servable_rows(**kwargs, portable=request.param)
+
+    monkeypatch.setattr(servable, "servable_rows", in_form)
+    return request.param
 
 
 def orm_servable(*, offer_ids, user_id, categories, now) -> set[int]:
@@ -78,7 +104,7 @@ def edge_cases():
 
 
 @pytest.mark.parametrize("categories", [(), ("live-music",), ("cinema", "live-music"), ("dance",)])
-def test_the_statement_selects_what_the_orm_definition_selects(edge_cases, categories):
+def test_the_statement_selects_what_the_orm_definition_selects(edge_cases, categories, portable):
     user, offers, now = edge_cases
     ids = [offer.pk for offer in offers.values()]
 
@@ -88,9 +114,13 @@ def test_the_statement_selects_what_the_orm_definition_selects(edge_cases, categ
     )
 
     assert set(got) == expected
+    cards = servable_offer_cards(
+        offer_ids=ids, user_id=user.pk, categories=categories, now=now, limit=len(ids)
+    )
+    assert set(cards) == expected
 
 
-def test_the_edge_cases_are_decided_as_a_shopper_expects(edge_cases):
+def test_the_edge_cases_are_decided_as_a_shopper_expects(edge_cases, portable):
     user, offers, now = edge_cases
 
     got = servable_offers(
@@ -111,7 +141,7 @@ def test_the_edge_cases_are_decided_as_a_shopper_expects(edge_cases):
     }
 
 
-def test_the_offers_come_loaded_as_select_related_loads_them(edge_cases):
+def test_the_offers_come_loaded_as_select_related_loads_them(edge_cases, portable):
     user, offers, now = edge_cases
     digital = DigitalOfferFactory(price=Decimal("7.50"))
     ids = [offers["starts later"].pk, offers["undated"].pk, digital.pk]
@@ -126,6 +156,20 @@ def test_the_offers_come_loaded_as_select_related_loads_them(edge_cases):
     assert got[offers["starts later"].pk].starts_at == offers["starts later"].starts_at
 
 
+def test_the_cards_hold_what_the_loaded_offers_hold(edge_cases, portable):
+    user, offers, now = edge_cases
+    digital = DigitalOfferFactory(price=Decimal("7.50"))
+    ids = [offers["starts later"].pk, digital.pk, offers["undated"].pk]
+
+    got = servable_offer_cards(offer_ids=ids, user_id=user.pk, categories=(), now=now, limit=3)
+
+    expected = Offer.objects.select_related("category", "venue").in_bulk(ids)
+    assert list(got) == ids
+    assert got == {pk: OfferCard.of(expected[pk]) for pk in ids}
+    assert got[digital.pk].venue_name is None and got[digital.pk].price == Decimal("7.50")
+    assert got[offers["starts later"].pk].starts_at == offers["starts later"].starts_at
+
+
 def test_no_ids_selects_nothing_without_a_query(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert (
@@ -134,7 +178,9 @@ def test_no_ids_selects_nothing_without_a_query(django_assert_num_queries):
         )
 
 
-def test_the_first_servable_offers_in_the_lists_order_are_read_up_to_the_limit(edge_cases):
+def test_the_first_servable_offers_in_the_lists_order_are_read_up_to_the_limit(
+    edge_cases, portable
+):
     user, offers, now = edge_cases
     ranked = [
         offers["no stock limit"],
@@ -150,3 +196,25 @@ def test_the_first_servable_offers_in_the_lists_order_are_read_up_to_the_limit(e
     )
 
     assert list(got) == [offers[name].pk for name in ("no stock limit", "undated", "starts later")]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_statement_is_prepared_once_for_lists_of_any_length(
+    edge_cases, django_assert_num_queries
+):
+    """Planning the statement cost twice as much as running it (ADR 0016)."""
+    user, offers, now = edge_cases
+    ids = [offer.pk for offer in offers.values()]
+
+    with django_assert_num_queries(3):
+        for count, categories in ((len(ids), ()), (3, ("cinema",)), (1, ())):
+            servable_offer_cards(
+                offer_ids=ids[:count], user_id=user.pk, categories=categories, now=now, limit=2
+            )
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%array_position%"],
+        )
+        assert cursor.fetchone()[0] == 1
