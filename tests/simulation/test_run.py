@@ -136,3 +136,18 @@ def test_a_seed_gives_the_same_run_through_a_retraining_and_a_promotion(fresh_sq
     served_versions = {row[4] for row in first[2] if row[3] == "ml"}
     assert set(champions) <= served_versions
     assert first == again
+
+
+def test_the_printed_table_gives_every_nights_retraining_decision():
+    from simulation.management.commands.simulate import decision_lines
+
+    night = {"verdict": "promoted", "reason": "challenger ndcg@10 0.31, champion 0.29"}
+    series = {
+        "days": [
+            {"day": 0, "date": "2026-03-02", "retraining": None},
+            {"day": 1, "date": "2026-03-03", "retraining": night},
+        ]
+    }
+    assert decision_lines(series) == [
+        "  1  2026-03-03  promoted: challenger ndcg@10 0.31, champion 0.29"
+    ]

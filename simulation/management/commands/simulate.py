@@ -105,9 +105,25 @@ class Command(BaseCommand):
                     f"{figures['bookings']:>8}  {'-' if star is None else f'{star:.1%}':>10}  "
                     f"{day['model_version'] or '-'}{'  (drift)' if day['drifted'] else ''}"
                 )
+        decisions = decision_lines(series)
+        if decisions:
+            self.stdout.write("Monitoring and retraining, night by night:")
+            for line in decisions:
+                self.stdout.write(line)
         last = series["last_30_days"]
         if last:
             self.stdout.write(comparison_line(last))
+
+
+def decision_lines(series: dict) -> list[str]:
+    """One line per night whose monitoring ran a retraining decision: its verdict and
+    the reason the registry gave (the same records `--json` and the database hold)."""
+    return [
+        f"{day['day']:>3}  {day['date']}  {day['retraining']['verdict']}: "
+        f"{day['retraining']['reason']}"
+        for day in series["days"]
+        if day["retraining"]
+    ]
 
 
 def comparison_line(comparison: dict) -> str:
