@@ -13,6 +13,7 @@ from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_lazy
 
+from config.numbers import number_rounded
 from experiments.formatting import p_value_text
 from experiments.statistics import (
     Difference,
@@ -221,7 +222,7 @@ def arms_compare(*, control: ArmData, treatment: ArmData, treatment_share: float
 
 
 def points(share: float) -> str:
-    return number_format(share * 100, decimal_pos=1)
+    return number_rounded(share * 100, 1)
 
 
 def verdict_write(

@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_lazy, pgettext
 from pygal.style import Style
 
+from config.numbers import number_rounded
 from marketplace.category_names import category_label
 from metrics.models import DailyMetrics
 from metrics.selectors import StoredMetrics
@@ -308,7 +309,7 @@ def category_diversity_panel(stored: StoredMetrics) -> Panel:
 
 def average(row: DailyMetrics) -> str:
     value = row.rolling_categories_per_user
-    return gettext("n/a") if value is None else number_format(value, 2)
+    return gettext("n/a") if value is None else number_rounded(value, 2)
 
 
 def newsletter_funnel_panel(stored: StoredMetrics) -> Panel:
@@ -383,7 +384,7 @@ def distance_cache_panel(stats: dict) -> Panel:
         "hit_rate": percent(stats["hit_rate"]),
         "calls": stats["provider_calls"],
         "errors": stats["provider_errors"],
-        "cost": number_format(stats["estimated_cost"], 2),
+        "cost": number_rounded(stats["estimated_cost"], 2),
         "cost_per_call": number_format(stats["cost_per_call"]),
     }
     figures = [
@@ -392,7 +393,7 @@ def distance_cache_panel(stats: dict) -> Panel:
         (gettext("Hit rate"), percent(stats["hit_rate"])),
         (gettext("Provider calls"), stats["provider_calls"]),
         (gettext("Provider errors"), stats["provider_errors"]),
-        (gettext("Estimated provider cost"), number_format(stats["estimated_cost"], 2)),
+        (gettext("Estimated provider cost"), number_rounded(stats["estimated_cost"], 2)),
     ]
     return Panel(
         slug="distance-cache",

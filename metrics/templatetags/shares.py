@@ -1,8 +1,9 @@
 """Shares and their changes as the active language writes them: "12,5 %", "+1,2 point"."""
 
 from django import template
-from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
+
+from config.numbers import number_rounded
 
 register = template.Library()
 MINUS_SIGN = "\N{MINUS SIGN}"
@@ -12,8 +13,7 @@ MINUS_SIGN = "\N{MINUS SIGN}"
 def percent(share: float | None) -> str:
     if share is None:
         return gettext("n/a")
-    # Rounded first: number_format cuts digits, and 0.125 - 0.1 is 0.02499…
-    return gettext("%(value)s %%") % {"value": number_format(round(share * 100, 1), 1)}
+    return gettext("%(value)s %%") % {"value": number_rounded(share * 100, 1)}
 
 
 @register.filter
@@ -24,5 +24,5 @@ def points(change: float) -> str:
     # Plural by the whole part: French writes "1,5 point", "2,5 points".
     return ngettext("%(sign)s%(value)s point", "%(sign)s%(value)s points", int(abs(value))) % {
         "sign": sign,
-        "value": number_format(abs(value), 1),
+        "value": number_rounded(abs(value), 1),
     }

@@ -115,3 +115,13 @@ def test_degenerate_arms_give_no_p_value_rather_than_an_error(north_star):
     comparison = simulated_experiment(0, control=(50, north_star), treatment=(50, north_star))
 
     assert comparison.metric("north_star").difference.p_value is None
+
+
+def test_the_verdict_rounds_its_points_as_the_difference_line_does():
+    """Django's number_format cuts digits: 4.46 points used to read "4.4" in the verdict
+    while the report's difference line said "+4.46", rounded elsewhere to 4.5."""
+    comparison = simulated_experiment(5, control=(5000, 0.20), treatment=(5000, 0.25))
+    difference = comparison.metric("north_star").difference
+
+    assert f"by {difference.value * 100:.1f} points" in comparison.verdict
+    assert f"[{difference.low * 100:.1f}; {difference.high * 100:.1f}]" in comparison.verdict
