@@ -141,12 +141,15 @@ def block_scores(
         return scores
     if trained.family == POPULARITY_FALLBACK:
         # log(1 + people), with the prior's distance and neighbours' terms when its
-        # validation chose them, squashed into 0..1 in the same order.
+        # validation chose them, spread over 0..1 per user: a squashing such as
+        # odds / (1 + odds) would round the best items' scores together in float32.
         bookable = snapshot.available_items
-        odds = np.exp(
-            prior_log_scores(snapshot=snapshot, prior=trained.prior, users=users, items=bookable)
+        log_scores = prior_log_scores(
+            snapshot=snapshot, prior=trained.prior, users=users, items=bookable
         )
-        scores[:, bookable] = odds / (1 + odds)
+        low = log_scores.min(axis=1, keepdims=True)
+        span = np.maximum(log_scores.max(axis=1, keepdims=True) - low, np.finfo(np.float32).tiny)
+        scores[:, bookable] = (log_scores - low) / span
         # Popularity's own order (a log too small to learn from is best served by it,
         # and the re-ranker's "never booked" categories are plausible only among a
         # model's candidates: diversified, it cost popularity 3% of its NDCG@10 on the
