@@ -35,6 +35,7 @@ from recommendations.ranking.diversify import (
 )
 from recommendations.ranking.families import model_threads
 from recommendations.ranking.features import features_compute
+from recommendations.ranking.prior import USERS_PER_CHUNK as PRIOR_USERS_PER_CHUNK
 from recommendations.ranking.prior import prior_log_scores
 from recommendations.ranking.snapshot import Snapshot, snapshot_build
 from recommendations.ranking.training import (
@@ -143,13 +144,16 @@ def block_scores(
         # log(1 + people), with the prior's distance and neighbours' terms when its
         # validation chose them, spread over 0..1 per user: a squashing such as
         # odds / (1 + odds) would round the best items' scores together in float32.
+        # A few hundred users at a time: the neighbours' term is dense (users x items).
         bookable = snapshot.available_items
-        log_scores = prior_log_scores(
-            snapshot=snapshot, prior=trained.prior, users=users, items=bookable
-        )
-        low = log_scores.min(axis=1, keepdims=True)
-        span = np.maximum(log_scores.max(axis=1, keepdims=True) - low, np.finfo(np.float32).tiny)
-        scores[:, bookable] = (log_scores - low) / span
+        for start in range(0, len(users), PRIOR_USERS_PER_CHUNK):
+            rows = slice(start, start + PRIOR_USERS_PER_CHUNK)
+            log_scores = prior_log_scores(
+                snapshot=snapshot, prior=trained.prior, users=users[rows], items=bookable
+            )
+            low = log_scores.min(axis=1, keepdims=True)
+            span = np.maximum(log_scores.max(axis=1, keepdims=True) - low, np.finfo(float).tiny)
+            scores[rows, bookable] = (log_scores - low) / span
         # Popularity's own order (a log too small to learn from is best served by it,
         # and the re-ranker's "never booked" categories are plausible only among a
         # model's candidates: diversified, it cost popularity 3% of its NDCG@10 on the
