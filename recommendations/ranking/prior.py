@@ -103,10 +103,11 @@ def prior_combined(*, terms: PriorTerms, prior: PopularityPrior) -> np.ndarray:
 
 
 def relative_distance_term(*, snapshot: Snapshot, users: np.ndarray, items: np.ndarray):
-    """log(1 + km over the user's usual distance); 0 where a place or a home is unknown."""
+    """log(1 + km over the user's usual distance). Where a place or a home is unknown (a
+    digital offer), the item counts as at the usual distance, neither near nor far."""
     distance = user_item_distances(snapshot=snapshot, users=users, items=items)
     ratio = distance / snapshot.distance_scale_km[users, None]
-    return np.nan_to_num(np.log1p(ratio), nan=0.0)
+    return np.nan_to_num(np.log1p(ratio), nan=np.log(2.0))
 
 
 def neighbour_scores(*, seen: sparse.csr_matrix, users: np.ndarray) -> np.ndarray:

@@ -120,3 +120,17 @@ def test_the_validation_hides_each_users_last_fifth_from_what_the_prior_reads():
                                           hidden=(hidden_user, hidden_item), rng=rng)  # fmt: skip
     assert totals[0] / users > 0.3
     assert leaked_users == 0 or leaked[0] / leaked_users < totals[0] / users - 0.2
+
+
+def test_an_item_without_a_place_counts_as_at_the_users_usual_distance():
+    data = world(n_users=40)
+    latitude = data.catalogue.latitude.copy()
+    latitude[0] = np.nan  # a digital offer
+    data = replace(data, catalogue=replace(data.catalogue, latitude=latitude))
+    snapshot = snapshot_build(data=data, at=float(data.time.max()) + 1)
+    users = np.arange(4)
+    items = np.arange(data.catalogue.size)
+    prior = PopularityPrior(distance_exponent=1.0)
+    scores = prior_log_scores(snapshot=snapshot, prior=prior, users=users, items=items)
+    people = snapshot.item_counts[0, -1]
+    assert np.allclose(scores[:, 0], np.log1p(people) - np.log(2.0))
