@@ -1,25 +1,28 @@
 """The popularity prior: what the ranker falls back to when no model beats popularity (ADR 0023).
 
-Plain popularity (distinct people per item) plus two regularities of check-in and
+Plain popularity (distinct people per item) plus three regularities of check-in and
 booking logs that hold whatever the region (ADR 0024):
 
     log(1 + people)
       - distance_exponent * log(1 + distance / the user's usual distance)
       + neighbours_weight * log(1 + NEIGHBOUR_SCALE * neighbours)
+      + transitions_weight * log(1 + transitions)
 
 - a place's pull falls as a power of its distance (Ye et al., SIGIR 2011, on Foursquare
   and Gowalla), measured against how far this user usually goes (a villager and a city
   dweller differ);
 - people go where the users most like them go: `neighbours` sums, over the other users,
   the cosine of their histories with this user's (user-kNN over everybody), which tells
-  the user's region and habits apart without coordinates.
+  the user's region and habits apart without coordinates;
+- people go on from where they are: `transitions` counts how often, for anybody, the
+  item followed (or preceded) one of the user's last places within a day (successive
+  check-ins, as in Cheng et al., IJCAI 2013).
 
-Both weights are fitted on the training data by a validation built like the offline
+The weights are fitted on the training data by a validation built like the offline
 evaluation (each user hides the last fifth of their interactions, as the user-time split
 does; the prior is computed from the rest at its end and ranks every item they had not
-had), choosing among a small grid that holds (0, 0), plain popularity: the
-prior is plain popularity unless a weight does better on that validation.
-"""
+had), choosing among a small grid that holds (0, 0, 0), plain popularity: the prior is
+plain popularity unless a weight does better on that validation."""
 
 import itertools
 from dataclasses import dataclass, replace
@@ -37,6 +40,7 @@ from recommendations.ranking.snapshot import Snapshot, snapshot_build
 # Coarse on purpose: a finer grid chose by noise on the pseudo-logs of ADR 0023.
 DISTANCE_EXPONENTS = (0.0, 0.4, 0.8)
 NEIGHBOURS_WEIGHTS = (0.0, 1.0, 2.0)
+TRANSITIONS_WEIGHTS = (0.0, 0.5, 1.0)
 VALIDATION_WINDOWS = 2
 # Where the neighbours' log bends: cosines between check-in histories are mostly 0.01-0.2,
 # so a tenth of a fully similar neighbour counts about as much as popularity's first person.
@@ -50,6 +54,7 @@ USERS_PER_CHUNK = 256
 class PopularityPrior:
     distance_exponent: float = 0.0
     neighbours_weight: float = 0.0
+    transitions_weight: float = 0.0
 
 
 def prior_log_scores(
@@ -62,6 +67,7 @@ def prior_log_scores(
         items=items,
         distance=bool(prior.distance_exponent),
         neighbours=bool(prior.neighbours_weight),
+        transitions=bool(prior.transitions_weight),
     )
     return np.broadcast_to(prior_combined(terms=terms, prior=prior), (len(users), len(items)))
 
@@ -74,10 +80,17 @@ class PriorTerms:
     popularity: np.ndarray
     distance: np.ndarray | None
     neighbours: np.ndarray | None
+    transitions: np.ndarray | None
 
 
 def prior_terms(
-    *, snapshot: Snapshot, users: np.ndarray, items: np.ndarray, distance: bool, neighbours: bool
+    *,
+    snapshot: Snapshot,
+    users: np.ndarray,
+    items: np.ndarray,
+    distance: bool,
+    neighbours: bool,
+    transitions: bool,
 ) -> PriorTerms:
     people = snapshot.item_counts[items, -1].astype(np.float64)
     return PriorTerms(
@@ -90,6 +103,11 @@ def prior_terms(
         )
         if neighbours
         else None,
+        transitions=np.log1p(
+            np.asarray((snapshot.last_places[users] @ snapshot.transitions[:, items]).todense())
+        )
+        if transitions
+        else None,
     )
 
 
@@ -99,6 +117,8 @@ def prior_combined(*, terms: PriorTerms, prior: PopularityPrior) -> np.ndarray:
         scores = scores - prior.distance_exponent * terms.distance
     if prior.neighbours_weight:
         scores = scores + prior.neighbours_weight * terms.neighbours
+    if prior.transitions_weight:
+        scores = scores + prior.transitions_weight * terms.transitions
     return scores
 
 
@@ -130,8 +150,12 @@ def prior_fit(*, data: RankingData, rng: np.random.Generator, label_fraction: fl
     twice the users halve that noise's variance.
     """
     grid = [
-        PopularityPrior(distance_exponent=exponent, neighbours_weight=weight)
-        for exponent, weight in itertools.product(grid_exponents(data), NEIGHBOURS_WEIGHTS)
+        PopularityPrior(
+            distance_exponent=exponent, neighbours_weight=weight, transitions_weight=following
+        )
+        for exponent, weight, following in itertools.product(
+            grid_exponents(data), NEIGHBOURS_WEIGHTS, TRANSITIONS_WEIGHTS
+        )
     ]
     totals, users = np.zeros(len(grid)), 0
     remaining = data
@@ -147,9 +171,7 @@ def prior_fit(*, data: RankingData, rng: np.random.Generator, label_fraction: fl
         totals += window_totals
         users += window_users
     figures = {
-        f"{prior.distance_exponent:g},{prior.neighbours_weight:g}": round(
-            float(total / max(users, 1)), 4
-        )
+        prior_key(prior): round(float(total / max(users, 1)), 4)
         for prior, total in zip(grid, totals, strict=True)
     }
     # Ties go to the earlier grid point: the smaller weights, plain popularity first.
@@ -183,7 +205,12 @@ def grid_ndcg_sums(
     for start in range(0, len(users), USERS_PER_CHUNK):
         chunk = users[start : start + USERS_PER_CHUNK]
         terms = prior_terms(
-            snapshot=snapshot, users=chunk, items=catalogue, distance=True, neighbours=True
+            snapshot=snapshot,
+            users=chunk,
+            items=catalogue,
+            distance=True,
+            neighbours=True,
+            transitions=True,
         )
         had = snapshot.seen[chunk][:, catalogue].toarray() > 0
         wanted = relevant[chunk].toarray() > 0
@@ -191,6 +218,11 @@ def grid_ndcg_sums(
             scores = np.where(had, -np.inf, prior_combined(terms=terms, prior=prior))
             totals[number] += ndcg_sum(scores=scores, wanted=wanted)
     return totals, len(users)
+
+
+def prior_key(prior: PopularityPrior) -> str:
+    """The grid point's name in the metrics: "distance exponent,neighbours,transitions"."""
+    return f"{prior.distance_exponent:g},{prior.neighbours_weight:g},{prior.transitions_weight:g}"
 
 
 def grid_exponents(data: RankingData) -> tuple[float, ...]:

@@ -56,7 +56,7 @@ def test_a_lead_over_popularity_within_noise_falls_back_to_popularity(small_worl
     assert trained.family == POPULARITY_FALLBACK
     # Its prior was fitted, and recorded with every grid point's figure.
     assert fallback["prior"]["chosen"] == asdict(trained.prior)
-    assert "0,0" in fallback["prior"]["ndcg@10"]
+    assert "0,0,0" in fallback["prior"]["ndcg@10"]
     snapshot = snapshot_build(data=small_world, at=float(small_world.time.max()) + 1)
     users = np.array([0, 1])
     bookable = snapshot.available_items
