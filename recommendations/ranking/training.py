@@ -14,7 +14,9 @@ than every learned family (a check-in log whose few users teach a model only
 noise), or where the learned family's lead over it is within noise (less than
 FALLBACK_STANDARD_ERRORS standard errors of the paired per-user difference: a
 handful of validation users proves nothing), the ranker falls back to it
-(POPULARITY_FALLBACK), decided on the training data alone.
+(POPULARITY_FALLBACK), decided on the training data alone. The fallback then ranks
+by popularity weighed by a prior (distance, neighbours, transitions) that
+`ranking.prior` fits on the same training data; plain popularity when no weight helps.
 """
 
 import time
