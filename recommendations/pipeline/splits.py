@@ -82,15 +82,28 @@ def time_test_mask(interactions: Interactions, *, test_fraction: float) -> np.nd
 
 def user_time_test_mask(interactions: Interactions, *, test_fraction: float) -> np.ndarray:
     """Each user's last floor(fraction x n) interactions, for users with MIN_USER_INTERACTIONS+."""
+    return users_last_fraction(
+        users=interactions.users,
+        timestamps=interactions.timestamps,
+        n_users=interactions.n_users,
+        fraction=test_fraction,
+    )
+
+
+def users_last_fraction(
+    *, users: np.ndarray, timestamps: np.ndarray, n_users: int, fraction: float
+) -> np.ndarray:
+    """Mask of each user's last floor(fraction x n) interactions (users with
+    MIN_USER_INTERACTIONS+), on plain arrays: the ranker hides its validation this way."""
     # Sort by user, then time, then log position: each user's interactions are a run.
-    order = np.lexsort((np.arange(len(interactions)), interactions.timestamps, interactions.users))
-    users = interactions.users[order]
-    counts = np.bincount(users, minlength=interactions.n_users)
+    order = np.lexsort((np.arange(len(users)), timestamps, users))
+    sorted_users = users[order]
+    counts = np.bincount(sorted_users, minlength=n_users)
     n_test = np.where(
-        counts >= MIN_USER_INTERACTIONS, np.floor(test_fraction * counts).astype(np.int64), 0
+        counts >= MIN_USER_INTERACTIONS, np.floor(fraction * counts).astype(np.int64), 0
     )
     run_end = np.cumsum(counts)
-    rank_from_end = run_end[users] - 1 - np.arange(len(order))
+    rank_from_end = run_end[sorted_users] - 1 - np.arange(len(order))
     in_test = np.zeros(len(order), dtype=bool)
-    in_test[order] = rank_from_end < n_test[users]
+    in_test[order] = rank_from_end < n_test[sorted_users]
     return in_test

@@ -10,6 +10,7 @@ unpickled by another scikit-learn, ranks garbage without an error.
 import hashlib
 import io
 import json
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 import joblib
@@ -21,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 
 from recommendations.ranking.features import FEATURE_NAMES
+from recommendations.ranking.prior import PopularityPrior
 from recommendations.ranking.training import TrainedRanker
 
 LATEST = "latest.json"
@@ -75,6 +77,7 @@ def artifact_save(*, trained: TrainedRanker, seed: int) -> dict:
         "data_size": trained.data_size,
         "library_versions": library_versions(),
         "metrics": trained.metrics,
+        "prior": asdict(trained.prior),
         "created_at": datetime.now(tz=UTC).isoformat(),
     }
     storage.save(artifact_path(f"{version}.joblib"), ContentFile(buffer.getvalue()))
@@ -132,5 +135,6 @@ def artifact_load(*, version: str | None = None) -> tuple[TrainedRanker, dict]:
         per_source=metadata["per_source"],
         data_size=metadata["data_size"],
         metrics=metadata["metrics"],
+        prior=PopularityPrior(**metadata.get("prior", {})),
     )
     return trained, metadata

@@ -8,8 +8,10 @@ the diversified order scores above the rest, so a plain top-k reads it.
 A user without history gets geo-popular candidates, diversified (cold start).
 A ranker that fell back to popularity in training (its validation users were
 better served by it, ADR 0023) scores every bookable item by its all-time
-number of distinct users instead, in that order but for the north star's rule:
-a user's only category of the month steps aside (ADR 0025).
+number of distinct users instead, weighed by the popularity prior its training
+fitted (distance, neighbours; plain popularity unless they did better,
+`ranking.prior`), in that order but for the north star's rule: a user's only
+category of the month steps aside (ADR 0025).
 """
 
 from dataclasses import dataclass
@@ -33,6 +35,8 @@ from recommendations.ranking.diversify import (
 )
 from recommendations.ranking.families import model_threads
 from recommendations.ranking.features import features_compute
+from recommendations.ranking.prior import USERS_PER_CHUNK as PRIOR_USERS_PER_CHUNK
+from recommendations.ranking.prior import prior_log_scores
 from recommendations.ranking.snapshot import Snapshot, snapshot_build
 from recommendations.ranking.training import (
     POPULARITY_FALLBACK,
@@ -137,8 +141,19 @@ def block_scores(
     if not len(users):
         return scores
     if trained.family == POPULARITY_FALLBACK:
-        people = snapshot.item_counts[:, -1]
-        scores[:, snapshot.available_items] = (people / (1 + people))[snapshot.available_items]
+        # log(1 + people), with the prior's distance and neighbours' terms when its
+        # validation chose them, spread over 0..1 per user: a squashing such as
+        # odds / (1 + odds) would round the best items' scores together in float32.
+        # A few hundred users at a time: the neighbours' term is dense (users x items).
+        bookable = snapshot.available_items
+        for start in range(0, len(users), PRIOR_USERS_PER_CHUNK):
+            rows = slice(start, start + PRIOR_USERS_PER_CHUNK)
+            log_scores = prior_log_scores(
+                snapshot=snapshot, prior=trained.prior, users=users[rows], items=bookable
+            )
+            low = log_scores.min(axis=1, keepdims=True)
+            span = np.maximum(log_scores.max(axis=1, keepdims=True) - low, np.finfo(float).tiny)
+            scores[rows, bookable] = (log_scores - low) / span
         # Popularity's own order (a log too small to learn from is best served by it,
         # and the re-ranker's "never booked" categories are plausible only among a
         # model's candidates: diversified, it cost popularity 3% of its NDCG@10 on the

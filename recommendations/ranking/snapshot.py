@@ -21,6 +21,9 @@ MIN_DISTANCE_SCALE_KM = 1.0
 # The categories a user booked this recent are "this month's" for the diversifier: the
 # north star counts users booking two categories within 30 days (ADR 0007, ADR 0025).
 RECENT_CATEGORY_DAYS = 30
+# Where a user is now: their last few interactions; what follows what: within a day.
+LAST_PLACES = 5
+TRANSITION_HOURS = 24
 
 
 @dataclass
@@ -51,6 +54,11 @@ class Snapshot:
     # Distinct item places (offers share venues) and the place of each item; None: no coordinates.
     places: np.ndarray | None = None
     item_place: np.ndarray | None = None
+    # users x items, 1 for the items of each user's last LAST_PLACES interactions, and
+    # items x items, how often one followed the other within TRANSITION_HOURS for the same
+    # user (either way): where people go next (the popularity prior's, `ranking.prior`).
+    last_places: sparse.csr_matrix | None = None
+    transitions: sparse.csr_matrix | None = None
 
     @cached_property
     def available_items(self) -> np.ndarray:
@@ -156,9 +164,34 @@ def snapshot_build(*, data: RankingData, at: float) -> Snapshot:
         home_longitude=home_lon,
         distance_scale_km=scale,
         co_interactions=cosine_co_interactions(seen),
+        **sequences(past=past, n_users=n_users, n_items=n_items),
         available=catalogue.available_at(at),
         **distinct_places(catalogue),
     )
+
+
+def sequences(*, past: RankingData, n_users: int, n_items: int) -> dict:
+    """Each user's last places and the items' transitions (see `Snapshot`)."""
+    order = np.lexsort((past.time, past.user))
+    users, items, times = past.user[order], past.item[order], past.time[order]
+    follows = (
+        (users[1:] == users[:-1])
+        & (times[1:] - times[:-1] < TRANSITION_HOURS * 3600)
+        & (items[1:] != items[:-1])
+    )
+    pairs = sparse.csr_matrix(
+        (np.ones(int(follows.sum()), dtype=np.float32), (items[:-1][follows], items[1:][follows])),
+        shape=(n_items, n_items),
+    )
+    counts = np.bincount(users, minlength=n_users)
+    from_end = np.cumsum(counts)[users] - 1 - np.arange(len(users))
+    last = from_end < LAST_PLACES
+    last_places = sparse.csr_matrix(
+        (np.ones(int(last.sum()), dtype=np.float32), (users[last], items[last])),
+        shape=(n_users, n_items),
+    )
+    last_places.data[:] = 1.0
+    return {"last_places": last_places, "transitions": (pairs + pairs.T).tocsr()}
 
 
 def latest_pairs(

@@ -14,11 +14,13 @@ than every learned family (a check-in log whose few users teach a model only
 noise), or where the learned family's lead over it is within noise (less than
 FALLBACK_STANDARD_ERRORS standard errors of the paired per-user difference: a
 handful of validation users proves nothing), the ranker falls back to it
-(POPULARITY_FALLBACK), decided on the training data alone.
+(POPULARITY_FALLBACK), decided on the training data alone. The fallback then ranks
+by popularity weighed by a prior (distance, neighbours, transitions) that
+`ranking.prior` fits on the same training data; plain popularity when no weight helps.
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
@@ -41,6 +43,7 @@ from recommendations.ranking.families import (
     model_threads,
 )
 from recommendations.ranking.features import FEATURE_NAMES
+from recommendations.ranking.prior import PopularityPrior, prior_fit
 from recommendations.ranking.snapshot import Snapshot, snapshot_build
 
 VALIDATION_K = 10
@@ -77,6 +80,9 @@ class TrainedRanker:
     window: dict = field(default_factory=dict)
     data_size: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
+    # What the popularity fallback ranks by (plain popularity unless its validation
+    # chose a distance exponent or a neighbours' weight, ADR 0023).
+    prior: PopularityPrior = field(default_factory=PopularityPrior)
 
 
 def ranker_train(
@@ -179,9 +185,14 @@ def ranker_train(
         "lead_standard_error": round(lead_error, 4) if np.isfinite(lead_error) else None,
     }
     model = models[best]
+    prior = PopularityPrior()
     if not len(lead) or lead.mean() <= FALLBACK_STANDARD_ERRORS * lead_error:
         # The kept model still ranks candidates if asked; the scorer reads the family.
         best = POPULARITY_FALLBACK
+        prior, compared[POPULARITY_FALLBACK]["prior"] = prior_fit(
+            data=data, rng=rng, label_fraction=options.label_fraction
+        )
+        compared[POPULARITY_FALLBACK]["prior"]["chosen"] = asdict(prior)
     return TrainedRanker(
         family=best,
         model=model,
@@ -201,6 +212,7 @@ def ranker_train(
             "examples": len(fitting.labels),
             "positives": int(fitting.labels.sum()),
         },
+        prior=prior,
         metrics={
             "families": compared,
             "chosen": best,

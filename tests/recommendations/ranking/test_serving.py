@@ -85,6 +85,8 @@ def test_a_corrupt_model_falls_back_to_geo_with_one_logged_error(marketplace, ca
 def test_the_stored_model_serves_lists_that_name_its_version(marketplace):
     trained = ranker_train(data=world(), options=TrainingOptions(seed=1, per_source=10))
     version = artifact_save(trained=trained, seed=1)["version"]
+    # The popularity prior a fallback ranks by travels with the model.
+    assert artifact_load()[0].prior == trained.prior
     found = recommendation_list_compute(
         request=RecommendationRequest(user_id=marketplace.pk, limit=3), strategy="ml"
     )

@@ -1,3 +1,5 @@
+from dataclasses import asdict, replace
+
 import numpy as np
 import pytest
 
@@ -7,6 +9,7 @@ from recommendations.ranking.diversify import categories_to_step_aside
 from recommendations.ranking.examples import examples_build
 from recommendations.ranking.families import FAMILIES, RANKING_FEATURES
 from recommendations.ranking.features import FEATURE_NAMES, features_compute
+from recommendations.ranking.prior import PopularityPrior, prior_log_scores
 from recommendations.ranking.scorer import block_scores
 from recommendations.ranking.snapshot import RECENT_CATEGORY_DAYS, snapshot_build
 from recommendations.ranking.training import (
@@ -51,12 +54,23 @@ def test_a_lead_over_popularity_within_noise_falls_back_to_popularity(small_worl
     fallback = trained.metrics["families"][POPULARITY_FALLBACK]
     assert fallback["lead_of_best"] <= FALLBACK_STANDARD_ERRORS * fallback["lead_standard_error"]
     assert trained.family == POPULARITY_FALLBACK
+    # Its prior was fitted, and recorded with every grid point's figure.
+    assert fallback["prior"]["chosen"] == asdict(trained.prior)
+    assert "0,0,0" in fallback["prior"]["ndcg@10"]
     snapshot = snapshot_build(data=small_world, at=float(small_world.time.max()) + 1)
-    scores = block_scores(snapshot=snapshot, trained=trained, users=np.array([0, 1]), strength=0.0)
+    users = np.array([0, 1])
     bookable = snapshot.available_items
-    people = snapshot.item_counts[bookable, -1]
+    scores = block_scores(snapshot=snapshot, trained=trained, users=users, strength=0.0)
     assert np.isfinite(scores[:, bookable]).all()
-    # Every bookable item is scored, by how many people chose it, the same for everyone.
+    # Every bookable item is scored, in the order of the fitted prior.
+    expected = prior_log_scores(snapshot=snapshot, prior=trained.prior, users=users, items=bookable)
+    for row in range(len(users)):
+        assert np.array_equal(np.argsort(-scores[row, bookable], kind="stable"),
+                              np.argsort(-expected[row], kind="stable"))  # fmt: skip
+    # A plain prior is popularity: by how many people chose each item, the same for everyone.
+    plain = replace(trained, prior=PopularityPrior())
+    scores = block_scores(snapshot=snapshot, trained=plain, users=users, strength=0.0)
+    people = snapshot.item_counts[bookable, -1]
     assert np.array_equal(np.argsort(-scores[0, bookable], kind="stable"),
                           np.argsort(-(people / (1 + people)), kind="stable"))  # fmt: skip
     assert np.array_equal(scores[0], scores[1])

@@ -1,0 +1,250 @@
+"""The popularity prior: what the ranker falls back to when no model beats popularity (ADR 0023).
+
+Plain popularity (distinct people per item) plus three regularities of check-in and
+booking logs that hold whatever the region (ADR 0024):
+
+    log(1 + people)
+      - distance_exponent * log(1 + distance / the user's usual distance)
+      + neighbours_weight * log(1 + NEIGHBOUR_SCALE * neighbours)
+      + transitions_weight * log(1 + transitions)
+
+- a place's pull falls as a power of its distance (Ye et al., SIGIR 2011, on Foursquare
+  and Gowalla), measured against how far this user usually goes (a villager and a city
+  dweller differ);
+- people go where the users most like them go: `neighbours` sums, over the other users,
+  the cosine of their histories with this user's (user-kNN over everybody), which tells
+  the user's region and habits apart without coordinates;
+- people go on from where they are: `transitions` counts how often, for anybody, the
+  item followed (or preceded) one of the user's last places within a day (successive
+  check-ins, as in Cheng et al., IJCAI 2013).
+
+The weights are fitted on the training data by a validation built like the offline
+evaluation (each user hides the last fifth of their interactions, as the user-time split
+does; the prior is computed from the rest at its end and ranks every item they had not
+had), choosing among a small grid that holds (0, 0, 0), plain popularity: the prior is
+plain popularity unless a weight does better on that validation."""
+
+import itertools
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy import sparse
+
+from recommendations.evaluation.metrics import ndcg_at_k
+from recommendations.pipeline.ranking import NO_ITEM, top_k
+from recommendations.pipeline.splits import users_last_fraction
+from recommendations.ranking.candidates import user_item_distances
+from recommendations.ranking.data import RankingData
+from recommendations.ranking.snapshot import Snapshot, snapshot_build
+
+# Coarse on purpose: a finer grid chose by noise on the pseudo-logs of ADR 0023.
+DISTANCE_EXPONENTS = (0.0, 0.4, 0.8)
+NEIGHBOURS_WEIGHTS = (0.0, 1.0, 2.0)
+TRANSITIONS_WEIGHTS = (0.0, 0.5, 1.0)
+VALIDATION_WINDOWS = 2
+# Where the neighbours' log bends: cosines between check-in histories are mostly 0.01-0.2,
+# so a tenth of a fully similar neighbour counts about as much as popularity's first person.
+NEIGHBOUR_SCALE = 10.0
+VALIDATION_K = 10
+MAX_VALIDATION_USERS = 2_000
+USERS_PER_CHUNK = 256
+
+
+@dataclass(frozen=True)
+class PopularityPrior:
+    distance_exponent: float = 0.0
+    neighbours_weight: float = 0.0
+    transitions_weight: float = 0.0
+
+
+def prior_log_scores(
+    *, snapshot: Snapshot, prior: PopularityPrior, users: np.ndarray, items: np.ndarray
+) -> np.ndarray:
+    """(users x items) the prior's log-score (above), the same row for everyone when plain."""
+    terms = prior_terms(
+        snapshot=snapshot,
+        users=users,
+        items=items,
+        distance=bool(prior.distance_exponent),
+        neighbours=bool(prior.neighbours_weight),
+        transitions=bool(prior.transitions_weight),
+    )
+    return np.broadcast_to(prior_combined(terms=terms, prior=prior), (len(users), len(items)))
+
+
+@dataclass(frozen=True)
+class PriorTerms:
+    """The prior's terms for some users and items: (1, items) popularity, (users x items)
+    distance and neighbours' terms (None when not asked for or without places)."""
+
+    popularity: np.ndarray
+    distance: np.ndarray | None
+    neighbours: np.ndarray | None
+    transitions: np.ndarray | None
+
+
+def prior_terms(
+    *,
+    snapshot: Snapshot,
+    users: np.ndarray,
+    items: np.ndarray,
+    distance: bool,
+    neighbours: bool,
+    transitions: bool,
+) -> PriorTerms:
+    people = snapshot.item_counts[items, -1].astype(np.float64)
+    return PriorTerms(
+        popularity=np.log1p(people)[None, :],
+        distance=relative_distance_term(snapshot=snapshot, users=users, items=items)
+        if distance and snapshot.places is not None
+        else None,
+        neighbours=np.log1p(
+            NEIGHBOUR_SCALE * neighbour_scores(seen=snapshot.seen, users=users)[:, items]
+        )
+        if neighbours
+        else None,
+        transitions=np.log1p(
+            np.asarray((snapshot.last_places[users] @ snapshot.transitions[:, items]).todense())
+        )
+        if transitions
+        else None,
+    )
+
+
+def prior_combined(*, terms: PriorTerms, prior: PopularityPrior) -> np.ndarray:
+    scores = terms.popularity
+    if prior.distance_exponent and terms.distance is not None:
+        scores = scores - prior.distance_exponent * terms.distance
+    if prior.neighbours_weight:
+        scores = scores + prior.neighbours_weight * terms.neighbours
+    if prior.transitions_weight:
+        scores = scores + prior.transitions_weight * terms.transitions
+    return scores
+
+
+def relative_distance_term(*, snapshot: Snapshot, users: np.ndarray, items: np.ndarray):
+    """log(1 + km over the user's usual distance). Where a place or a home is unknown (a
+    digital offer), the item counts as at the usual distance, neither near nor far."""
+    distance = user_item_distances(snapshot=snapshot, users=users, items=items)
+    ratio = distance / snapshot.distance_scale_km[users, None]
+    return np.nan_to_num(np.log1p(ratio), nan=np.log(2.0))
+
+
+def neighbour_scores(*, seen: sparse.csr_matrix, users: np.ndarray) -> np.ndarray:
+    """(users x items) sum over the users of their cosine with each user times their
+    (binary) history. A user's own history adds to the items they had only, which are
+    never ranked (left out in evaluation and serving alike)."""
+    sizes = np.sqrt(np.asarray(seen.sum(axis=1)).ravel())
+    inverse = np.divide(1.0, sizes, out=np.zeros_like(sizes), where=sizes > 0)
+    similarity = sparse.diags(inverse[users]) @ (seen[users] @ seen.T) @ sparse.diags(inverse)
+    return np.asarray((similarity.tocsr() @ seen).todense())
+
+
+def prior_fit(*, data: RankingData, rng: np.random.Generator, label_fraction: float) -> tuple:
+    """The grid's best prior on an evaluation-like validation of `data`, and the NDCG@10
+    of every grid point ({"exponent,weight": value}) with the number of users.
+
+    Two consecutive validation windows are pooled: each user's last `label_fraction`,
+    then the last `label_fraction` of what remains. A few dozen users per window (a
+    regional check-in log) choose among the grid's points by noise more than by merit;
+    twice the users halve that noise's variance.
+    """
+    grid = [
+        PopularityPrior(
+            distance_exponent=exponent, neighbours_weight=weight, transitions_weight=following
+        )
+        for exponent, weight, following in itertools.product(
+            grid_exponents(data), NEIGHBOURS_WEIGHTS, TRANSITIONS_WEIGHTS
+        )
+    ]
+    totals, users = np.zeros(len(grid)), 0
+    remaining = data
+    for _ in range(VALIDATION_WINDOWS):
+        remaining, hidden_user, hidden_item = hide_last_fraction(
+            data=remaining, label_fraction=label_fraction
+        )
+        if not len(remaining.time) or not len(hidden_user):
+            break
+        window_totals, window_users = grid_ndcg_sums(
+            grid=grid, kept=remaining, hidden=(hidden_user, hidden_item), rng=rng
+        )
+        totals += window_totals
+        users += window_users
+    figures = {
+        prior_key(prior): round(float(total / max(users, 1)), 4)
+        for prior, total in zip(grid, totals, strict=True)
+    }
+    # Ties go to the earlier grid point: the smaller weights, plain popularity first.
+    best = grid[int(np.argmax(totals))] if users else PopularityPrior()
+    return best, {"ndcg@10": figures, "users": users}
+
+
+def grid_ndcg_sums(
+    *,
+    grid: list[PopularityPrior],
+    kept: RankingData,
+    hidden: tuple[np.ndarray, np.ndarray],
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, int]:
+    """Each grid point's NDCG@10 summed over the users with a hidden item, and their number.
+
+    As in the evaluation: the prior is computed from `kept` at its end; the catalogue is
+    what someone had in it; a user's relevant items are their hidden ones they had not had.
+    """
+    snapshot = snapshot_build(data=kept, at=np.nextafter(float(kept.time.max()), np.inf))
+    catalogue = np.flatnonzero(snapshot.item_counts[:, -1] > 0)
+    relevant = sparse.csr_matrix((np.ones(len(hidden[0])), hidden), shape=snapshot.seen.shape)
+    relevant.data[:] = 1.0
+    relevant = relevant - relevant.multiply(snapshot.seen)
+    relevant = sparse.csr_matrix(relevant[:, catalogue])
+    relevant.eliminate_zeros()
+    users = np.flatnonzero((np.diff(relevant.indptr) > 0) & (snapshot.user_count > 0))
+    if len(users) > MAX_VALIDATION_USERS:
+        users = np.sort(rng.choice(users, size=MAX_VALIDATION_USERS, replace=False))
+    totals = np.zeros(len(grid))
+    for start in range(0, len(users), USERS_PER_CHUNK):
+        chunk = users[start : start + USERS_PER_CHUNK]
+        terms = prior_terms(
+            snapshot=snapshot,
+            users=chunk,
+            items=catalogue,
+            distance=True,
+            neighbours=True,
+            transitions=True,
+        )
+        had = snapshot.seen[chunk][:, catalogue].toarray() > 0
+        wanted = relevant[chunk].toarray() > 0
+        for number, prior in enumerate(grid):
+            scores = np.where(had, -np.inf, prior_combined(terms=terms, prior=prior))
+            totals[number] += ndcg_sum(scores=scores, wanted=wanted)
+    return totals, len(users)
+
+
+def prior_key(prior: PopularityPrior) -> str:
+    """The grid point's name in the metrics: "distance exponent,neighbours,transitions"."""
+    return f"{prior.distance_exponent:g},{prior.neighbours_weight:g},{prior.transitions_weight:g}"
+
+
+def grid_exponents(data: RankingData) -> tuple[float, ...]:
+    located = data.catalogue.has_coordinates
+    return DISTANCE_EXPONENTS if located else (0.0,)
+
+
+def hide_last_fraction(
+    *, data: RankingData, label_fraction: float
+) -> tuple[RankingData, np.ndarray, np.ndarray]:
+    """`data` without each user's last `label_fraction` of interactions (the user-time
+    split's rule), and the hidden (user, item) pairs."""
+    hidden = users_last_fraction(
+        users=data.user, timestamps=data.time, n_users=data.n_users, fraction=label_fraction
+    )
+    kept = replace(data, user=data.user[~hidden], item=data.item[~hidden], time=data.time[~hidden])
+    return kept, data.user[hidden], data.item[hidden]
+
+
+def ndcg_sum(*, scores: np.ndarray, wanted: np.ndarray) -> float:
+    """Sum over rows of NDCG@10 of `scores`' order (ties as in the evaluation) against
+    the boolean `wanted`."""
+    top = top_k(scores=scores, k=VALIDATION_K)
+    hits = np.take_along_axis(wanted, np.maximum(top, 0), axis=1) & (top != NO_ITEM)
+    return float(ndcg_at_k(hits, wanted.sum(axis=1)).sum())

@@ -1,0 +1,163 @@
+"""The popularity prior the ranker falls back to (ADR 0023): fitted on an evaluation-like
+validation of the training data, plain popularity unless a weight does better there."""
+
+from dataclasses import replace
+
+import numpy as np
+
+from recommendations.ranking.data import DAY_SECONDS, Catalogue, RankingData
+from recommendations.ranking.prior import (
+    PopularityPrior,
+    grid_ndcg_sums,
+    hide_last_fraction,
+    prior_fit,
+    prior_key,
+    prior_log_scores,
+)
+from recommendations.ranking.snapshot import snapshot_build
+from tests.recommendations.ranking.conftest import CITIES, world
+
+
+def without_places(data: RankingData) -> RankingData:
+    catalogue = replace(data.catalogue, latitude=None, longitude=None)
+    return replace(data, catalogue=catalogue, home_latitude=None, home_longitude=None)
+
+
+def test_the_prior_learns_that_people_stay_in_their_city_and_follow_their_like():
+    # Users book their favourite category in their own city: popularity alone mixes both
+    # cities and all tastes, the distance and neighbours' terms do not.
+    data = world(n_users=120)
+    prior, figures = prior_fit(data=data, rng=np.random.default_rng(0), label_fraction=0.2)
+    assert prior.distance_exponent > 0 and prior.neighbours_weight > 0
+    assert figures["ndcg@10"][prior_key(prior)] > 2 * figures["ndcg@10"]["0,0,0"]
+    # Both validation windows count their users.
+    assert figures["users"] > data.n_users
+    snapshot = snapshot_build(data=data, at=float(data.time.max()) + 1)
+    items = snapshot.available_items
+    parisians = np.arange(0, data.n_users, 2)
+    in_paris = (
+        np.abs(data.catalogue.latitude[items] - CITIES[0, 0]) < 0.5
+    )  # the other city is 3 degrees south
+    top = np.argsort(-prior_log_scores(snapshot=snapshot, prior=prior, users=parisians,
+                                       items=items), axis=1)[:, :10]  # fmt: skip
+    plain = np.argsort(-prior_log_scores(snapshot=snapshot, prior=PopularityPrior(),
+                                         users=parisians, items=items), axis=1)[:, :10]  # fmt: skip
+    assert in_paris[top].mean() > 0.9
+    assert in_paris[top].mean() > in_paris[plain].mean() + 0.2
+
+
+def test_without_coordinates_the_prior_has_no_distance_term():
+    data = without_places(world(n_users=120))
+    prior, figures = prior_fit(data=data, rng=np.random.default_rng(0), label_fraction=0.2)
+    assert prior.distance_exponent == 0
+    assert {key.split(",")[0] for key in figures["ndcg@10"]} == {"0"}
+    # The neighbours still tell the tastes apart.
+    assert prior.neighbours_weight > 0
+
+
+def test_the_prior_is_the_same_for_the_same_data_and_seed():
+    data = world(n_users=80)
+    first = prior_fit(data=data, rng=np.random.default_rng(3), label_fraction=0.2)
+    second = prior_fit(data=data, rng=np.random.default_rng(3), label_fraction=0.2)
+    assert first == second
+
+
+def test_plain_popularity_wins_where_nothing_else_predicts():
+    # Everybody books the same few hits, wherever they live, whoever they are like.
+    rng = np.random.default_rng(0)
+    n_users, n_items = 60, 40
+    appeal = np.exp(-np.arange(n_items) / 4.0)
+    users = np.repeat(np.arange(n_users), 10)
+    items = np.array([rng.choice(n_items, p=appeal / appeal.sum()) for _ in users])
+    places = rng.uniform([45, 0], [49, 6], size=(n_items, 2))
+    homes = rng.uniform([45, 0], [49, 6], size=(n_users, 2))
+    data = RankingData(
+        n_users=n_users,
+        user=users,
+        item=items,
+        time=rng.uniform(0, 60 * DAY_SECONDS, len(users)),
+        catalogue=Catalogue(size=n_items, latitude=places[:, 0], longitude=places[:, 1]),
+        home_latitude=homes[:, 0],
+        home_longitude=homes[:, 1],
+    )
+    prior, figures = prior_fit(data=data, rng=np.random.default_rng(0), label_fraction=0.2)
+    best = max(figures["ndcg@10"].values())
+    assert figures["ndcg@10"]["0,0,0"] >= best - 0.02
+    assert prior.distance_exponent == 0 or figures["ndcg@10"]["0,0,0"] < best
+
+
+def test_the_validation_hides_each_users_last_fifth_from_what_the_prior_reads():
+    """No leakage: the hidden interactions are the labels, never counted in the prior."""
+    data = world(n_users=20)
+    kept, hidden_user, hidden_item = hide_last_fraction(data=data, label_fraction=0.2)
+    for user in range(data.n_users):
+        times = np.sort(data.time[data.user == user])
+        hidden = int(np.floor(0.2 * len(times))) if len(times) >= 5 else 0
+        assert (hidden_user == user).sum() == hidden
+        assert (kept.user == user).sum() == len(times) - hidden
+        if hidden:
+            assert kept.time[kept.user == user].max() <= times[len(times) - hidden]
+    # Half the users chose item X early, the other half choose it last (hidden): for those,
+    # X is a popular item they had not had, the validation's hit. Were their hidden
+    # interactions read (the leak), X would count as had and never be ranked.
+    x = data.catalogue.size - 1
+    keep = data.item != x
+    early, late = np.arange(0, data.n_users, 2), np.arange(1, data.n_users, 2)
+    with_x = replace(
+        data,
+        user=np.concatenate([data.user[keep], early, late]),
+        item=np.concatenate([data.item[keep], np.full(len(early) + len(late), x)]),
+        time=np.concatenate([data.time[keep], np.full(len(early), 0.0),
+                             np.full(len(late), float(data.time.max()) + DAY_SECONDS)]),
+    )  # fmt: skip
+    kept, hidden_user, hidden_item = hide_last_fraction(data=with_x, label_fraction=0.2)
+    assert set(hidden_user[hidden_item == x]) == set(late)
+    plain = [PopularityPrior()]
+    rng = np.random.default_rng(0)
+    totals, users = grid_ndcg_sums(grid=plain, kept=kept, hidden=(hidden_user, hidden_item),
+                                   rng=rng)  # fmt: skip
+    leaked, leaked_users = grid_ndcg_sums(grid=plain, kept=with_x,
+                                          hidden=(hidden_user, hidden_item), rng=rng)  # fmt: skip
+    assert totals[0] / users > 0.3
+    assert leaked_users == 0 or leaked[0] / leaked_users < totals[0] / users - 0.2
+
+
+def test_an_item_without_a_place_counts_as_at_the_users_usual_distance():
+    data = world(n_users=40)
+    latitude = data.catalogue.latitude.copy()
+    latitude[0] = np.nan  # a digital offer
+    data = replace(data, catalogue=replace(data.catalogue, latitude=latitude))
+    snapshot = snapshot_build(data=data, at=float(data.time.max()) + 1)
+    users = np.arange(4)
+    items = np.arange(data.catalogue.size)
+    prior = PopularityPrior(distance_exponent=1.0)
+    scores = prior_log_scores(snapshot=snapshot, prior=prior, users=users, items=items)
+    people = snapshot.item_counts[0, -1]
+    assert np.allclose(scores[:, 0], np.log1p(people) - np.log(2.0))
+
+
+def test_the_transitions_term_follows_where_people_go_next_from_the_users_last_places():
+    # Everybody who checks in at 0 goes on to 1 within the hour; 2 is more popular.
+    day, hour = DAY_SECONDS, 3600.0
+    user = np.array([0, 0, 1, 1, 2, 2, 3, 4, 5, 6])
+    item = np.array([0, 1, 0, 1, 0, 1, 2, 2, 2, 2])
+    time = np.array([0, hour, day, day + hour, 2 * day, 2 * day + hour, 0, day, 2 * day, 3 * day])
+    # User 7 has just been at 0.
+    data = RankingData(
+        n_users=8,
+        user=np.append(user, 7),
+        item=np.append(item, 0),
+        time=np.append(time, 4 * day),
+        catalogue=Catalogue(size=3),
+    )
+    snapshot = snapshot_build(data=data, at=5 * day)
+    items = np.array([1, 2])
+    plain = prior_log_scores(snapshot=snapshot, prior=PopularityPrior(), users=np.array([7]),
+                             items=items)  # fmt: skip
+    following = prior_log_scores(snapshot=snapshot, prior=PopularityPrior(transitions_weight=1.0),
+                                 users=np.array([7]), items=items)  # fmt: skip
+    assert plain[0, 1] > plain[0, 0]  # 2 is the more popular
+    assert following[0, 0] > following[0, 1]  # but from 0, people go on to 1
+    # Transitions are counted within a day only, and never from an item to itself.
+    assert snapshot.transitions[0, 1] == snapshot.transitions[1, 0] == 3
+    assert snapshot.transitions[0, 2] == 0 and snapshot.transitions[2, 2] == 0
