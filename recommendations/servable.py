@@ -8,7 +8,8 @@ shown), composing and compiling the two queries cost more than PostgreSQL took
 to run them: together about 40 % of the endpoint's time on the 20k-offer demo.
 The statement is therefore written once here, in SQL that PostgreSQL and SQLite
 both accept, and returns the servable offers with their category and venue, so
-that serving a stored list costs one query.
+that serving a stored list costs one query (two when the list's head ran short,
+`servable_rows`).
 
 The ORM stays the definition: `tests/recommendations/test_servable.py` holds
 this statement equal to `Offer.objects.bookable()` minus the user's
