@@ -243,45 +243,32 @@ def servable_rows(
     """
     if not offer_ids or limit < 1:
         return []
+    if portable is None:
+        portable = connection.vendor != "postgresql"
+    moment = connection.ops.adapt_datetimefield_value(now)
     head = len(offer_ids) if categories else servable_head_length(limit)
-    rows = statement_rows(
-        columns=columns,
-        offer_ids=offer_ids[:head],
-        user_id=user_id,
-        categories=categories,
-        now=now,
-        limit=limit,
-        portable=portable,
-    )
-    if len(rows) == limit or head >= len(offer_ids):
-        return rows
-    # The head held fewer than `limit` servable offers, all of them in `rows`: the
-    # others come after them in the list.
-    return rows + statement_rows(
-        columns=columns,
-        offer_ids=offer_ids[head:],
-        user_id=user_id,
-        categories=categories,
-        now=now,
-        limit=limit - len(rows),
-        portable=portable,
-    )
+    rows: list[tuple] = []
+    # The rest is read only when the head held fewer than `limit` servable offers, all
+    # of them in `rows` by then: the others come after them in the list.
+    for part in (offer_ids[:head], offer_ids[head:]):
+        if part and len(rows) < limit:
+            rows += statement_rows(
+                columns, part, user_id, categories, moment, limit - len(rows), portable
+            )
+    return rows
 
 
 def statement_rows(
-    *,
     columns: Sequence[str],
     offer_ids: Sequence[int],
     user_id: int,
     categories: Sequence[str],
-    now: datetime,
+    moment: datetime | str,
     limit: int,
-    portable: bool | None,
+    portable: bool,
 ) -> list[tuple]:
-    """One run of the statement over `offer_ids` (see `servable_rows`)."""
-    if portable is None:
-        portable = connection.vendor != "postgresql"
-    moment = connection.ops.adapt_datetimefield_value(now)
+    """One run of the statement over `offer_ids` (see `servable_rows`), at `moment` as the
+    backend adapted it."""
     if not portable:
         return prepared_rows(
             sql=prepared_sql(tuple(columns)),
