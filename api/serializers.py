@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from config.reversing import reverse_one_argument
-from experiments.clicks import recommendation_click_url
+from experiments.clicks import recommendation_click_urls
 from marketplace.category_names import category_name_label
 from marketplace.models import Category
 from recommendations.lists import ListSource
@@ -114,6 +114,11 @@ class RecommendedOfferSerializer(serializers.Serializer):
         return self.context["request"].build_absolute_uri("/").removesuffix("/")
 
     @cached_property
+    def click_paths(self) -> list[str]:
+        """The list's tracked links (paths), built together: their shared fields once."""
+        return recommendation_click_urls(recommendation_list=self.context["recommendation_list"])
+
+    @cached_property
     def rendering(self) -> tuple[str | None, str]:
         """The active language and time zone, which the written fields depend on."""
         return get_language(), timezone.get_current_timezone_name()
@@ -136,11 +141,7 @@ class RecommendedOfferSerializer(serializers.Serializer):
                 else {"name": card.venue_name, "city": card.venue_city}
             ),
             "url": origin + reverse_one_argument("storefront:offer_detail", card.pk),
-            "click_url": origin
-            + recommendation_click_url(
-                recommendation_list=self.context["recommendation_list"],
-                position=recommended.position,
-            ),
+            "click_url": origin + self.click_paths[recommended.position - 1],
             "price": price,
             "starts_at": starts_at,
             "score": float(recommended.score),

@@ -15,6 +15,8 @@ import waffle
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from waffle import get_waffle_flag_model
+from waffle.models import CACHE_EMPTY
+from waffle.utils import get_cache, get_setting, keyfmt
 
 from marketplace.models import User, UserBucketFlag
 
@@ -37,13 +39,23 @@ class FlagAudience:
     group_member_ids: frozenset[int]
 
     @classmethod
-    def of(cls, flag: UserBucketFlag, *, among: Iterable[int] | None = None) -> "FlagAudience":
+    def of(
+        cls,
+        flag: UserBucketFlag,
+        *,
+        among: Iterable[int] | None = None,
+        cached_ids: tuple[set, set] | None = None,
+    ) -> "FlagAudience":
         """The flag's audience; with `among` (user ids), group members are looked up among
-        those users only, so that one request does not read every member of a group."""
+        those users only, so that one request does not read every member of a group.
+        `cached_ids` are the flag's (user ids, group ids) when already read from waffle's
+        cache (`flag_audience_read`)."""
         if flag.pk is None:
             return cls(flag=flag, listed_user_ids=frozenset(), group_member_ids=frozenset())
         # Waffle's own cached reads of the flag's users and groups.
-        group_ids = flag._get_group_ids()
+        user_ids, group_ids = (
+            (flag._get_user_ids(), flag._get_group_ids()) if cached_ids is None else cached_ids
+        )
         members = []
         # The usual flag names no group: building the query anyway cost every request
         # (API, homepage) a few dozen microseconds.
@@ -54,7 +66,7 @@ class FlagAudience:
             members = members.values_list("pk", flat=True)
         return cls(
             flag=flag,
-            listed_user_ids=frozenset(flag._get_user_ids()),
+            listed_user_ids=frozenset(user_ids),
             group_member_ids=frozenset(members),
         )
 
@@ -89,6 +101,38 @@ def flag_variant_for_user(*, flag: UserBucketFlag, user: User) -> str:
     return FlagAudience.of(flag, among=[user.pk]).variant(user)
 
 
+def flag_cache_keys(flag_name: str) -> tuple[str, str, str]:
+    """Where waffle caches a flag, its users' ids and its groups' ids (`waffle.models`)."""
+    return (
+        get_waffle_flag_model()._cache_key(flag_name),
+        keyfmt(get_setting("FLAG_USERS_CACHE_KEY"), flag_name),
+        keyfmt(get_setting("FLAG_GROUPS_CACHE_KEY"), flag_name),
+    )
+
+
+def flag_audience_read(flag_name: str, *, among: Iterable[int] | None = None) -> FlagAudience:
+    """`FlagAudience.of(flag_get(flag_name), among=among)`, its three cache entries read in
+    one round trip.
+
+    Waffle reads the flag, its users and its groups with one cache `get` each: three
+    Redis round trips on every API call and homepage view (ADR 0017). When all three
+    are cached (waffle caches them on first read and drops them when the flag is
+    saved), they are read together with the values waffle would have returned;
+    otherwise waffle's own reads run, and fill the cache for the next request.
+    """
+    keys = flag_cache_keys(flag_name)
+    cached = get_cache().get_many(keys)
+    flag = cached.get(keys[0])
+    if flag == CACHE_EMPTY:  # no such flag: everyone in control
+        return FlagAudience.of(get_waffle_flag_model()(name=flag_name))
+    ids = [cached.get(key) for key in keys[1:]]
+    # Waffle answers from its cache only a truthy value: anything else is read again.
+    if not flag or not all(ids):
+        return FlagAudience.of(flag_get(flag_name), among=among)
+    user_ids, group_ids = (set() if value == CACHE_EMPTY else value for value in ids)
+    return FlagAudience.of(flag, among=among, cached_ids=(user_ids, group_ids))
+
+
 def flag_variants_for_users(*, flag: UserBucketFlag, users: Iterable[User]) -> dict[int, str]:
     """Each user's variant (by id), the flag's audience read once."""
     audience = FlagAudience.of(flag)
@@ -96,7 +140,7 @@ def flag_variants_for_users(*, flag: UserBucketFlag, users: Iterable[User]) -> d
 
 
 def variant_for_user(*, flag_name: str, user: User) -> str:
-    return flag_variant_for_user(flag=flag_get(flag_name), user=user)
+    return flag_audience_read(flag_name, among=[user.pk]).variant(user)
 
 
 def variants_for_users(*, flag_name: str, users: Iterable[User]) -> dict[int, str]:

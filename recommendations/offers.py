@@ -67,9 +67,9 @@ def recommended_offers_serve(
     *, request: RecommendationRequest, strategy: str | None = None, as_cards: bool = False
 ) -> LoadedList:
     """The list to show for `request` (`recommendation_list_serve`) with its offers, as the
-    API and the homepage show it: a stored list costs one query in all (ADR 0016). With
-    `as_cards`, each offer is an OfferCard (what an API item shows) instead of a model
-    instance."""
+    API and the homepage show it: a stored list costs one query in all, two when its head
+    ran short (ADR 0016). With `as_cards`, each offer is an OfferCard (what an API item
+    shows) instead of a model instance."""
     served, offers = recommendation_list_serve(
         request=request, strategy=strategy, as_cards=as_cards
     )

@@ -22,7 +22,7 @@ import numpy as np
 from django.conf import settings
 
 from marketplace.geocoding import coordinates_validate
-from recommendations.cache import CACHE_ERRORS, recommendations_cache
+from recommendations.cache import CACHE_ERRORS, cache_set_many_whole, recommendations_cache
 from recommendations.distance.providers import (
     DistanceProvider,
     DistanceProviderError,
@@ -249,9 +249,9 @@ class DistanceService:
             )
             return {}, False
 
-    def cache_set_many(self, values: dict[str, float]) -> None:
+    def cache_set_many(self, values: dict[str, int]) -> None:
         try:
-            self.cache.set_many(values, self.timeout)
+            cache_set_many_whole(self.cache, values, self.timeout)
         except CACHE_ERRORS as error:
             logger.warning(
                 "Distance cache unavailable, %d distances not kept: %s", len(values), error

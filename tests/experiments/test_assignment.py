@@ -5,10 +5,13 @@ from django.contrib.auth.models import Group
 from django.test import RequestFactory
 from scipy.stats import binom
 from waffle import get_waffle_flag_model
+from waffle.utils import get_cache
 
 from experiments.assignment import (
     CONTROL,
     TREATMENT,
+    flag_get,
+    flag_variant_for_user,
     variant_for_request,
     variant_for_user,
     variants_for_users,
@@ -92,3 +95,59 @@ def test_a_flags_group_members_are_in_treatment_one_by_one_and_in_bulk():
 
     assert one_by_one == {member.pk: TREATMENT, other.pk: CONTROL}
     assert variants_for_users(flag_name=FLAG, users=[member, other]) == one_by_one
+
+
+def cache_reads_counted(monkeypatch) -> list[str]:
+    """The names of waffle's cache reads from now on."""
+    cache, reads = get_cache(), []
+    for name in ("get", "get_many"):
+        read = getattr(cache, name)
+
+        def counted(*args, _read=read, _name=name, **kwargs):
+            reads.append(_name)
+            return _read(*args, **kwargs)
+
+        monkeypatch.setattr(cache, name, counted)
+    return reads
+
+
+def test_a_warm_variant_read_is_one_cache_round_trip_and_no_query(
+    monkeypatch, django_assert_num_queries
+):
+    set_percent(50)
+    user = UserFactory()
+    first = variant_for_user(flag_name=FLAG, user=user)  # waffle fills its cache
+    reads = cache_reads_counted(monkeypatch)
+
+    with django_assert_num_queries(0):
+        assert variant_for_user(flag_name=FLAG, user=user) == first
+
+    assert reads == ["get_many"]
+
+
+@pytest.mark.parametrize("setting", ["percent", "listed", "group", "everyone off", "no flag"])
+def test_the_one_trip_read_answers_what_waffles_own_reads_answer(setting):
+    flag_name = "no_such_flag" if setting == "no flag" else FLAG
+    set_percent(0 if setting in ("listed", "group") else 50)
+    users = UserFactory.create_batch(12)
+    flag = get_waffle_flag_model().objects.get(name=FLAG)
+    if setting == "listed":
+        flag.users.add(users[0])
+    if setting == "group":
+        group = Group.objects.create(name="Testeurs")
+        flag.groups.add(group)
+        users[1].groups.add(group)
+    if setting == "everyone off":
+        flag.everyone = False
+        flag.save()
+    flag.flush()
+
+    for user in users:
+        cold = variant_for_user(flag_name=flag_name, user=user)
+        warm = variant_for_user(flag_name=flag_name, user=user)
+        waffles = flag_variant_for_user(flag=flag_get(flag_name), user=user)
+        assert cold == warm == waffles
+    if setting in ("listed", "group"):
+        assert variant_for_user(flag_name=flag_name, user=users[int(setting == "group")]) == (
+            TREATMENT
+        )

@@ -13,9 +13,12 @@ from experiments.clicks import (
     ClickLink,
     ExpiredClickLink,
     InvalidClickLink,
+    click_sign,
+    click_signer,
     click_token_build,
     click_token_read,
     recommendation_click_url,
+    recommendation_click_urls,
 )
 from experiments.models import BookingAttribution, Exposure, RecommendationClick, Surface
 from experiments.services import booking_attributions_record, click_record
@@ -158,6 +161,26 @@ def test_a_compact_link_keeps_a_request_id_holding_the_separator():
 def test_a_token_that_was_not_signed_here_is_refused(token):
     with pytest.raises(InvalidClickLink):
         click_token_read(token=token)
+
+
+@pytest.mark.parametrize("value", ["", "2.1a.3.17.-.req", "2.x.1.2.3.newsletter.v2.12", "é"])
+def test_the_keyed_hmac_signs_exactly_as_djangos_signer(value, settings):
+    assert click_sign(value) == click_signer().sign(value)
+    settings.SECRET_KEY = "another secret key, rotated"
+    assert click_sign(value) == click_signer().sign(value)
+    assert click_signer().unsign(click_sign(value)) == value
+
+
+def test_a_lists_links_built_together_read_back_as_each_positions_link(shown_list):
+    urls = recommendation_click_urls(recommendation_list=shown_list, absolute=True)
+    alone = recommendation_click_url(recommendation_list=shown_list, position=2, absolute=True)
+
+    tokens = [url.rstrip("/").rsplit("/", 1)[1] for url in [*urls, alone]]
+    assert [click_token_read(token=token) for token in tokens] == [
+        ClickLink("req42", 1, shown_list.items[0].offer_id, shown_list.user_id),
+        ClickLink("req42", 2, shown_list.items[1].offer_id, shown_list.user_id),
+        ClickLink("req42", 2, shown_list.items[1].offer_id, shown_list.user_id),
+    ]
 
 
 def test_the_absolute_link_starts_with_the_site_url(shown_list, settings):

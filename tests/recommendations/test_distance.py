@@ -7,7 +7,7 @@ import pytest
 from geopy.distance import geodesic, great_circle
 
 from marketplace.geocoding import InvalidCoordinatesError
-from recommendations.cache import recommendations_cache
+from recommendations.cache import cache_set_many_whole, recommendations_cache
 from recommendations.distance.providers import (
     GreatCircleProvider,
     OsrmTableProvider,
@@ -244,3 +244,30 @@ def test_cache_entries_are_whole_metres_and_keep_no_route_and_no_entry_apart():
     np.testing.assert_array_equal(
         km_from_entries([*entries, math.nan]), [1.235, 0.0, math.inf, math.nan]
     )
+
+
+def test_whole_numbers_written_in_one_command_are_what_set_many_writes(redis):
+    """`cache_set_many_whole` (one Lua script) against django-redis's own `set_many`."""
+    cache = recommendations_cache
+    client = cache.client.get_client(write=True)
+    values = {"whole-1": 1234, "whole-2": -1, "whole-3": 0}
+    cache.set_many({f"{key}-by-set-many": value for key, value in values.items()}, 3600)
+
+    cache_set_many_whole(cache, values, 3600)
+
+    assert cache.get_many(list(values)) == values
+    for key in values:
+        ours, theirs = cache.make_key(key), cache.make_key(f"{key}-by-set-many")
+        assert client.get(ours) == client.get(theirs)
+        assert 3_599_000 < client.pttl(ours) <= 3_600_000
+    cache.delete_many([*values, *(f"{key}-by-set-many" for key in values)])
+
+
+def test_other_values_are_written_by_set_many(redis):
+    cache_set_many_whole(recommendations_cache, {"not-whole": 1.5, "not-int": True}, 60)
+
+    assert recommendations_cache.get_many(["not-whole", "not-int"]) == {
+        "not-whole": 1.5,
+        "not-int": True,
+    }
+    recommendations_cache.delete_many(["not-whole", "not-int"])

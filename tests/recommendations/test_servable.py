@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from marketplace.models import Booking, Offer
 from recommendations.servable import (
+    SERVABLE_READ_AHEAD,
     OfferCard,
+    servable_head_length,
     servable_offer_cards,
     servable_offers,
     servable_rows,
@@ -218,3 +220,60 @@ def test_on_postgresql_the_statement_is_prepared_once_for_lists_of_any_length(
             ["%array_position%"],
         )
         assert cursor.fetchone()[0] == 1
+
+
+@pytest.fixture
+def long_list():
+    """A list of 30 offers whose head, 3 offers asked plus the read-ahead, holds only 2
+    servable ones; the rest are all servable."""
+    now = timezone.now()
+    user = UserFactory()
+    category = CategoryFactory(slug="theatre")
+    head = servable_head_length(3)
+    ranked = [OfferFactory(stock=10, category=category) for _ in range(30)]
+    for offer in ranked[: head - 2]:
+        BookingFactory(offer=offer, user=user)
+    return user, [offer.pk for offer in ranked], now, head
+
+
+def test_a_head_short_of_the_limit_is_completed_from_the_rest_of_the_list(
+    long_list, portable, django_assert_num_queries
+):
+    user, ids, now, head = long_list
+
+    with django_assert_num_queries(2):
+        got = servable_offer_cards(offer_ids=ids, user_id=user.pk, categories=(), now=now, limit=3)
+
+    assert list(got) == [ids[head - 2], ids[head - 1], ids[head]]
+    servable = orm_servable(offer_ids=ids, user_id=user.pk, categories=(), now=now)
+    assert list(got) == [pk for pk in ids if pk in servable][:3]
+
+
+def test_a_head_holding_the_limit_is_read_alone(long_list, portable, django_assert_num_queries):
+    user, ids, now, head = long_list
+
+    with django_assert_num_queries(1):
+        got = servable_offers(
+            offer_ids=ids[head - 2 :], user_id=user.pk, categories=(), now=now, limit=3
+        )
+
+    assert list(got) == ids[head - 2 : head + 1]
+
+
+def test_with_categories_the_whole_list_is_read_at_once(
+    long_list, portable, django_assert_num_queries
+):
+    user, ids, now, head = long_list
+
+    with django_assert_num_queries(1):
+        got = servable_offer_cards(
+            offer_ids=ids, user_id=user.pk, categories=("theatre",), now=now, limit=3
+        )
+
+    assert list(got) == [ids[head - 2], ids[head - 1], ids[head]]
+
+
+def test_the_head_is_the_limit_and_half_as_many_again_at_least_the_read_ahead():
+    assert servable_head_length(1) == 1 + SERVABLE_READ_AHEAD
+    assert servable_head_length(10) == 10 + max(SERVABLE_READ_AHEAD, 5)
+    assert servable_head_length(50) == 75
