@@ -7,9 +7,9 @@ it barely moves whatever happens (ADR 0031). Recovery is therefore read on
 weekly means that hold only drifted days: the level is the mean of the week
 before the drift; a variant has recovered on the last day of the first
 7-day window, wholly after the drift and ending within the 14 days, whose
-mean is at least RECOVERY_SHARE of that level. Two series are read: bookings
-a day, and the north star over the last 7 days (the dashboard's definition on
-a week's window).
+figure is at least RECOVERY_SHARE of that level. Two figures are read: the
+mean of bookings a day over the week, and the north star over the week (the
+dashboard's definition on a 7-day window).
 """
 
 from dataclasses import asdict, dataclass
@@ -22,9 +22,9 @@ RECOVERY_DAYS = 14
 
 @dataclass(frozen=True)
 class SeriesRecovery:
-    before: float | None  # the mean of the week before the drift
-    lowest: float | None  # the lowest mean of a drifted week ending within the 14 days
-    second_week: float | None  # the mean of days drift + 7 to drift + 13
+    before: float | None  # the week before the drift
+    lowest: float | None  # the lowest drifted week ending within the 14 days
+    second_week: float | None  # days drift + 7 to drift + 13
     recovered_on: int | None  # the day the first drifted week reached the share; None: never
 
     @property
@@ -34,25 +34,28 @@ class SeriesRecovery:
         return None
 
 
-def series_recovery(*, values: dict[int, float | None], drift_at: int) -> SeriesRecovery:
-    """Recovery of one daily series (day → value; None where undefined) after `drift_at`."""
+def weekly_means(values: dict[int, float]) -> dict[int, float]:
+    """Day → the mean of the 7 days ending on it, for the days that have 7 behind them."""
+    return {
+        last: sum(values[day] for day in range(last - WEEK_DAYS + 1, last + 1)) / WEEK_DAYS
+        for last in values
+        if all(day in values for day in range(last - WEEK_DAYS + 1, last + 1))
+    }
 
-    def week_mean(last: int) -> float | None:
-        week = [values.get(day) for day in range(last - WEEK_DAYS + 1, last + 1)]
-        if any(value is None for value in week):
-            return None
-        return sum(week) / WEEK_DAYS
 
-    before = week_mean(drift_at - 1)
+def series_recovery(*, weeks: dict[int, float | None], drift_at: int) -> SeriesRecovery:
+    """Recovery after `drift_at` of a weekly figure, given by the last day of each week
+    (None where undefined): the week ending the day before the drift is the level."""
+    before = weeks.get(drift_at - 1)
     drifted = {
-        last: mean
+        last: figure
         for last in range(drift_at + WEEK_DAYS - 1, drift_at + RECOVERY_DAYS)
-        if (mean := week_mean(last)) is not None
+        if (figure := weeks.get(last)) is not None
     }
     recovered_on = None
     if before:
         recovered_on = next(
-            (last for last, mean in drifted.items() if mean >= RECOVERY_SHARE * before), None
+            (last for last, figure in drifted.items() if figure >= RECOVERY_SHARE * before), None
         )
     return SeriesRecovery(
         before=before,
@@ -71,10 +74,11 @@ def drift_recovery(*, days: list[DayReport], drift_at: int | None) -> dict | Non
     recovery = {}
     for variant in variants:
         bookings = {report.day: float(report.variants[variant].bookings) for report in days}
+        # Each day's north star is already that of the week ending on it.
         north_star = {report.day: report.variants[variant].week.north_star for report in days}
         recovery[variant] = {
-            "bookings_per_day": series_recovery(values=bookings, drift_at=drift_at),
-            "week_north_star": series_recovery(values=north_star, drift_at=drift_at),
+            "bookings_per_day": series_recovery(weeks=weekly_means(bookings), drift_at=drift_at),
+            "week_north_star": series_recovery(weeks=north_star, drift_at=drift_at),
         }
     return recovery
 
