@@ -28,6 +28,13 @@ class SeriesRecovery:
     recovered_on: int | None  # the day the first drifted week reached the share; None: never
 
     @property
+    def fell(self) -> bool | None:
+        """Whether a drifted week went under the share of the level (None: not judged)."""
+        if not self.before or self.lowest is None:
+            return None
+        return self.lowest < RECOVERY_SHARE * self.before
+
+    @property
     def second_week_share(self) -> float | None:
         if self.before and self.second_week is not None:
             return self.second_week / self.before
@@ -88,7 +95,8 @@ def drift_recovery_as_json(recovery: dict | None) -> dict | None:
         return None
     return {
         variant: {
-            name: asdict(figures) | {"second_week_share": figures.second_week_share}
+            name: asdict(figures)
+            | {"fell": figures.fell, "second_week_share": figures.second_week_share}
             for name, figures in series.items()
         }
         for variant, series in recovery.items()

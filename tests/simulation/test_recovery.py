@@ -16,6 +16,7 @@ def test_a_series_that_falls_and_comes_back_recovers_on_the_first_good_drifted_w
     assert recovery.second_week == 100.0 and recovery.second_week_share == 1.0
     # Day 19's week holds day 13 (50) and six at 100: 92.9 %, the first at 90 % or more.
     assert recovery.recovered_on == 19
+    assert recovery.fell is True
 
 
 def test_a_weekly_figure_is_judged_on_the_weeks_wholly_after_the_drift():
@@ -47,3 +48,10 @@ def test_a_run_too_short_after_the_drift_has_no_verdict():
     values = {day: 10.0 for day in range(14)}
     recovery = series_recovery(weeks=weekly_means(values), drift_at=10)
     assert recovery.lowest is None and recovery.recovered_on is None
+    assert recovery.fell is None
+
+
+def test_a_series_that_never_goes_under_the_share_did_not_fall():
+    values = {day: 100.0 if day < 10 else 95.0 for day in range(40)}
+    recovery = series_recovery(weeks=weekly_means(values), drift_at=10)
+    assert recovery.fell is False and recovery.recovered_on == 16

@@ -181,15 +181,23 @@ def test_the_printed_recovery_gives_each_variants_levels_and_verdict():
 
     bookings = {"before": 283.0, "lowest": 206.1, "second_week": 224.0, "recovered_on": None}
     star = {"before": 0.2, "lowest": 0.15, "second_week": 0.19, "recovered_on": 41}
+    steady = {"before": 226.1, "lowest": 229.6, "second_week": 229.6, "recovered_on": 36}
     recovery = {
         "treatment": {
-            "bookings_per_day": bookings | {"second_week_share": 224.0 / 283.0},
-            "week_north_star": star | {"second_week_share": 0.95},
-        }
+            "bookings_per_day": bookings | {"fell": True, "second_week_share": 224.0 / 283.0},
+            "week_north_star": star | {"fell": True, "second_week_share": 0.95},
+        },
+        "control": {
+            "bookings_per_day": steady | {"fell": False, "second_week_share": 229.6 / 226.1},
+            "week_north_star": star | {"fell": True, "second_week_share": 0.95},
+        },
     }
-    assert recovery_lines(recovery) == [
+    assert recovery_lines(recovery)[:3] == [
         "  treatment  bookings a day    before 283.0, lowest week 206.1, second week 224.0 "
         "(79%): not recovered",
         "  treatment  7-day north star  before 20.0%, lowest week 15.0%, second week 19.0% "
         "(95%): recovered on day 41",
+        # A variant that never fell has nothing to recover from.
+        "  control    bookings a day    before 226.1, lowest week 229.6, second week 229.6 "
+        "(102%): never under 90%",
     ]

@@ -162,11 +162,12 @@ def recovery_lines(recovery: dict) -> list[str]:
         for kind, label in SERIES_LABELS.items():
             r = series[kind]
             share = r["second_week_share"]
-            verdict = (
-                f"recovered on day {r['recovered_on']}"
-                if r["recovered_on"] is not None
-                else "not recovered"
-            )
+            if r["fell"] is False:
+                verdict = f"never under {RECOVERY_SHARE:.0%}"
+            elif r["recovered_on"] is not None:
+                verdict = f"recovered on day {r['recovered_on']}"
+            else:
+                verdict = "not recovered"
             lines.append(
                 f"  {variant:<9}  {label:<16}  before {figure(r['before'], kind)}, lowest week "
                 f"{figure(r['lowest'], kind)}, second week {figure(r['second_week'], kind)} "
