@@ -56,6 +56,7 @@ NEWSLETTER_WEEKDAY = 3  # Thursday, as the weekly schedule
 NEWSLETTER_OPEN_RATE = 0.25
 VARIANTS = ("control", "treatment")
 COMPARISON_DAYS = 30
+WEEK_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,10 @@ class SimulationSettings:
 class VariantDay:
     users: int
     bookings: int
-    window: VariantWindow
+    window: VariantWindow  # the dashboard's 30 days
+    # The last WEEK_DAYS only: a change of behaviour shows there within days, when the
+    # 30-day window is still mostly made of the days before it (ADR 0031).
+    week: VariantWindow
 
     @property
     def bookings_per_user(self) -> float:
@@ -306,6 +310,7 @@ def day_report(
     publication: Publication,
 ) -> DayReport:
     windows = variant_windows(end=today, variant_of_user=variant_of_user)
+    weeks = variant_windows(end=today, variant_of_user=variant_of_user, days=WEEK_DAYS)
     nobody = VariantWindow(multi_category=np.zeros(0, dtype=bool))
     return DayReport(
         day=day,
@@ -315,6 +320,7 @@ def day_report(
                 users=sum(1 for assigned in variant_of_user.values() if assigned == variant),
                 bookings=bookings[variant],
                 window=windows.get(variant, nobody),
+                week=weeks.get(variant, nobody),
             )
             for variant in VARIANTS
         },

@@ -32,12 +32,15 @@ class VariantWindow:
         return float(self.multi_category.mean()) if len(self.multi_category) else None
 
 
-def variant_windows(*, end: date, variant_of_user: dict[int, str]) -> dict[str, VariantWindow]:
-    """Each variant's active users over the 30 days ending on `end` (included)."""
+def variant_windows(
+    *, end: date, variant_of_user: dict[int, str], days: int = ROLLING_WINDOW_DAYS
+) -> dict[str, VariantWindow]:
+    """Each variant's active users over the `days` days ending on `end` (included): the
+    dashboard's 30 by default."""
     pairs = np.array(
         list(
             live_bookings_between(
-                day_start(end - timedelta(days=ROLLING_WINDOW_DAYS - 1)),
+                day_start(end - timedelta(days=days - 1)),
                 day_start(end + timedelta(days=1)),
             )
             # Without order_by(), the model's ordering (created_at) joins the DISTINCT and a

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from simulation.loop import DayReport, SimulationResult
 from simulation.models import RetrainingDecision, SimulatedDay, SimulationRun
+from simulation.recovery import drift_recovery, drift_recovery_as_json
 
 
 def day_series(*, report: DayReport, strategies: dict[str, str]) -> dict:
@@ -28,6 +29,7 @@ def day_series(*, report: DayReport, strategies: dict[str, str]) -> dict:
                 "active_users": figures.window.active_users,
                 "multi_category_users": figures.window.multi_category_users,
                 "north_star": figures.window.north_star,
+                "week_north_star": figures.week.north_star,
             }
             for variant, figures in report.variants.items()
         },
@@ -48,6 +50,9 @@ def result_series(*, result: SimulationResult) -> dict:
         },
         "days": [day_series(report=r, strategies=settings.strategies) for r in result.days],
         "last_30_days": result.comparison,
+        "drift_recovery": drift_recovery_as_json(
+            drift_recovery(days=result.days, drift_at=settings.drift_at)
+        ),
     }
 
 

@@ -5,9 +5,12 @@ from marketplace.demo.catalogue import CATEGORY_INDEX, CATEGORY_SLUGS
 from marketplace.demo.opendata import communes_load
 from marketplace.demo.people import people_generate
 from simulation.behaviour import (
+    DEFAULT_DRIFTS,
+    ONE_WAY_DRIFTS,
     TasteDrift,
     population_build,
     population_drift,
+    taste_swap,
     tastes_from_people,
 )
 from simulation.choice import NOTHING_UTILITY, choice_draw
@@ -48,6 +51,62 @@ def test_drift_moves_the_named_share_from_source_to_target_and_nothing_else(popu
     assert np.array_equal(after[:, untouched], before[:, untouched])
     assert np.allclose(after.sum(axis=1), 1.0)
     assert np.array_equal(population.taste, before)  # the original population is kept
+
+
+def test_a_swap_exchanges_the_two_interests_and_nothing_else(population):
+    drifted = population_drift(
+        population=population, drifts=taste_swap("live-music", "shows", share=0.8)
+    )
+    music, shows = CATEGORY_INDEX["live-music"], CATEGORY_INDEX["shows"]
+    before, after = population.taste, drifted.taste
+    assert np.allclose(after[:, music], 0.2 * before[:, music] + 0.8 * before[:, shows])
+    assert np.allclose(after[:, shows], 0.2 * before[:, shows] + 0.8 * before[:, music])
+    untouched = [i for i in range(len(CATEGORY_SLUGS)) if i not in (music, shows)]
+    assert np.array_equal(after[:, untouched], before[:, untouched])
+    assert np.allclose(after.sum(axis=1), 1.0)
+
+
+def test_a_full_swap_twice_gives_back_the_tastes(population):
+    swap = taste_swap("cinema", "museums-heritage", share=1.0)
+    twice = population_drift(
+        population=population_drift(population=population, drifts=swap), drifts=swap
+    )
+    assert np.allclose(twice.taste, population.taste)
+
+
+def test_the_default_drift_changes_the_six_categories_it_names_and_keeps_each_appetite(
+    population,
+):
+    drifted = population_drift(population=population, drifts=DEFAULT_DRIFTS)
+    named = {CATEGORY_INDEX[slug] for d in DEFAULT_DRIFTS for slug in (d.source, d.target)}
+    assert {CATEGORY_SLUGS[i] for i in named} == {
+        "live-music", "shows", "recorded-music", "films-series", "cinema", "museums-heritage",
+    }  # fmt: skip
+    changed = np.flatnonzero(np.any(drifted.taste != population.taste, axis=0))
+    assert set(changed.tolist()) == named
+    # Each person's interests are exchanged in pairs: per pair, the total stays.
+    for first, second in zip(DEFAULT_DRIFTS[::2], DEFAULT_DRIFTS[1::2], strict=True):
+        pair = [CATEGORY_INDEX[first.source], CATEGORY_INDEX[second.source]]
+        assert np.allclose(
+            drifted.taste[:, pair].sum(axis=1), population.taste[:, pair].sum(axis=1)
+        )
+    assert np.allclose(drifted.taste.sum(axis=1), 1.0)
+
+
+def test_the_one_way_drift_empties_its_sources_into_its_targets(population):
+    drifted = population_drift(population=population, drifts=ONE_WAY_DRIFTS)
+    for drift in ONE_WAY_DRIFTS:
+        source = CATEGORY_INDEX[drift.source]
+        assert np.allclose(drifted.taste[:, source], population.taste[:, source] * 0.2)
+
+
+def test_a_category_cannot_give_more_interest_than_it_holds(population):
+    drifts = (
+        TasteDrift(source="cinema", target="shows", share=0.7),
+        TasteDrift(source="cinema", target="books", share=0.7),
+    )
+    with pytest.raises(ValueError, match="cinema"):
+        population_drift(population=population, drifts=drifts)
 
 
 def test_the_logit_picks_nothing_when_every_offer_is_far_below_staying_home():

@@ -151,3 +151,53 @@ def test_the_printed_table_gives_every_nights_retraining_decision():
     assert decision_lines(series) == [
         "  1  2026-03-03  promoted: challenger ndcg@10 0.31, champion 0.29"
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("drift", ["swap", "one-way"])
+def test_the_drift_named_on_the_command_line_is_the_one_applied(fresh_sqlite, drift):
+    import io
+    import json
+    from dataclasses import asdict
+
+    from simulation.behaviour import DRIFTS
+
+    out = io.StringIO()
+    call_command(
+        "simulate", days=2, users=100, drift_at=1, drift=drift, database=fresh_sqlite(),
+        json=True, stdout=out,
+    )  # fmt: skip
+    series = json.loads(out.getvalue())
+    assert series["settings"]["drifts"] == [asdict(d) for d in DRIFTS[drift]]
+    assert [day["drifted"] for day in series["days"]] == [False, True]
+    # Too short for a week after the drift: each variant's recovery is there, unjudged.
+    recovery = series["drift_recovery"]
+    assert set(recovery) == {"control", "treatment"}
+    assert recovery["treatment"]["bookings_per_day"]["recovered_on"] is None
+
+
+def test_the_printed_recovery_gives_each_variants_levels_and_verdict():
+    from simulation.management.commands.simulate import recovery_lines
+
+    bookings = {"before": 283.0, "lowest": 206.1, "second_week": 224.0, "recovered_on": None}
+    star = {"before": 0.2, "lowest": 0.15, "second_week": 0.19, "recovered_on": 41}
+    steady = {"before": 226.1, "lowest": 229.6, "second_week": 229.6, "recovered_on": 36}
+    recovery = {
+        "treatment": {
+            "bookings_per_day": bookings | {"fell": True, "second_week_share": 224.0 / 283.0},
+            "week_north_star": star | {"fell": True, "second_week_share": 0.95},
+        },
+        "control": {
+            "bookings_per_day": steady | {"fell": False, "second_week_share": 229.6 / 226.1},
+            "week_north_star": star | {"fell": True, "second_week_share": 0.95},
+        },
+    }
+    assert recovery_lines(recovery)[:3] == [
+        "  treatment  bookings a day    before 283.0, lowest week 206.1, second week 224.0 "
+        "(79%): not recovered",
+        "  treatment  7-day north star  before 20.0%, lowest week 15.0%, second week 19.0% "
+        "(95%): recovered on day 41",
+        # A variant that never fell has nothing to recover from.
+        "  control    bookings a day    before 226.1, lowest week 229.6, second week 229.6 "
+        "(102%): never under 90%",
+    ]

@@ -9,9 +9,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from recommendations.strategies import strategy_names
+from simulation.behaviour import DRIFTS
 from simulation.database import DatabaseRefused, sqlite_database_use
 from simulation.isolation import services_in_process
 from simulation.loop import VARIANTS, SimulationSettings, simulation_run
+from simulation.recovery import RECOVERY_DAYS, RECOVERY_SHARE
 from simulation.services import result_series, simulation_result_store
 
 MAX_USERS = 200_000
@@ -49,6 +51,13 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, required=True)
         parser.add_argument("--users", type=int, default=1_000)
         parser.add_argument("--drift-at", type=int, default=None, help="Day the tastes drift.")
+        parser.add_argument(
+            "--drift",
+            choices=sorted(DRIFTS),
+            default="swap",
+            help="How tastes drift: interest swapped between categories of like supply "
+            "(swap, the default) or moved one way towards venues few live near (one-way).",
+        )
         parser.add_argument("--strategies", default="control=popular,treatment=geo")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
@@ -73,6 +82,7 @@ class Command(BaseCommand):
             strategies=strategies_parse(options["strategies"]),
             seed=options["seed"],
             drift_at=drift_at,
+            drifts=DRIFTS[options["drift"]],
         )
         path = options["database"] or default_database_path(seed=sim_settings.seed)
         verbose = options["verbosity"] > 0 and not options["json"]
@@ -113,6 +123,16 @@ class Command(BaseCommand):
         last = series["last_30_days"]
         if last:
             self.stdout.write(comparison_line(last))
+        recovery = series["drift_recovery"]
+        if recovery:
+            drift_at = series["settings"]["drift_at"]
+            self.stdout.write(
+                f"Recovery after the drift of day {drift_at}: weekly means of drifted days "
+                f"against the week before, {RECOVERY_SHARE:.0%} needed within {RECOVERY_DAYS} "
+                f"days:"
+            )
+            for line in recovery_lines(recovery):
+                self.stdout.write(line)
 
 
 def decision_lines(series: dict) -> list[str]:
@@ -124,6 +144,36 @@ def decision_lines(series: dict) -> list[str]:
         for day in series["days"]
         if day["retraining"]
     ]
+
+
+SERIES_LABELS = {"bookings_per_day": "bookings a day", "week_north_star": "7-day north star"}
+
+
+def recovery_lines(recovery: dict) -> list[str]:
+    """Per variant and series: level before, lowest week, second week (share), verdict."""
+
+    def figure(value: float | None, kind: str) -> str:
+        if value is None:
+            return "-"
+        return f"{value:.1%}" if kind == "week_north_star" else f"{value:.1f}"
+
+    lines = []
+    for variant, series in recovery.items():
+        for kind, label in SERIES_LABELS.items():
+            r = series[kind]
+            share = r["second_week_share"]
+            if r["fell"] is False:
+                verdict = f"never under {RECOVERY_SHARE:.0%}"
+            elif r["recovered_on"] is not None:
+                verdict = f"recovered on day {r['recovered_on']}"
+            else:
+                verdict = "not recovered"
+            lines.append(
+                f"  {variant:<9}  {label:<16}  before {figure(r['before'], kind)}, lowest week "
+                f"{figure(r['lowest'], kind)}, second week {figure(r['second_week'], kind)} "
+                f"({'-' if share is None else f'{share:.0%}'}): {verdict}"
+            )
+    return lines
 
 
 def comparison_line(comparison: dict) -> str:
