@@ -5,7 +5,7 @@ from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings as django_settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 from tqdm import tqdm
 
 from recommendations.strategies import strategy_names
@@ -68,6 +68,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", help="Print the series as JSON.")
 
+    # Operators' output is English (ADR 0027), as in experiment_report: the experiment's
+    # verdict would otherwise come out in French after the English report line.
+    @no_translations
     def handle(self, *args, **options) -> None:
         if options["days"] < 1:
             raise CommandError("--days must be at least 1.")
