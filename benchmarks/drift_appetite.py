@@ -1,8 +1,9 @@
-"""How much booking a taste drift leaves possible: an oracle's bookings per visit, before and after.
+"""How much booking a drift leaves possible: an oracle's bookings per visit, before and after.
 
 Seeds the simulator's world (the demo marketplace of a seed, its people as
 shoppers) in a new SQLite file, then, for the tastes before the drift and
-after each named drift (`simulation.behaviour.DRIFTS`), shows every shopper
+after each named drift (`simulation.behaviour.DRIFTS`, of tastes or of the
+choice weights), shows every shopper
 the `--shown` offers of highest utility for them (what no recommender can
 beat) and prints the logit's probability that they book one, weighted by how
 often each visits. A drift that lowers it removes demand: whatever follows it
@@ -28,7 +29,7 @@ import numpy as np  # noqa: E402
 import time_machine  # noqa: E402
 
 from simulation.behaviour import DRIFTS, Population, population_drift  # noqa: E402
-from simulation.choice import NOTHING_UTILITY, offer_utilities  # noqa: E402
+from simulation.choice import offer_utilities  # noqa: E402
 from simulation.database import sqlite_database_use  # noqa: E402
 from simulation.isolation import services_in_process  # noqa: E402
 from simulation.loop import SIMULATION_START, local_time, streams_for  # noqa: E402
@@ -44,7 +45,7 @@ def oracle_booking_probability(*, population: Population, shelf: OfferShelf, sho
     for person in range(len(population)):
         utilities = offer_utilities(population=population, person=person, shelf=shelf, rows=rows)
         best = np.exp(np.sort(utilities)[-shown:])
-        probabilities[person] = best.sum() / (best.sum() + np.exp(NOTHING_UTILITY))
+        probabilities[person] = best.sum() / (best.sum() + np.exp(population.weights.nothing))
     return float(np.average(probabilities, weights=population.visit_rate))
 
 

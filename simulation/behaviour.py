@@ -7,7 +7,7 @@ parameters of a choice model. Only the budget and the daily visit rate are
 added here, derived from the same random stream of the run.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -25,6 +25,21 @@ VISIT_RATE_BOUNDS = (0.01, 0.6)
 
 
 @dataclass(frozen=True)
+class ChoiceWeights:
+    """How a shopper weighs what they see (`simulation.choice`): chosen so that a favourite
+    category near home at a price within budget is booked about half the time it is seen,
+    and a far, off-taste offer almost never (ADR 0031 says how little these are worth).
+    The same for everyone; a behaviour drift changes them for everyone."""
+
+    taste: float = 1.5
+    distance: float = 1.2  # per radius of travel tolerance
+    price: float = 0.8  # per budget
+    popularity: float = 0.25  # per log(1 + bookings of the last 30 days): the crowd's pull
+    digital: float = -0.8  # an offer with no venue is less of an outing
+    nothing: float = 1.5  # the utility of booking nothing
+
+
+@dataclass(frozen=True)
 class Population:
     """One row per simulated shopper (the demo's people, in their order)."""
 
@@ -36,6 +51,7 @@ class Population:
     budget_eur: np.ndarray
     visit_rate: np.ndarray  # probability of visiting the site on a given day
     newsletter_reader: np.ndarray  # consent given, so they receive the newsletter
+    weights: ChoiceWeights = ChoiceWeights()
 
     def __len__(self) -> int:
         return len(self.user_ids)
@@ -94,6 +110,17 @@ def taste_swap(first: str, second: str, *, share: float) -> tuple[TasteDrift, Ta
     )
 
 
+@dataclass(frozen=True)
+class BehaviourDrift:
+    """Everyone's choice weights change to these (None: unchanged); tastes stay. What a
+    ranker's weights encode (the pull of popularity, the cost of distance) changes, and
+    its nightly inputs cannot follow it as they follow tastes (ADR 0031)."""
+
+    popularity: float | None = None
+    distance: float | None = None
+    nothing: float | None = None
+
+
 # The drift first used (until 2026-12-06): cinema, books and recorded music lose ground to
 # live shows and museums. It moves interest from offers that everyone can reach (digital
 # albums and ebooks, a cinema in most towns) to venues few people live near, at higher
@@ -113,25 +140,45 @@ DEFAULT_DRIFTS = (
     *taste_swap("recorded-music", "films-series", share=0.8),  # digital, up to 15-17 €
     *taste_swap("cinema", "museums-heritage", share=0.8),  # cheap outings near home
 )
-DRIFTS = {"swap": DEFAULT_DRIFTS, "one-way": ONE_WAY_DRIFTS}
+# A drift of behaviour, not of tastes: people turn away from what the crowd books (a
+# booked-out feeling, a taste for the confidential), the pull of popularity reversed and
+# doubled. "Book nothing" is lowered so that an oracle shown each shopper's six best offers
+# books as much as before on the day of the drift: the demand is there, at other offers.
+# Measured on the shelf of day 30 of the 5,000-user run of seed 1, whose bookings had
+# concentrated (up to 1,130 in 30 days on one offer, against 61 in the seeded history):
+# 0.82 left 84.6 % of it, -0.3 gives 100 % (1,000 users: -0.32).
+# `benchmarks/drift_appetite.py` reads the seeded shelf, where 0.82 already gave 100.1 %.
+# Tastes stay, so the ranker's nightly inputs do not follow it; only retraining can
+# (ADR 0031).
+CROWD_AVERSE_DRIFTS = (BehaviourDrift(popularity=-0.5, nothing=-0.3),)
+DRIFTS = {"swap": DEFAULT_DRIFTS, "one-way": ONE_WAY_DRIFTS, "crowd-averse": CROWD_AVERSE_DRIFTS}
 
 
-def population_drift(*, population: Population, drifts: tuple[TasteDrift, ...]) -> Population:
-    """The same people with their interest moved as `drifts` say; rows still sum to 1.
+def population_drift(
+    *, population: Population, drifts: tuple[TasteDrift | BehaviourDrift, ...]
+) -> Population:
+    """The same people with their interest moved and their choice weights changed as
+    `drifts` say; taste rows still sum to 1.
 
     Every move takes its share of the interest held before the drift, so that moves
     do not chain (a swap exchanges two interests instead of returning part of one).
     """
-    outgoing: dict[str, float] = {}
+    weights = population.weights
     for drift in drifts:
+        if isinstance(drift, BehaviourDrift):
+            changed = {name: value for name, value in asdict(drift).items() if value is not None}
+            weights = replace(weights, **changed)
+    moves = [drift for drift in drifts if isinstance(drift, TasteDrift)]
+    outgoing: dict[str, float] = {}
+    for drift in moves:
         outgoing[drift.source] = outgoing.get(drift.source, 0.0) + drift.share
     if any(not 0 <= share <= 1 for share in outgoing.values()):
         raise ValueError(f"each category can give away 0 to all of its interest: {outgoing}")
     before = population.taste
     taste = before.copy()
-    for drift in drifts:
+    for drift in moves:
         source, target = CATEGORY_INDEX[drift.source], CATEGORY_INDEX[drift.target]
         moved = before[:, source] * drift.share
         taste[:, source] -= moved
         taste[:, target] += moved
-    return replace(population, taste=taste)
+    return replace(population, taste=taste, weights=weights)

@@ -5,7 +5,7 @@ Each simulated day, on the simulated clock (Europe/Paris):
   night's monitoring and retraining decision, then the venues' new offers
   (simulation.supply), then the homepage lists of the day precomputed for
   every user who will visit;
-- on the taste-drift day, tastes change before anyone visits;
+- on the drift day, tastes or choice weights change before anyone visits;
 - 10:00 on Thursdays, the weekly newsletter goes out and some readers open it;
 - 18:00, the visits: each visitor sees what the site serves them, may browse,
   and books at most one offer;
@@ -27,7 +27,13 @@ import time_machine
 from django.utils import timezone
 
 from marketplace.models import Booking
-from simulation.behaviour import DEFAULT_DRIFTS, Population, TasteDrift, population_drift
+from simulation.behaviour import (
+    DEFAULT_DRIFTS,
+    BehaviourDrift,
+    Population,
+    TasteDrift,
+    population_drift,
+)
 from simulation.measures import VariantWindow, variant_windows
 from simulation.offers import offer_shelf_read
 from simulation.seams import (
@@ -66,7 +72,7 @@ class SimulationSettings:
     strategies: dict[str, str]  # variant → strategy name
     seed: int = 1
     drift_at: int | None = None
-    drifts: tuple[TasteDrift, ...] = DEFAULT_DRIFTS
+    drifts: tuple[TasteDrift | BehaviourDrift, ...] = DEFAULT_DRIFTS
     treatment_percent: float = 50.0
     start: date = SIMULATION_START
     # Days lived before day 0 when a variant serves the learned ranker (see warmup_days_for).

@@ -104,7 +104,7 @@ def session_live(
     if len(rows) == 0:
         return SessionOutcome(person=person, seen=seen, booked_offer_id=None, source="")
     utilities = offer_utilities(population=population, person=person, shelf=shelf, rows=rows)
-    chosen = choice_draw(utilities=utilities, rng=rng)
+    chosen = choice_draw(utilities=utilities, nothing=population.weights.nothing, rng=rng)
     if chosen is None:
         return SessionOutcome(person=person, seen=seen, booked_offer_id=None, source="")
     row = int(rows[chosen])

@@ -154,7 +154,7 @@ def test_the_printed_table_gives_every_nights_retraining_decision():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("drift", ["swap", "one-way"])
+@pytest.mark.parametrize("drift", ["swap", "one-way", "crowd-averse"])
 def test_the_drift_named_on_the_command_line_is_the_one_applied(fresh_sqlite, drift):
     import io
     import json

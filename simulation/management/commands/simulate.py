@@ -50,13 +50,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=int, required=True)
         parser.add_argument("--users", type=int, default=1_000)
-        parser.add_argument("--drift-at", type=int, default=None, help="Day the tastes drift.")
+        parser.add_argument(
+            "--drift-at", type=int, default=None, help="Day the tastes or behaviour drift."
+        )
         parser.add_argument(
             "--drift",
             choices=sorted(DRIFTS),
             default="swap",
-            help="How tastes drift: interest swapped between categories of like supply "
-            "(swap, the default) or moved one way towards venues few live near (one-way).",
+            help="What drifts: interest swapped between categories of like supply (swap, the "
+            "default), moved one way towards venues few live near (one-way), or the pull "
+            "of popularity reversed, tastes unchanged (crowd-averse).",
         )
         parser.add_argument("--strategies", default="control=popular,treatment=geo")
         parser.add_argument("--seed", type=int, default=1)
