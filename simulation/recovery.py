@@ -7,7 +7,8 @@ it barely moves whatever happens (ADR 0031). Recovery is therefore read on
 weekly means that hold only drifted days: the level is the mean of the week
 before the drift; a variant has recovered on the last day of the first
 7-day window, wholly after the drift and ending within the 14 days, whose
-figure is at least RECOVERY_SHARE of that level. Two figures are read: the
+figure is at least RECOVERY_SHARE of that level and that comes after every
+week under it (a good first week followed by a fall is no recovery). Two figures are read: the
 mean of bookings a day over the week, and the north star over the week (the
 dashboard's definition on a 7-day window).
 """
@@ -25,7 +26,7 @@ class SeriesRecovery:
     before: float | None  # the week before the drift
     lowest: float | None  # the lowest drifted week ending within the 14 days
     second_week: float | None  # days drift + 7 to drift + 13
-    recovered_on: int | None  # the day the first drifted week reached the share; None: never
+    recovered_on: int | None  # the day a drifted week reached the share after the fall; None: never
 
     @property
     def fell(self) -> bool | None:
@@ -61,8 +62,16 @@ def series_recovery(*, weeks: dict[int, float | None], drift_at: int) -> SeriesR
     }
     recovered_on = None
     if before:
+        threshold = RECOVERY_SHARE * before
+        # A week that held the share before a later one fell under it is no recovery.
+        first_fall = next((last for last, figure in drifted.items() if figure < threshold), None)
         recovered_on = next(
-            (last for last, figure in drifted.items() if figure >= RECOVERY_SHARE * before), None
+            (
+                last
+                for last, figure in drifted.items()
+                if figure >= threshold and (first_fall is None or last > first_fall)
+            ),
+            None,
         )
     return SeriesRecovery(
         before=before,

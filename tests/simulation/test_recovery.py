@@ -55,3 +55,13 @@ def test_a_series_that_never_goes_under_the_share_did_not_fall():
     values = {day: 100.0 if day < 10 else 95.0 for day in range(40)}
     recovery = series_recovery(weeks=weekly_means(values), drift_at=10)
     assert recovery.fell is False and recovery.recovered_on == 16
+
+
+def test_a_good_first_week_followed_by_a_fall_is_not_a_recovery():
+    # The first drifted week keeps 90 % (one day at 30, six at 100), then the series sinks
+    # to 85 and stays there: it fell within the 14 days and never came back.
+    values = {day: 100.0 for day in range(10)} | {10: 30.0}
+    values |= {day: 100.0 for day in range(11, 17)} | {day: 85.0 for day in range(17, 40)}
+    recovery = series_recovery(weeks=weekly_means(values), drift_at=10)
+    assert recovery.fell is True
+    assert recovery.recovered_on is None
