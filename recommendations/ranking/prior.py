@@ -72,6 +72,25 @@ def prior_log_scores(
     return np.broadcast_to(prior_combined(terms=terms, prior=prior), (len(users), len(items)))
 
 
+def prior_unit_scores(
+    *, snapshot: Snapshot, prior: PopularityPrior, users: np.ndarray, items: np.ndarray
+) -> np.ndarray:
+    """(users x items) the prior's log-scores spread over 0..1 per user, in the same order:
+    what the ranker's fallback serves. A squashing such as odds / (1 + odds) would round
+    the best items' scores together in float32. A few hundred users at a time: the
+    neighbours' term is dense (users x items)."""
+    scores = np.empty((len(users), len(items)), dtype=np.float32)
+    for start in range(0, len(users), USERS_PER_CHUNK):
+        rows = slice(start, start + USERS_PER_CHUNK)
+        log_scores = prior_log_scores(
+            snapshot=snapshot, prior=prior, users=users[rows], items=items
+        )
+        low = log_scores.min(axis=1, keepdims=True)
+        span = np.maximum(log_scores.max(axis=1, keepdims=True) - low, np.finfo(float).tiny)
+        scores[rows] = (log_scores - low) / span
+    return scores
+
+
 @dataclass(frozen=True)
 class PriorTerms:
     """The prior's terms for some users and items: (1, items) popularity, (users x items)

@@ -35,8 +35,7 @@ from recommendations.ranking.diversify import (
 )
 from recommendations.ranking.families import model_threads
 from recommendations.ranking.features import features_compute
-from recommendations.ranking.prior import USERS_PER_CHUNK as PRIOR_USERS_PER_CHUNK
-from recommendations.ranking.prior import prior_log_scores
+from recommendations.ranking.prior import prior_unit_scores
 from recommendations.ranking.snapshot import Snapshot, snapshot_build
 from recommendations.ranking.training import (
     POPULARITY_FALLBACK,
@@ -141,19 +140,11 @@ def block_scores(
     if not len(users):
         return scores
     if trained.family == POPULARITY_FALLBACK:
-        # log(1 + people), with the prior's distance and neighbours' terms when its
-        # validation chose them, spread over 0..1 per user: a squashing such as
-        # odds / (1 + odds) would round the best items' scores together in float32.
-        # A few hundred users at a time: the neighbours' term is dense (users x items).
+        # log(1 + people), with the prior's terms when its validation chose them.
         bookable = snapshot.available_items
-        for start in range(0, len(users), PRIOR_USERS_PER_CHUNK):
-            rows = slice(start, start + PRIOR_USERS_PER_CHUNK)
-            log_scores = prior_log_scores(
-                snapshot=snapshot, prior=trained.prior, users=users[rows], items=bookable
-            )
-            low = log_scores.min(axis=1, keepdims=True)
-            span = np.maximum(log_scores.max(axis=1, keepdims=True) - low, np.finfo(float).tiny)
-            scores[rows, bookable] = (log_scores - low) / span
+        scores[:, bookable] = prior_unit_scores(
+            snapshot=snapshot, prior=trained.prior, users=users, items=bookable
+        )
         # Popularity's own order (a log too small to learn from is best served by it,
         # and the re-ranker's "never booked" categories are plausible only among a
         # model's candidates: diversified, it cost popularity 3% of its NDCG@10 on the
