@@ -81,7 +81,7 @@ class TrainedRanker:
     data_size: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     # What the popularity fallback ranks by (plain popularity unless its validation
-    # chose a distance exponent or a neighbours' weight, ADR 0023).
+    # chose a weight for distance, neighbours or transitions, ADR 0023).
     prior: PopularityPrior = field(default_factory=PopularityPrior)
 
 
