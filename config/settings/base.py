@@ -425,6 +425,9 @@ MODEL_REGISTRY_CHAMPION_CHECK_SECONDS = env.int("MODEL_REGISTRY_CHAMPION_CHECK_S
 # BASELINE_DAYS in service, and with the control arm over the same recent days.
 MODEL_MONITORING_RECENT_DAYS = env.int("MODEL_MONITORING_RECENT_DAYS", default=7)
 MODEL_MONITORING_BASELINE_DAYS = env.int("MODEL_MONITORING_BASELINE_DAYS", default=7)
+# ... and the rates of the variant serving it over its last RECENT_DAYS with its
+# PREVIOUS_DAYS before them, whichever version served then (ADR 0030).
+MODEL_MONITORING_PREVIOUS_DAYS = env.int("MODEL_MONITORING_PREVIOUS_DAYS", default=7)
 # Two-sided level of each interval. With four online checks a run, 0.99 keeps the
 # chance that noise alone fires one under 4% (Bonferroni); ADR 0030.
 MODEL_MONITORING_CONFIDENCE = env.float("MODEL_MONITORING_CONFIDENCE", default=0.99)
@@ -449,6 +452,9 @@ MODEL_MAX_AGE_DAYS = env.int("MODEL_MAX_AGE_DAYS", default=30)
 # the TRAINING_DAYS up to now (ADR 0029).
 MODEL_RETRAIN_TRAINING_DAYS = env.int("MODEL_RETRAIN_TRAINING_DAYS", default=90)
 MODEL_RETRAIN_HOLDOUT_DAYS = env.int("MODEL_RETRAIN_HOLDOUT_DAYS", default=7)
+# When the variant serving the champion fell against its previous days (a recent change of
+# what people do), the challenger holds out only the last RECENT_HOLDOUT_DAYS (ADR 0029).
+MODEL_RETRAIN_RECENT_HOLDOUT_DAYS = env.int("MODEL_RETRAIN_RECENT_HOLDOUT_DAYS", default=2)
 # The challenger must beat the champion's offline metric by this relative margin.
 MODEL_PROMOTION_METRIC = env("MODEL_PROMOTION_METRIC", default="ndcg@10")
 MODEL_PROMOTION_MARGIN = env.float("MODEL_PROMOTION_MARGIN", default=0.02)

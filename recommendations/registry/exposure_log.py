@@ -61,5 +61,16 @@ def champion_arm(*, version_id: str) -> Q:
     return Q(model_version=version_id)
 
 
+def serving_arm(*, version_id: str, since: datetime, until: datetime) -> Q:
+    """The variants that showed `version_id`'s lists in [since, until): all of their
+    exposures, whichever version (or fallback) served them at the time."""
+    variants = (
+        Exposure.objects.filter(model_version=version_id, shown_at__gte=since, shown_at__lt=until)
+        .values_list("variant", flat=True)
+        .distinct()
+    )
+    return Q(variant__in=sorted(variants))
+
+
 def control_arm(*, variant: str) -> Q:
     return Q(variant=variant)

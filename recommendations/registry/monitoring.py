@@ -16,10 +16,15 @@ from recommendations.registry.exposure_log import (
     arm_rate_samples,
     champion_arm,
     control_arm,
+    serving_arm,
 )
 from recommendations.registry.features import DRIFT_FEATURES, drift_feature_values
 from recommendations.registry.online import PerPersonCounts, rate_drop_compare
 from recommendations.registry.selectors import model_version_age, model_version_champion
+
+# The checks that compare the serving variant with its own previous days: when one fires,
+# what people do changed within the last two weeks (retraining.contest_recipe).
+PREVIOUS_DAYS_CHECKS = tuple(f"{rate}_vs_previous_days" for rate in RATES)
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,8 @@ def model_monitoring_report(*, now: datetime) -> MonitoringReport:
 
 
 def online_checks(*, champion: ModelVersion, now: datetime) -> list[Check]:
-    """Each rate of the champion's recent days against its first days and the control arm."""
+    """Each rate of the champion's recent days against its first days and the control arm,
+    and each rate of the variant serving it against that variant's previous days."""
     recent_since = now - timedelta(days=settings.MODEL_MONITORING_RECENT_DAYS)
     baseline_since = champion.promoted_at or champion.created_at
     baseline_until = baseline_since + timedelta(days=settings.MODEL_MONITORING_BASELINE_DAYS)
@@ -105,7 +111,28 @@ def online_checks(*, champion: ModelVersion, now: datetime) -> list[Check]:
         checks.append(
             rate_check(name=f"{rate}_vs_control", recent=recent[rate], reference=control[rate])
         )
-    return checks
+    return checks + previous_days_checks(champion=champion, now=now)
+
+
+def previous_days_checks(*, champion: ModelVersion, now: datetime) -> list[Check]:
+    """Each rate of the variant serving the champion, its recent days against the
+    MODEL_MONITORING_PREVIOUS_DAYS just before them, whichever versions served it then.
+
+    The two other references can both miss a change of the world: the champion's first
+    days are themselves after the change when it was promoted the night before, and a
+    control that suffers more than the champion hides the champion's own fall. The
+    days just before are the arm's latest level, not one from weeks ago that an
+    earlier promotion has since raised or lowered (ADR 0030).
+    """
+    recent_since = now - timedelta(days=settings.MODEL_MONITORING_RECENT_DAYS)
+    previous_since = recent_since - timedelta(days=settings.MODEL_MONITORING_PREVIOUS_DAYS)
+    arm = serving_arm(version_id=champion.version_id, since=recent_since, until=now)
+    recent = arm_rate_samples(arm=arm, since=recent_since, until=now)
+    previous = arm_rate_samples(arm=arm, since=previous_since, until=recent_since)
+    return [
+        rate_check(name=name, recent=recent[rate], reference=previous[rate])
+        for rate, name in zip(RATES, PREVIOUS_DAYS_CHECKS, strict=True)
+    ]
 
 
 def rate_check(*, name: str, recent: PerPersonCounts, reference: PerPersonCounts) -> Check:

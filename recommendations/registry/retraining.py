@@ -12,7 +12,7 @@ Whatever happens is recorded as a RetrainingDecision.
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -20,7 +20,11 @@ from django.conf import settings
 from recommendations.models import ModelVersion, RetrainingDecision
 from recommendations.registry import learner
 from recommendations.registry.artifacts import ArtifactCheck, artifact_check
-from recommendations.registry.monitoring import MonitoringReport, model_monitoring_report
+from recommendations.registry.monitoring import (
+    PREVIOUS_DAYS_CHECKS,
+    MonitoringReport,
+    model_monitoring_report,
+)
 from recommendations.registry.services import (
     RegistryError,
     model_version_promote,
@@ -64,6 +68,35 @@ def promotion_verdict(
     if challenger >= needed and challenger > champion:
         return PromotionVerdict(True, f"{figures}: better by at least {margin:.0%}")
     return PromotionVerdict(False, f"{figures}: not better by {margin:.0%} (needs {needed:.4f})")
+
+
+@dataclass(frozen=True)
+class ContestRecipe:
+    """How a challenger is trained and judged: its name, and the days held out at the end
+    of the data (the challenger trains on MODEL_RETRAIN_TRAINING_DAYS before them)."""
+
+    name: str
+    holdout_days: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def contest_recipe(*, report: MonitoringReport) -> ContestRecipe:
+    """The ordinary recipe, or the recent one when the serving variant's rates fell
+    against its own previous days.
+
+    Such a fall says that what people do changed within the last two weeks. The
+    ordinary recipe cannot see it: its challenger stops a week before now, so it
+    has seen none or few of the changed days and is the champion's recipe again,
+    able to win the margin only by chance. The recent one holds out fewer days, so
+    that the challenger's data reaches closer to now (ADR 0029). A slow decline
+    since the promotion, or a gap to the control, keep the ordinary recipe: there
+    the longer hold-out judges more surely.
+    """
+    if any(check.fired and check.name in PREVIOUS_DAYS_CHECKS for check in report.checks):
+        return ContestRecipe("recent", settings.MODEL_RETRAIN_RECENT_HOLDOUT_DAYS)
+    return ContestRecipe("ordinary", settings.MODEL_RETRAIN_HOLDOUT_DAYS)
 
 
 @dataclass
@@ -152,7 +185,8 @@ def drift_retry_deferral(*, report: MonitoringReport, now: datetime) -> str | No
 def challenger_contest(*, report: MonitoringReport, now: datetime, actor: str) -> RetrainingOutcome:
     """Train, evaluate both, and promote or keep. A failure keeps the champion, with its reason."""
     champion = report.champion
-    holdout_since = now - timedelta(days=settings.MODEL_RETRAIN_HOLDOUT_DAYS)
+    recipe = contest_recipe(report=report)
+    holdout_since = now - timedelta(days=recipe.holdout_days)
     training_since = holdout_since - timedelta(days=settings.MODEL_RETRAIN_TRAINING_DAYS)
     outcome = RetrainingOutcome(report, Verdict.FAILED, "", champion)
     try:
@@ -164,7 +198,7 @@ def challenger_contest(*, report: MonitoringReport, now: datetime, actor: str) -
         if check.ok:
             outcome.challenger_metrics = holdout_evaluate(
                 version=outcome.challenger, since=holdout_since, until=now
-            )
+            ) | {"recipe": recipe.as_dict()}
         if champion is not None:
             outcome.champion_metrics = holdout_evaluate(
                 version=champion, since=holdout_since, until=now
@@ -180,7 +214,7 @@ def challenger_contest(*, report: MonitoringReport, now: datetime, actor: str) -
         metric=settings.MODEL_PROMOTION_METRIC,
         margin=settings.MODEL_PROMOTION_MARGIN,
     )
-    outcome.reason = verdict.reason
+    outcome.reason = f"{verdict.reason} ({recipe.name} recipe, {recipe.holdout_days} days held out)"
     if verdict.promote:
         try:
             challenger_refit_promote(outcome=outcome, now=now, actor=actor)

@@ -1,15 +1,21 @@
 """The monitoring on the database: rates from the exposure log, drift from bookings, age."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Q
 from django.utils import timezone
 
 from experiments.services import booking_attributions_record
 from recommendations.models import ModelVersion, RetrainingDecision
-from recommendations.registry.exposure_log import arm_rate_samples, champion_arm, control_arm
+from recommendations.registry.exposure_log import (
+    arm_rate_samples,
+    champion_arm,
+    control_arm,
+    serving_arm,
+)
 from recommendations.registry.monitoring import model_monitoring_report
 from recommendations.registry.services import model_version_promote
 from tests.recommendations.registry.exposure_history import (
@@ -111,3 +117,67 @@ def test_a_healthy_young_champion_fires_nothing(register):
 def test_the_command_refuses_an_unreadable_moment_in_one_line():
     with pytest.raises(CommandError, match="--now"):
         call_command("retrain_if_degraded", "--dry-run", "--now", "yesterday-ish")
+
+
+@pytest.fixture
+def world_changed_the_night_before_a_promotion(register):
+    """The treatment variant clicked 6% of positions under v-old two to four weeks ago,
+    10% under v0 the week before last (a promotion raised it), then `clicks_then` this
+    week under the champion, promoted the night the world changed; the control fell
+    further than the treatment, from 10% to 4%."""
+
+    def history(*, clicks_then: float) -> datetime:
+        rng = np.random.default_rng(3)
+        now = timezone.now()
+        champion = register()
+        champion_since(champion, days=7)
+        shoppers, catalogue = people(60), offers()
+        shown = dict(rng=rng, shoppers=shoppers, catalogue=catalogue, strategy="ml")
+        for since, days, ctr, version in (
+            (28, 14, 0.06, "v-old"),
+            (14, 7, 0.10, "v0"),
+            (7, 7, clicks_then, champion.version_id),
+        ):
+            lists_shown(
+                **shown, since=now - since * DAY, days=days, ctr=ctr, variant="treatment",
+                model_version=version,
+            )  # fmt: skip
+        for since, ctr in ((28, 0.10), (7, 0.04)):
+            lists_shown(**shown, since=now - since * DAY, days=7, ctr=ctr, variant="control")
+        return now
+
+    return history
+
+
+def test_a_fall_since_the_previous_week_fires_where_first_days_and_control_are_blind(
+    world_changed_the_night_before_a_promotion,
+):
+    now = world_changed_the_night_before_a_promotion(clicks_then=0.06)
+    report = model_monitoring_report(now=now)
+    assert "click_through_vs_previous_days" in report.fired
+    # The champion's first days are the fallen days, and the control fell further.
+    assert "click_through_vs_first_days" not in report.fired
+    assert "click_through_vs_control" not in report.fired
+    change = report.figure("click_through_vs_previous_days", "relative_change")
+    assert change == pytest.approx(-0.4, abs=0.1)
+
+
+def test_the_serving_variant_keeping_its_rate_fires_nothing_against_its_previous_week(
+    world_changed_the_night_before_a_promotion,
+):
+    now = world_changed_the_night_before_a_promotion(clicks_then=0.10)
+    report = model_monitoring_report(now=now)
+    assert "click_through_vs_previous_days" not in report.fired
+    assert report.figure("click_through_vs_previous_days", "reference_impressions") > 2000
+
+
+def test_the_previous_week_is_that_of_the_variant_serving_the_champion():
+    now = timezone.now()
+    lists_shown(
+        rng=np.random.default_rng(4), shoppers=people(2), catalogue=offers(),
+        since=now - 3 * DAY, days=1, ctr=0.1, variant="canary", strategy="ml",
+        model_version="v9",
+    )  # fmt: skip
+    arm = serving_arm(version_id="v9", since=now - 4 * DAY, until=now)
+    assert arm == Q(variant__in=["canary"])
+    assert serving_arm(version_id="v8", since=now - 4 * DAY, until=now) == Q(variant__in=[])

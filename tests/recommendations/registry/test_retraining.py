@@ -155,3 +155,44 @@ def test_drift_alone_waits_a_few_days_after_a_challenger_lost_to_the_same_champi
     if deferred:
         assert "only input drift fired (drift_distance_km)" in outcome.reason
         assert outcome.decision.verdict == Verdict.DEFERRED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fired", "holdout_days"),
+    [
+        # The serving variant does worse than in its previous days: the recent recipe.
+        ([("booking_rate_vs_previous_days", "online"), ("drift_price", "drift")], 2),
+        ([("click_through_vs_previous_days", "online")], 2),
+        # A gap to the control or to the first days, input drift, age: the ordinary one.
+        ([("click_through_vs_control", "online")], 7),
+        ([("booking_rate_vs_first_days", "online")], 7),
+        ([("drift_price", "drift")], 7),
+        ([("max_age", "age")], 7),
+    ],
+)
+def test_the_challenger_trains_closer_to_now_when_the_variant_fell_against_its_previous_days(
+    register, monkeypatch, settings, fired, holdout_days
+):
+    settings.MODEL_RETRAIN_HOLDOUT_DAYS = 7
+    settings.MODEL_RETRAIN_RECENT_HOLDOUT_DAYS = 2
+    settings.MODEL_RETRAIN_TRAINING_DAYS = 90
+    champion = register()
+    now = timezone.now()
+    trainings = []
+
+    def train(**window):
+        trainings.append(window)
+        raise ValueError("stop after the recipe")
+
+    monkeypatch.setattr(retraining.learner, "challenger_train", train)
+    outcome = retraining.challenger_contest(
+        report=report_with(champion, *fired), now=now, actor="test"
+    )
+    assert outcome.verdict == Verdict.FAILED
+    assert trainings == [
+        {
+            "since": now - timedelta(days=holdout_days + 90),
+            "until": now - timedelta(days=holdout_days),
+        }
+    ]
