@@ -428,8 +428,8 @@ MODEL_MONITORING_BASELINE_DAYS = env.int("MODEL_MONITORING_BASELINE_DAYS", defau
 # ... and the rates of the variant serving it over its last RECENT_DAYS with its
 # PREVIOUS_DAYS before them, whichever version served then (ADR 0030).
 MODEL_MONITORING_PREVIOUS_DAYS = env.int("MODEL_MONITORING_PREVIOUS_DAYS", default=7)
-# Two-sided level of each interval. With four online checks a run, 0.99 keeps the
-# chance that noise alone fires one under 4% (Bonferroni); ADR 0030.
+# Two-sided level of each interval. With six online checks a run, 0.99 keeps the
+# chance that noise alone fires one under 6% (Bonferroni); ADR 0030.
 MODEL_MONITORING_CONFIDENCE = env.float("MODEL_MONITORING_CONFIDENCE", default=0.99)
 # A significant drop must also be this large (relative) to matter: a 2% dip that a
 # huge sample makes significant is not worth a retraining.

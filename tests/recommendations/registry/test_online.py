@@ -54,17 +54,18 @@ def fires(recent: PerPersonCounts, reference: PerPersonCounts) -> bool:
 
 
 def test_a_hundred_healthy_weeks_raise_at_most_five_false_alarms():
-    """A week alarms if any of the four online checks fires: both rates, against the
-    champion's first days and against the control arm."""
+    """A week alarms if any of the six online checks fires: both rates, against the
+    champion's first days, the control arm and the serving variant's previous week."""
     rng = np.random.default_rng(20261130)
     steady = np.ones(DAYS)
-    first_days, recent, control = (
-        simulated_weeks(rng, weeks=100, ctr_by_day=steady) for _ in range(3)
+    first_days, recent, control, previous = (
+        simulated_weeks(rng, weeks=100, ctr_by_day=steady) for _ in range(4)
     )
     alarms = sum(
         any(
             fires(recent[week][rate], first_days[week][rate])
             or fires(recent[week][rate], control[week][rate])
+            or fires(recent[week][rate], previous[week][rate])
             for rate in RATES
         )
         for week in range(100)
