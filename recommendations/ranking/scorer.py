@@ -49,7 +49,7 @@ DIVERSIFIED_DEPTH = 20
 # ADR 0025): enough to span categories, few enough to stay relevant.
 DIVERSIFY_POOL = 50
 # Measured trade-off curve in ADR 0025.
-DEFAULT_STRENGTH = 1.0
+DEFAULT_STRENGTH = 0.8
 
 
 def ranking_data_from_interactions(

@@ -5,6 +5,7 @@ from recommendations.ranking.diversify import (
     categories_to_step_aside,
     diversified_order,
 )
+from recommendations.ranking.scorer import DEFAULT_STRENGTH
 
 # Six candidates of one user, best first: four cinema (0), then a concert (1), a museum (2).
 ITEMS = np.array([[0, 1, 2, 3, 4, 5]])
@@ -137,3 +138,16 @@ def test_a_user_whose_month_holds_two_categories_keeps_the_plain_order():
         strength=1.0, k=3,
     )  # fmt: skip
     assert order.tolist() == plain.tolist()
+
+
+def test_at_the_default_strength_the_months_category_gives_way_even_to_the_least_relevant():
+    # The month's cinema holds the best candidates, a museum the worst (relevance 0): the
+    # north star's rule needs the penalty (strength x MONTH_CATEGORY_PENALTY) to exceed the
+    # whole relevance range, which a default strength below 2/3 would silently break.
+    items = np.array([[0, 1, 2, 3, 5]])
+    scores = np.array([[0.9, 0.88, 0.86, 0.84, 0.10]])
+    order = diversified_order(
+        items=items, scores=scores, categories=CATEGORIES, known_categories=None,
+        strength=DEFAULT_STRENGTH, k=2, month_categories=np.array([[True, False, False]]),
+    )[0]  # fmt: skip
+    assert order.tolist() == [5, 0]
