@@ -210,7 +210,9 @@ def grid_ndcg_sums(
     As in the evaluation: the prior is computed from `kept` at its end; the catalogue is
     what someone had in it; a user's relevant items are their hidden ones they had not had.
     """
-    snapshot = snapshot_build(data=kept, at=np.nextafter(float(kept.time.max()), np.inf))
+    snapshot = snapshot_build(
+        data=kept, at=np.nextafter(float(kept.time.max()), np.inf), with_sequences=True
+    )
     catalogue = np.flatnonzero(snapshot.item_counts[:, -1] > 0)
     relevant = sparse.csr_matrix((np.ones(len(hidden[0])), hidden), shape=snapshot.seen.shape)
     relevant.data[:] = 1.0

@@ -120,7 +120,11 @@ class RankingScorer:
         if self.trained is None:
             self.trained = ranker_train(data=data, options=TrainingOptions(seed=self.seed))
         # Interactions at `now` itself are known when the list is computed.
-        self.snapshot = snapshot_build(data=data, at=np.nextafter(now, np.inf))
+        self.snapshot = snapshot_build(
+            data=data,
+            at=np.nextafter(now, np.inf),
+            with_sequences=bool(self.trained.prior.transitions_weight),
+        )
         return self
 
     def score(self, *, users: np.ndarray) -> np.ndarray:

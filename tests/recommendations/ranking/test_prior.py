@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from recommendations.pipeline.interactions import interactions_build
 from recommendations.ranking.data import DAY_SECONDS, Catalogue, RankingData
 from recommendations.ranking.prior import (
     PopularityPrior,
@@ -14,7 +15,9 @@ from recommendations.ranking.prior import (
     prior_key,
     prior_log_scores,
 )
+from recommendations.ranking.scorer import RankingScorer
 from recommendations.ranking.snapshot import snapshot_build
+from recommendations.ranking.training import POPULARITY_FALLBACK, TrainedRanker
 from tests.recommendations.ranking.conftest import CITIES, world
 
 
@@ -150,7 +153,7 @@ def test_the_transitions_term_follows_where_people_go_next_from_the_users_last_p
         time=np.append(time, 4 * day),
         catalogue=Catalogue(size=3),
     )
-    snapshot = snapshot_build(data=data, at=5 * day)
+    snapshot = snapshot_build(data=data, at=5 * day, with_sequences=True)
     items = np.array([1, 2])
     plain = prior_log_scores(snapshot=snapshot, prior=PopularityPrior(), users=np.array([7]),
                              items=items)  # fmt: skip
@@ -161,3 +164,26 @@ def test_the_transitions_term_follows_where_people_go_next_from_the_users_last_p
     # Transitions are counted within a day only, and never from an item to itself.
     assert snapshot.transitions[0, 1] == snapshot.transitions[1, 0] == 3
     assert snapshot.transitions[0, 2] == 0 and snapshot.transitions[2, 2] == 0
+
+
+def test_a_fallback_whose_prior_weighs_transitions_serves_them():
+    # The data of the test above, served by a popularity fallback whose prior weighs
+    # transitions: the scorer builds its snapshot with the sequences that term reads.
+    day, hour = DAY_SECONDS, 3600.0
+    user = np.array([0, 0, 1, 1, 2, 2, 3, 4, 5, 6, 7])
+    item = np.array([0, 1, 0, 1, 0, 1, 2, 2, 2, 2, 0])
+    time = np.array(
+        [0, hour, day, day + hour, 2 * day, 2 * day + hour, 0, day, 2 * day, 3 * day, 4 * day]
+    )
+    interactions = interactions_build(user_ids=user, item_ids=item, timestamps=time)
+    trained = TrainedRanker(
+        family=POPULARITY_FALLBACK,
+        model=None,
+        per_source=10,
+        prior=PopularityPrior(transitions_weight=1.0),
+    )
+    scorer = RankingScorer(trained=trained, strength=0).fit(train=interactions, now=5 * day)
+    [visitor] = interactions.user_positions([7])
+    positions = interactions.item_positions([1, 2])
+    scores = scorer.score(users=np.array([visitor]))[0]
+    assert scores[positions[0]] > scores[positions[1]]
