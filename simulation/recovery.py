@@ -1,4 +1,4 @@
-"""How far each variant fell after the taste drift, and whether it came back in time.
+"""How far each variant fell after the drift, and whether it came back in time.
 
 Issue 11 asks that after a drift "the metric recovers to at least 90 % of its
 pre-drift level within 14 simulated days". The dashboard's north star is a
