@@ -8,7 +8,7 @@ running it (ADR 0009). Tests compare each with its ORM twin.
 
 import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from django.db import connection
@@ -16,6 +16,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from marketplace.models import Booking, Offer
+
+# From this many requests, a batch reads every bookable offer once instead of
+# re-checking each list's candidates (one query instead of one a list, and no
+# query with thousands of ids to bind).
+BATCH_AVAILABILITY_MIN_REQUESTS = 16
 
 
 def bookable_offers(*, now: datetime | None = None) -> QuerySet[Offer]:
@@ -53,6 +58,22 @@ def bookable_offer_ids(*, now: datetime) -> set[int]:
     """Every offer bookable at `now`, in one query: a large batch's availability check
     (`offer_ids_still_bookable` of any ids is their intersection with this set)."""
     return set(Offer.objects.bookable(now=now).values_list("pk", flat=True))
+
+
+def batch_availability(*, requests: int) -> Callable[[datetime], Callable[[list[int]], set[int]]]:
+    """For a moment, the availability check of a batch of `requests` lists: a large batch
+    reads every offer bookable then once (one query per distinct `now`), a small one checks
+    each list's candidates as a lone request does. Both keep the same offers."""
+    if requests < BATCH_AVAILABILITY_MIN_REQUESTS:
+        return lambda now: lambda ids: offer_ids_still_bookable(ids, now=now)
+    bookable: dict[datetime, set[int]] = {}
+
+    def check(now: datetime) -> Callable[[list[int]], set[int]]:
+        if now not in bookable:
+            bookable[now] = bookable_offer_ids(now=now)
+        return lambda ids: bookable[now].intersection(ids)
+
+    return check
 
 
 @functools.cache

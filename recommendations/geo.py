@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from marketplace.territories import territories_of, territory_of
 from recommendations.availability import (
-    bookable_offer_ids,
+    batch_availability,
     bookable_offers,
     offer_ids_booked,
     offer_ids_booked_by_users,
@@ -69,9 +69,6 @@ from recommendations.served import recommendation_list_build
 from recommendations.strategies import strategy_register
 
 INDEX_VERSION_KEY = "recommendations:geo-index-version"
-# From this many requests, a batch reads every bookable offer once instead of
-# re-checking each list's candidates (one query instead of one a list).
-BATCH_AVAILABILITY_MIN_REQUESTS = 16
 # A distance decay that halves every third of the radius leaves 1/8 at its edge.
 DECAY_HALVINGS_PER_RADIUS = 3
 
@@ -567,7 +564,7 @@ def geo_lists_batch(requests: Sequence[RecommendationRequest]) -> list[Recommend
     # One round trip for every list's first batch; venue_distances_km adds what it
     # computes to this dict, so two lists of one cell never ask the provider twice.
     cached, reachable = service.cache_get_many(sorted(keys)) if keys else ({}, True)
-    checks = batch_availability(requests=requests)
+    checks = batch_availability(requests=len(requests))
     return [
         geo_list(
             request=request,
@@ -580,21 +577,3 @@ def geo_lists_batch(requests: Sequence[RecommendationRequest]) -> list[Recommend
         )
         for request, location, ready in zip(requests, locations, prepared, strict=True)
     ]
-
-
-def batch_availability(
-    *, requests: Sequence[RecommendationRequest]
-) -> Callable[[datetime], Callable[[list[int]], set[int]]]:
-    """For a moment, the availability check of a batch's lists: a large batch reads every
-    offer bookable then once (one query per distinct `now`), a small one checks each list's
-    candidates as a lone request does. Both keep the same offers."""
-    if len(requests) < BATCH_AVAILABILITY_MIN_REQUESTS:
-        return lambda now: lambda ids: offer_ids_still_bookable(ids, now=now)
-    bookable: dict[datetime, set[int]] = {}
-
-    def check(now: datetime) -> Callable[[list[int]], set[int]]:
-        if now not in bookable:
-            bookable[now] = bookable_offer_ids(now=now)
-        return lambda ids: bookable[now].intersection(ids)
-
-    return check

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from django.conf import settings
 from django.utils import timezone
 
-from recommendations.availability import offer_ids_booked_by_users, offer_ids_still_bookable
+from recommendations.availability import batch_availability, offer_ids_booked_by_users
 from recommendations.lists import RecommendationList, RecommendationRequest, RecommendedItem
 from recommendations.pipeline.interactions import NO_CATEGORY, Interactions
 from recommendations.pipeline.ranking import NO_ITEM
@@ -128,10 +128,10 @@ def model_lists(
     row_scores = [scores[row][listed[row]] for row in range(len(requests))]
     # One availability check for the batch, at its latest `now` (a batch's
     # requests are made together, or replay one moment).
-    bookable = offer_ids_still_bookable(
-        train.item_ids[np.concatenate(rows)].tolist() if rows else [],
-        now=max(request.now for request in requests),
+    still_bookable = batch_availability(requests=len(requests))(
+        max(request.now for request in requests)
     )
+    bookable = still_bookable(train.item_ids[np.concatenate(rows)].tolist() if rows else [])
     lists = []
     for row, request in enumerate(requests):
         items = []
@@ -147,7 +147,10 @@ def model_lists(
 def requests_allowed(
     *, train: Interactions, requests: Sequence[RecommendationRequest]
 ) -> np.ndarray:
-    """Per request, the items it may get: the catalogue, within its categories if it names some."""
+    """Per request, the items it may get: the catalogue, within its categories if it names some
+    (one row for all when none does)."""
+    if not any(request.categories for request in requests):
+        return train.catalogue
     allowed = np.broadcast_to(train.catalogue, (len(requests), train.n_items)).copy()
     code = {name: position for position, name in enumerate(train.category_names.tolist())}
     for row, request in enumerate(requests):

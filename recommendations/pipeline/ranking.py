@@ -8,6 +8,10 @@ import numpy as np
 import scipy.sparse as sp
 
 NO_ITEM = -1
+# Below this share of scored (finite) entries, as a learned ranker's few candidates per
+# user leave, sorting those entries beats partitioning every row of the matrix
+# (measured on 1,000 x 20,000: 3.6x faster at 0.5%, even at 2%, slower from 5%).
+SPARSE_SHARE = 1 / 64
 
 
 def top_k(
@@ -29,15 +33,15 @@ def top_k(
     k_here = min(k, n_items)
     if k_here == 0:
         return np.full((n_users, k), NO_ITEM, dtype=np.int64)
-    # Sorting on (-score, position) keeps ties in position order; argpartition
-    # first narrows each row to its k best, so sorting stays cheap.
-    if k_here < n_items:
-        head = np.argpartition(-scores, k_here - 1, axis=1)[:, :k_here]
-        # argpartition picks any of equal scores at the boundary: take every
-        # item tied with the k-th, then keep the lowest positions.
-        threshold = np.take_along_axis(scores, head, axis=1).min(axis=1, keepdims=True)
-        candidates = scores >= threshold
-        head = ranked_candidates(scores=scores, candidates=candidates, k=k_here)
+    # Sorting on (-score, position) keeps ties in position order; each row's k-th best
+    # score first narrows it to its k best and every item tied with the k-th, so sorting
+    # stays cheap (a partition of values alone is twice as fast as of positions).
+    scored = scores > -np.inf
+    if np.count_nonzero(scored) <= SPARSE_SHARE * scores.size:
+        head = ranked_candidates(scores=scores, candidates=scored, k=k_here)
+    elif k_here < n_items:
+        kth = np.partition(scores, n_items - k_here, axis=1)[:, n_items - k_here, None]
+        head = ranked_candidates(scores=scores, candidates=scored & (scores >= kth), k=k_here)
     else:
         head = np.lexsort((np.broadcast_to(np.arange(n_items), scores.shape), -scores), axis=1)
     chosen = np.take_along_axis(scores, head, axis=1)
@@ -65,9 +69,12 @@ def excluded_scores(
     *, scores: np.ndarray, allowed: np.ndarray | None, exclude: sp.csr_matrix | None
 ) -> np.ndarray:
     """`scores` (a copy) with the items not allowed or excluded for each user set to -inf."""
-    scores = np.array(scores, dtype=np.float32, copy=True)
-    if allowed is not None:
-        scores[..., ~np.asarray(allowed, dtype=bool)] = -np.inf
+    if allowed is None:
+        scores = np.array(scores, dtype=np.float32, copy=True)
+    else:
+        # One pass that copies and masks (a boolean-indexed assignment is several times slower).
+        scores = np.where(np.asarray(allowed, dtype=bool), scores, np.float32(-np.inf))
+        scores = scores.astype(np.float32, copy=False)
     if exclude is not None and exclude.nnz:
         rows, columns = exclude.nonzero()
         scores[rows, columns] = -np.inf

@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from recommendations.pipeline.ranking import NO_ITEM, top_k
 from recommendations.ranking.snapshot import Snapshot, haversine_pairs_km
 
 SOURCES = ("geo", "favourite_categories", "co_booking", "new", "trending", "popular")
@@ -105,21 +106,11 @@ def chunk_scores(*, snapshot: Snapshot, users: np.ndarray) -> ChunkScores:
 def top_per_user(
     *, matrix: np.ndarray, eligible: np.ndarray, take: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(rows, columns, ranks) of each row's `take` best eligible positive scores."""
-    width = matrix.shape[1]
-    take = min(take, width)
-    if take == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    # Ineligible scores become 0, which is never taken: one temporary of the block's size,
-    # and the largest partitioned to the end (no negated copy).
-    matrix = matrix * eligible
-    top = np.argpartition(matrix, width - take, axis=1)[:, width - take :]
-    top_scores = np.take_along_axis(matrix, top, axis=1)
-    order = np.argsort(-top_scores, axis=1, kind="stable")
-    top = np.take_along_axis(top, order, axis=1)
-    top_scores = np.take_along_axis(top_scores, order, axis=1)
-    rows, ranks = np.nonzero(top_scores > 0)
-    return rows, top[rows, ranks], ranks
+    """(rows, columns, ranks) of each row's `take` best eligible positive scores, ties in
+    column order (the pipeline's rule)."""
+    head = top_k(scores=np.where(eligible & (matrix > 0), matrix, np.float32(-np.inf)), k=take)
+    rows, ranks = np.nonzero(head != NO_ITEM)
+    return rows, head[rows, ranks], ranks
 
 
 def top_shared(

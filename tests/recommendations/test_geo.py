@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from marketplace.models import Venue
 from recommendations import geo as geo_module
+from recommendations.availability import BATCH_AVAILABILITY_MIN_REQUESTS
 from recommendations.cache import recommendations_cache
 from recommendations.distance.providers import haversine_km
 from recommendations.lists import RecommendationRequest
@@ -311,7 +312,7 @@ def batch_requests(users, limit: int = 5):
     return [RecommendationRequest(user_id=user.pk, limit=limit, now=now) for user in users]
 
 
-@pytest.mark.parametrize("size", [3, geo_module.BATCH_AVAILABILITY_MIN_REQUESTS])
+@pytest.mark.parametrize("size", [3, BATCH_AVAILABILITY_MIN_REQUESTS])
 def test_a_batch_gets_the_lists_its_requests_get_one_by_one(size):
     offers = [event(place) for place in ("lyon", "villeurbanne", "vienne", "grenoble", "paris")]
     for times, offer in enumerate(offers, start=1):
@@ -341,7 +342,7 @@ def test_a_large_batch_costs_the_same_queries_whatever_its_size():
     for place in ("lyon", "vienne", "grenoble"):
         book(event(place), 2)
     DigitalOfferFactory()
-    size = geo_module.BATCH_AVAILABILITY_MIN_REQUESTS
+    size = BATCH_AVAILABILITY_MIN_REQUESTS
     few, many = [lyon_user() for _ in range(size)], [lyon_user() for _ in range(3 * size)]
     recommendation_lists_compute(requests=batch_requests(few), strategy="geo")  # the index
 
