@@ -19,7 +19,6 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from recommendations.pipeline.ranking import NO_ITEM, top_k
 from recommendations.ranking.snapshot import Snapshot, haversine_pairs_km
 
 SOURCES = ("geo", "favourite_categories", "co_booking", "new", "trending", "popular")
@@ -59,7 +58,7 @@ class ChunkScores:
     eligible: np.ndarray
     distance_km: np.ndarray
     by_source: dict[str, np.ndarray]  # per-user sources, (users x columns)
-    shared: dict[str, np.ndarray]  # sources equal for every user, (columns,)
+    shared: dict[str, np.ndarray]  # sources equal for every user: `shared_orders`
     # Per-user sources scored on some columns only: those columns' positions.
     narrow: dict[str, np.ndarray]
 
@@ -80,17 +79,11 @@ def chunk_scores(*, snapshot: Snapshot, users: np.ndarray) -> ChunkScores:
     never = np.flatnonzero(snapshot.item_counts[columns, -1] == 0)
     fit = np.float32(0.05) + (affinity[:, never] if affinity is not None else np.float32(0))
     new = decay[:, never] * fit
-    counts = snapshot.item_counts[columns]
-    growth = (counts[:, 0] * 4 - counts[:, 2]) / (counts[:, 2] + 1)
     by_source = {
         "geo": geo,
         "favourite_categories": geo * affinity if affinity is not None else np.zeros_like(geo),
         "co_booking": co_booking,
         "new": new,
-    }
-    shared = {
-        "trending": np.where(counts[:, 0] > 0, growth, 0).astype(np.float32),
-        "popular": popularity.astype(np.float32),
     }
     return ChunkScores(
         users=users,
@@ -98,28 +91,56 @@ def chunk_scores(*, snapshot: Snapshot, users: np.ndarray) -> ChunkScores:
         eligible=~seen,
         distance_km=distance,
         by_source=by_source,
-        shared=shared,
+        shared=shared_orders(snapshot=snapshot),
         narrow={"new": never},
     )
+
+
+def shared_orders(*, snapshot: Snapshot) -> dict[str, np.ndarray]:
+    """The sources equal for every user, each as its positively scored columns (positions in
+    `available_items`) best first; sorted once per snapshot, not at every request."""
+    if "shared_orders" not in snapshot.memo:
+        columns = snapshot.available_items
+        counts = snapshot.item_counts[columns]
+        growth = (counts[:, 0] * 4 - counts[:, 2]) / (counts[:, 2] + 1)
+        snapshot.memo["shared_orders"] = {
+            "trending": shared_order(np.where(counts[:, 0] > 0, growth, 0).astype(np.float32)),
+            "popular": shared_order(np.log1p(snapshot.item_decayed[columns]).astype(np.float32)),
+        }
+    return snapshot.memo["shared_orders"]
+
+
+def shared_order(scores: np.ndarray) -> np.ndarray:
+    """The positions of the positive `scores`, best first (ties in position order)."""
+    ranked = np.flatnonzero(scores > 0)
+    return ranked[np.argsort(-scores[ranked], kind="stable")]
 
 
 def top_per_user(
     *, matrix: np.ndarray, eligible: np.ndarray, take: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(rows, columns, ranks) of each row's `take` best eligible positive scores, ties in
-    column order (the pipeline's rule)."""
-    head = top_k(scores=np.where(eligible & (matrix > 0), matrix, np.float32(-np.inf)), k=take)
-    rows, ranks = np.nonzero(head != NO_ITEM)
-    return rows, head[rows, ranks], ranks
+    """(rows, columns, ranks) of each row's `take` best eligible positive scores."""
+    width = matrix.shape[1]
+    take = min(take, width)
+    if take == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    # Ineligible scores become 0, which is never taken: one temporary of the block's size,
+    # and the largest partitioned to the end (no negated copy).
+    matrix = matrix * eligible
+    top = np.argpartition(matrix, width - take, axis=1)[:, width - take :]
+    top_scores = np.take_along_axis(matrix, top, axis=1)
+    order = np.argsort(-top_scores, axis=1, kind="stable")
+    top = np.take_along_axis(top, order, axis=1)
+    top_scores = np.take_along_axis(top_scores, order, axis=1)
+    rows, ranks = np.nonzero(top_scores > 0)
+    return rows, top[rows, ranks], ranks
 
 
 def top_shared(
-    *, scores: np.ndarray, eligible: np.ndarray, take: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """The same for a source equal for every user: one global order, then each row's
-    first `take` eligible columns along it (no users x items sort)."""
-    ranked = np.flatnonzero(scores > 0)
-    ranked = ranked[np.argsort(-scores[ranked], kind="stable")]
+    *, ranked: np.ndarray, eligible: np.ndarray, take: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same for a source equal for every user, given as its global order (`shared_order`):
+    each row's first `take` eligible columns along it (no users x items sort)."""
     # A user can have had at most as many of the head as they had items.
     head = ranked[: take + int((~eligible).sum(axis=1).max(initial=0))]
     usable = eligible[:, head]
@@ -170,7 +191,7 @@ def candidates_generate(
     for number, name in enumerate(SOURCES):
         if name in scores.shared:
             rows, columns, ranks = top_shared(
-                scores=scores.shared[name], eligible=scores.eligible, take=per_source
+                ranked=scores.shared[name], eligible=scores.eligible, take=per_source
             )
         elif name in scores.narrow:
             scored = scores.narrow[name]

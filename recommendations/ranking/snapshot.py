@@ -5,7 +5,7 @@ nothing else, so features taken from it for a label at or after `at` cannot
 leak the label (ADR 0024). Training takes one at a cutoff, serving one at now.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -60,6 +60,9 @@ class Snapshot:
     # None unless built `with_sequences`.
     last_places: sparse.csr_matrix | None = None
     transitions: sparse.csr_matrix | None = None
+    # What readers derive from the snapshot alone, kept for its lifetime (a served
+    # snapshot answers thousands of requests): the candidates' global orders.
+    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @cached_property
     def available_items(self) -> np.ndarray:

@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
-from recommendations.ranking.candidates import top_shared
+from recommendations.ranking.candidates import shared_order, top_shared
 from recommendations.ranking.data import RankingData
 from recommendations.ranking.examples import (
     Examples,
@@ -256,7 +256,7 @@ def popularity_dcg_compute(
         return dcg
     eligible = snapshot.seen[users][:, columns].toarray() == 0
     rows, positions, ranks = top_shared(
-        scores=snapshot.item_counts[columns, -1], eligible=eligible, take=VALIDATION_K
+        ranked=shared_order(snapshot.item_counts[columns, -1]), eligible=eligible, take=VALIDATION_K
     )
     keys = users[rows].astype(np.int64) * n_items + columns[positions]
     hit = np.isin(keys, labels)
