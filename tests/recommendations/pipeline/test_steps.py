@@ -45,6 +45,23 @@ def test_top_k_pads_when_k_exceeds_the_catalogue():
     assert top_k(scores=np.array([[0.5, 0.7]]), k=3).tolist() == [[1, 0, NO_ITEM]]
 
 
+@pytest.mark.parametrize("scored_share", [0.005, 0.5, 1.0])
+def test_top_k_gives_the_same_lists_whether_few_or_most_items_are_scored(scored_share):
+    """Few scored items (a learned ranker's candidates) take the sorting path, most take the
+    partition: both keep the rule, best score first and ties to the lower position."""
+    rng = np.random.default_rng(7)
+    # Scores from a handful of values: ties at every boundary.
+    scores = rng.integers(0, 5, size=(40, 800)).astype(np.float32)
+    scores[rng.random(scores.shape) >= scored_share] = -np.inf
+
+    ranked = top_k(scores=scores, k=10)
+
+    for row, items in zip(scores, ranked, strict=True):
+        finite = np.flatnonzero(np.isfinite(row))
+        expected = finite[np.lexsort((finite, -row[finite]))][:10].tolist()
+        assert items.tolist() == expected + [NO_ITEM] * (10 - len(expected))
+
+
 def test_digital_slot_puts_the_best_digital_item_last_unless_the_list_has_one():
     log = interactions_build(
         user_ids=np.array([0]),

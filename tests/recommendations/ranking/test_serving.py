@@ -5,6 +5,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from marketplace.models import Offer
+from recommendations.availability import BATCH_AVAILABILITY_MIN_REQUESTS
 from recommendations.lists import RecommendationRequest
 from recommendations.ranking import serving
 from recommendations.ranking.artifact import (
@@ -14,7 +16,7 @@ from recommendations.ranking.artifact import (
     model_storage,
 )
 from recommendations.ranking.training import TrainingOptions, ranker_train
-from recommendations.strategies import recommendation_list_compute
+from recommendations.strategies import recommendation_list_compute, recommendation_lists_compute
 from tests.factories import BookingFactory, CategoryFactory, OfferFactory, UserFactory, VenueFactory
 from tests.recommendations.ranking.conftest import world
 from tests.recommended import recommended_offers
@@ -94,6 +96,25 @@ def test_the_stored_model_serves_lists_that_name_its_version(marketplace):
     assert found.items
     booked = set(marketplace.bookings.values_list("offer_id", flat=True))
     assert booked.isdisjoint(found.offer_ids)
+
+
+def test_a_large_batch_gets_the_lists_its_requests_get_one_by_one(marketplace):
+    """From BATCH_AVAILABILITY_MIN_REQUESTS requests, availability is read once for the
+    batch: the lists must not change, and an offer sold out since the fit stays out."""
+    trained = ranker_train(data=world(), options=TrainingOptions(seed=1, per_source=10))
+    artifact_save(trained=trained, seed=1)
+    users = [marketplace, *UserFactory.create_batch(BATCH_AVAILABILITY_MIN_REQUESTS)]
+    requests = [RecommendationRequest(user_id=user.pk, limit=3) for user in users]
+    fitted = recommendation_list_compute(request=requests[0], strategy="ml")
+    sold_out = Offer.objects.get(pk=fitted.offer_ids[0])
+    Offer.objects.filter(pk=sold_out.pk).update(stock=1, booked_quantity=1)
+
+    batch = recommendation_lists_compute(requests=requests, strategy="ml")
+
+    for request, answer in zip(requests, batch, strict=True):
+        alone = recommendation_list_compute(request=request, strategy="ml")
+        assert answer.offer_ids == alone.offer_ids and answer.items
+        assert sold_out.pk not in answer.offer_ids
 
 
 def test_an_artifact_for_other_features_is_refused():
