@@ -43,6 +43,7 @@ from simulation.seams import (
     homepage_lists_precompute,
     homepage_lists_serve,
     homepage_lists_show,
+    learned_snapshot_refresh,
     model_bootstrap,
     newsletter_weekly_send,
     retraining_decision,
@@ -77,6 +78,10 @@ class SimulationSettings:
     start: date = SIMULATION_START
     # Days lived before day 0 when a variant serves the learned ranker (see warmup_days_for).
     warmup_days: int = 14
+    # From this day on the nightly monitoring and retraining does not run: the champion of
+    # that night keeps serving, over bookings still re-read every night. The counterfactual
+    # of a drift's run, to read what the retraining added (ADR 0031).
+    frozen_from: int | None = None
 
 
 @dataclass(frozen=True)
@@ -207,7 +212,11 @@ def simulation_run(
                 today = settings.start + timedelta(days=day)
                 clock.move_to(local_time(today, 4))
                 scheduled = scheduled_work_run(today=today)
-                retraining = retraining_decision(strategies=settings.strategies)
+                if settings.frozen_from is not None and day >= settings.frozen_from:
+                    retraining = None
+                    learned_snapshot_refresh()
+                else:
+                    retraining = retraining_decision(strategies=settings.strategies)
                 publication = offers_publish_nightly(catalogue=catalogue, today=today)
                 drifted = settings.drift_at is not None and day == settings.drift_at
                 if drifted:

@@ -11,6 +11,9 @@ class SimulationRun(models.Model):
     users = models.PositiveIntegerField()
     days = models.PositiveIntegerField()
     drift_at = models.PositiveIntegerField(null=True, blank=True)
+    frozen_from = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Day from which no retraining ran (a counterfactual)."
+    )
     strategies = models.JSONField(help_text="Variant → strategy.")
     seconds = models.FloatField(default=0.0)
     comparison = models.JSONField(

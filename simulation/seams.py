@@ -181,15 +181,20 @@ def serving_model_version() -> str | None:
     return model_version_champion_id()
 
 
+def learned_snapshot_refresh() -> None:
+    """The night's re-read of the bookings the served ranker scores from, without monitoring
+    or retraining (in production every RECOMMENDATION_ML_REFRESH_SECONDS; a simulated day
+    passes in seconds)."""
+    ml_model_forget()
+
+
 def retraining_decision(*, strategies: Mapping[str, str]) -> dict | None:
     """The night's monitoring and retraining run, as its daily task runs it, when a variant
     serves the learned ranker; its decision as plain values."""
     if LEARNED_STRATEGY not in strategies.values():
         return None
     outcome = model_retrain_if_degraded(now=timezone.now(), actor=MONITORING_ACTOR)
-    # In production the ranker re-reads its bookings every RECOMMENDATION_ML_REFRESH_SECONDS;
-    # a simulated day passes in seconds, so the snapshot is refreshed each night.
-    ml_model_forget()
+    learned_snapshot_refresh()
     return {
         "verdict": str(outcome.verdict),
         "reason": outcome.reason,

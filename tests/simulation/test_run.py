@@ -75,6 +75,7 @@ def test_the_command_refuses_a_database_with_real_bookings(fresh_sqlite):
         ({"days": 0}, "--days"),
         ({"days": 2, "users": 0}, "--users"),
         ({"days": 2, "drift_at": 2}, "--drift-at"),
+        ({"days": 2, "freeze_model_at": -1}, "--freeze-model-at"),
         ({"days": 2, "strategies": "control=popular"}, "both"),
         ({"days": 2, "strategies": "control=popular,treatment=nope"}, "unknown strategy"),
         ({"days": 2, "strategies": "left=popular,treatment=geo"}, "VARIANT=STRATEGY"),
@@ -100,10 +101,12 @@ def test_only_a_run_serving_the_learned_ranker_lives_warm_up_days_before_its_fir
 LEARNED = {"control": "popular", "treatment": "ml"}
 
 
-def learned_run_in(path, *, seed: int) -> tuple[dict, list, list]:
+def learned_run_in(path, *, seed: int, frozen_from: int | None = None) -> tuple[dict, list, list]:
     """A short run serving the learned ranker, retrained every night (the age check fires
     after a day) and promoted when merely better, so that its champion changes."""
-    settings = SimulationSettings(days=4, users=300, strategies=LEARNED, seed=seed)
+    settings = SimulationSettings(
+        days=4, users=300, strategies=LEARNED, seed=seed, frozen_from=frozen_from
+    )
     with (
         sqlite_database_use(path=path),
         services_in_process(model_folder=path.with_suffix(".models")),
@@ -136,6 +139,18 @@ def test_a_seed_gives_the_same_run_through_a_retraining_and_a_promotion(fresh_sq
     served_versions = {row[4] for row in first[2] if row[3] == "ml"}
     assert set(champions) <= served_versions
     assert first == again
+
+
+@pytest.mark.django_db
+def test_a_run_frozen_from_a_day_shares_the_days_before_it_and_retrains_no_more(fresh_sqlite):
+    retrained = learned_run_in(fresh_sqlite(), seed=3)[0]["days"]
+    frozen = learned_run_in(fresh_sqlite(), seed=3, frozen_from=2)[0]["days"]
+
+    assert frozen[:2] == retrained[:2]
+    assert [day["retraining"] for day in frozen[2:]] == [None, None]
+    assert all(day["retraining"] is not None for day in retrained[2:])
+    # The champion of the freeze keeps serving.
+    assert {day["model_version"] for day in frozen[1:]} == {frozen[1]["model_version"]}
 
 
 def test_the_printed_table_gives_every_nights_retraining_decision():

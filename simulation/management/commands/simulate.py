@@ -61,6 +61,13 @@ class Command(BaseCommand):
             "default), moved one way towards venues few live near (one-way), or the pull "
             "of popularity reversed, tastes unchanged (crowd-averse).",
         )
+        parser.add_argument(
+            "--freeze-model-at",
+            type=int,
+            default=None,
+            help="Day from which the nightly monitoring and retraining stops: run it with the "
+            "same seed and --drift-at to see what the retraining adds after the drift.",
+        )
         parser.add_argument("--strategies", default="control=popular,treatment=geo")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
@@ -82,6 +89,9 @@ class Command(BaseCommand):
         drift_at = options["drift_at"]
         if drift_at is not None and not 0 <= drift_at < options["days"]:
             raise CommandError("--drift-at must be a day of the run (0 to --days - 1).")
+        frozen_from = options["freeze_model_at"]
+        if frozen_from is not None and not 0 <= frozen_from < options["days"]:
+            raise CommandError("--freeze-model-at must be a day of the run (0 to --days - 1).")
         sim_settings = SimulationSettings(
             days=options["days"],
             users=options["users"],
@@ -89,6 +99,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             drift_at=drift_at,
             drifts=DRIFTS[options["drift"]],
+            frozen_from=frozen_from,
         )
         path = options["database"] or default_database_path(seed=sim_settings.seed)
         verbose = options["verbosity"] > 0 and not options["json"]
