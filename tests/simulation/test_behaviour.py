@@ -173,7 +173,7 @@ def test_after_the_crowd_averse_drift_the_crowd_repels_and_only_that_changes(pop
     drifted = population_drift(population=here, drifts=CROWD_AVERSE_DRIFTS)
     crowded = two_offer_shelf(popularity=(50, 0), kilometres=(0, 0))
     assert gap(here, crowded) == pytest.approx(0.25 * np.log(51))
-    assert gap(drifted, crowded) == pytest.approx(-0.5 * np.log(51))
+    assert gap(drifted, crowded) == pytest.approx(-1.0 * np.log(51))
     # Distance, tastes and prices weigh as before.
     far = two_offer_shelf(popularity=(0, 0), kilometres=(0, 20))
     assert gap(drifted, far) == pytest.approx(gap(here, far))
