@@ -97,9 +97,15 @@ def offer_ids_booked_by_users(*, user_ids: Iterable[int]) -> dict[int, set[int]]
     """The offers each user (by id) holds a live booking for, in one query (a batch's form).
 
     Users without a live booking are absent from the result."""
+    user_ids = list(user_ids)
+    if len(user_ids) == 1:
+        # A lone request (a page, the API) takes the compiled statement: building the
+        # queryset would cost more than running it.
+        held = offer_ids_booked(user_id=user_ids[0])
+        return {user_ids[0]: held} if held else {}
     booked: dict[int, set[int]] = defaultdict(set)
     rows = (
-        Booking.objects.live().filter(user_id__in=list(user_ids)).values_list("user_id", "offer_id")
+        Booking.objects.live().filter(user_id__in=user_ids).values_list("user_id", "offer_id")
     )
     for user_id, offer_id in rows:
         booked[user_id].add(offer_id)

@@ -135,17 +135,15 @@ def diversified_order(
     taken = ~valid
     chosen = np.full((n_users, k), -1, dtype=np.int64)
     rows = np.arange(n_users)
+    # Items without a category count as one more category, "none".
+    slot = np.where(category >= 0, category, n_categories)
     for step in range(k):
-        # Items without a category count as one more category, "none".
-        redundancy = picked_per_category[
-            rows[:, None], np.where(category >= 0, category, n_categories)
-        ]
+        redundancy = picked_per_category[rows[:, None], slot]
         value = gain - strength * redundancy / max(step, 1)
-        value = np.where(taken, -np.inf, value)
+        value[taken] = -np.inf
         best = np.argmax(value, axis=1)
         ok = np.isfinite(value[rows, best])
         chosen[ok, step] = items[rows[ok], best[ok]]
         taken[rows[ok], best[ok]] = True
-        picked = category[rows[ok], best[ok]]
-        picked_per_category[rows[ok], np.where(picked >= 0, picked, n_categories)] += 1
+        picked_per_category[rows[ok], slot[rows[ok], best[ok]]] += 1
     return chosen
