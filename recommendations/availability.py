@@ -104,9 +104,7 @@ def offer_ids_booked_by_users(*, user_ids: Iterable[int]) -> dict[int, set[int]]
         held = offer_ids_booked(user_id=user_ids[0])
         return {user_ids[0]: held} if held else {}
     booked: dict[int, set[int]] = defaultdict(set)
-    rows = (
-        Booking.objects.live().filter(user_id__in=user_ids).values_list("user_id", "offer_id")
-    )
+    rows = Booking.objects.live().filter(user_id__in=user_ids).values_list("user_id", "offer_id")
     for user_id, offer_id in rows:
         booked[user_id].add(offer_id)
     return dict(booked)
