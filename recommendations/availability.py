@@ -60,11 +60,11 @@ def bookable_offer_ids(*, now: datetime) -> set[int]:
     return set(Offer.objects.bookable(now=now).values_list("pk", flat=True))
 
 
-def batch_availability(*, requests: int) -> Callable[[datetime], Callable[[list[int]], set[int]]]:
-    """For a moment, the availability check of a batch of `requests` lists: a large batch
+def batch_availability(*, size: int) -> Callable[[datetime], Callable[[list[int]], set[int]]]:
+    """For a moment, the availability check of a batch of `size` lists: a large batch
     reads every offer bookable then once (one query per distinct `now`), a small one checks
     each list's candidates as a lone request does. Both keep the same offers."""
-    if requests < BATCH_AVAILABILITY_MIN_REQUESTS:
+    if size < BATCH_AVAILABILITY_MIN_REQUESTS:
         return lambda now: lambda ids: offer_ids_still_bookable(ids, now=now)
     bookable: dict[datetime, set[int]] = {}
 

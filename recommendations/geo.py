@@ -564,7 +564,7 @@ def geo_lists_batch(requests: Sequence[RecommendationRequest]) -> list[Recommend
     # One round trip for every list's first batch; venue_distances_km adds what it
     # computes to this dict, so two lists of one cell never ask the provider twice.
     cached, reachable = service.cache_get_many(sorted(keys)) if keys else ({}, True)
-    checks = batch_availability(requests=len(requests))
+    checks = batch_availability(size=len(requests))
     return [
         geo_list(
             request=request,

@@ -128,7 +128,7 @@ def model_lists(
     row_scores = [scores[row][listed[row]] for row in range(len(requests))]
     # One availability check for the batch, at its latest `now` (a batch's
     # requests are made together, or replay one moment).
-    still_bookable = batch_availability(requests=len(requests))(
+    still_bookable = batch_availability(size=len(requests))(
         max(request.now for request in requests)
     )
     bookable = still_bookable(train.item_ids[np.concatenate(rows)].tolist() if rows else [])

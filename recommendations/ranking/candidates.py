@@ -101,10 +101,10 @@ def shared_orders(*, snapshot: Snapshot) -> dict[str, np.ndarray]:
     `available_items`) best first; sorted once per snapshot, not at every request."""
     if "shared_orders" not in snapshot.memo:
         columns = snapshot.available_items
-        counts = snapshot.item_counts[columns]
-        growth = (counts[:, 0] * 4 - counts[:, 2]) / (counts[:, 2] + 1)
+        growing = snapshot.item_counts[columns, 0] > 0
+        trend = np.where(growing, snapshot.item_trend[columns], 0).astype(np.float32)
         snapshot.memo["shared_orders"] = {
-            "trending": shared_order(np.where(counts[:, 0] > 0, growth, 0).astype(np.float32)),
+            "trending": shared_order(trend),
             "popular": shared_order(np.log1p(snapshot.item_decayed[columns]).astype(np.float32)),
         }
     return snapshot.memo["shared_orders"]

@@ -89,7 +89,7 @@ def features_compute(*, snapshot: Snapshot, candidates: Candidates) -> np.ndarra
         *(np.log1p(counts[:, column]) for column in range(len(WINDOWS_DAYS))),
         np.log1p(counts[:, -1]),
         np.log1p(snapshot.item_decayed[items]),
-        (counts[:, 0] * 4 - counts[:, 2]) / (counts[:, 2] + 1),
+        snapshot.item_trend[items],
         snapshot.item_age_days[items],
         on_sale,
         snapshot.category_share[items] if snapshot.category_share is not None else nothing,

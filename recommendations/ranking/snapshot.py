@@ -69,6 +69,12 @@ class Snapshot:
         return np.flatnonzero(self.available)
 
     @cached_property
+    def item_trend(self) -> np.ndarray:
+        """Per item, its last week's interactions against its last month's: > 0 growing."""
+        week, month = self.item_counts[:, 0], self.item_counts[:, 2]
+        return (week * 4 - month) / (month + 1)
+
+    @cached_property
     def co_interactions_available(self) -> sparse.csr_matrix:
         """The co-interactions towards bookable items only, sliced once: slicing the
         columns of the whole matrix at each request cost most of a request's time."""

@@ -120,6 +120,9 @@ def test_compiled_booked_query_gives_what_its_orm_twin_gives():
     assert offer_ids_booked(user_id=user.pk) == orm[user.pk]
     assert offer_ids_booked(user_id=other.pk) == orm[other.pk]
     assert offer_ids_booked(user_id=None) == set()
+    # A lone user goes through the compiled statement: the same answer as in a batch.
+    assert offer_ids_booked_by_users(user_ids=[user.pk]) == {user.pk: orm[user.pk]}
+    assert offer_ids_booked_by_users(user_ids={UserFactory().pk}) == {}
 
 
 def test_compiled_bookable_query_gives_what_its_orm_twin_gives():
