@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 
 from marketplace.models import Offer
 from recommendations.lists import RecommendationList, RecommendationRequest, RecommendedItem
+from recommendations.offers_by_id import offers_by_id
 from recommendations.reasons import reason_text
 from recommendations.servable import OfferCard
 from recommendations.serving import recommendation_list_serve
@@ -35,12 +36,13 @@ class RecommendedOffer:
 
 
 def recommended_offers_load(*, lists: Sequence[RecommendationList]) -> list[list[RecommendedOffer]]:
-    """Each list's offers (with category and venue) in rank order, all read in one query.
+    """Each list's offers (with category and venue) in rank order, all read in one query
+    (`offers_by_id`).
 
     An offer deleted since the list was made is left out; positions stay consecutive.
     """
     ids = {offer_id for recommendation_list in lists for offer_id in recommendation_list.offer_ids}
-    offers = Offer.objects.select_related("category", "venue").in_bulk(ids) if ids else {}
+    offers = offers_by_id(ids)
     return [ranked_offers(recommendation_list=answer, offers=offers) for answer in lists]
 
 
