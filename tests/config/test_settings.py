@@ -65,3 +65,16 @@ def test_production_refuses_to_start_without_its_secrets(missing):
 
     assert result.returncode != 0
     assert missing in result.stderr
+
+
+def test_an_empty_database_url_counts_as_unset():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.db import connection; print(connection.vendor)",
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DATABASE_URL="",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "sqlite"
