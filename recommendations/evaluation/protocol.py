@@ -20,17 +20,20 @@ from recommendations.pipeline.splits import Split
 
 @dataclass(frozen=True)
 class EvaluationTarget:
-    """The evaluated users (positions), their training items and their relevant test items."""
+    """The evaluated users (positions), their training items and their relevant test items;
+    `eligible`, how many users could have been evaluated (more when they were sampled)."""
 
     users: np.ndarray
     history: sp.csr_matrix
     relevant: sp.csr_matrix
+    eligible: int
 
 
 def evaluation_target(
     split: Split, *, max_users: int | None = None, seed: int = 0
 ) -> EvaluationTarget:
-    """Who `split` evaluates; `max_users` draws that many of them at random (tuning runs)."""
+    """Who `split` evaluates; `max_users` draws that many of them at random (tuning runs,
+    and an evaluation sampled with `evaluate_recommenders --users`)."""
     history = split.train.matrix()
     test = split.test.matrix()
     # Relevant: test pairs of catalogue items the user did not have in training.
@@ -40,9 +43,12 @@ def evaluation_target(
     has_history = np.diff(history.indptr) > 0
     has_relevant = np.diff(relevant.indptr) > 0
     users = np.flatnonzero(has_history & has_relevant)
+    eligible = len(users)
     if max_users is not None and len(users) > max_users:
         users = np.sort(np.random.default_rng(seed).choice(users, size=max_users, replace=False))
-    return EvaluationTarget(users=users, history=history[users], relevant=relevant[users])
+    return EvaluationTarget(
+        users=users, history=history[users], relevant=relevant[users], eligible=eligible
+    )
 
 
 def strategy_evaluate(

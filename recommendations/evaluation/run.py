@@ -31,17 +31,20 @@ def recommenders_evaluate(
     k: int,
     strategies: Sequence[str] = BASELINES,
     catalogue_at: Callable[[float], np.ndarray] | None = None,
+    max_users: int | None = None,
     progress: bool = False,
 ) -> tuple[dict, list[str]]:
     """The `--json` document of the evaluation, and notes (strategies skipped and why).
 
     `catalogue_at(now)` gives the items that may be recommended at the split's
     time (the database's bookable offers); without it, the items seen in training.
+    `max_users` evaluates that many of the eligible users, drawn at random (seed 0,
+    the same for every strategy); training and tuning still use every interaction.
     """
     split = split_make(interactions, kind=kind, test_fraction=test_fraction)
     if catalogue_at is not None:
         split = split_with_catalogue(split, catalogue_at(split.now))
-    target = evaluation_target(split)
+    target = evaluation_target(split, max_users=max_users)
     notes, results = [], {}
     for name in tqdm(strategies, desc="Evaluating strategies", disable=not progress):
         spec = scorer_spec(name)
@@ -63,6 +66,7 @@ def recommenders_evaluate(
             "train_interactions": len(split.train),
             "test_interactions": len(split.test),
             "users_evaluated": len(target.users),
+            "users_eligible": target.eligible,
         },
         "strategies": results,
     }
@@ -77,6 +81,11 @@ def report_table(document: dict) -> str:
         f"k={k} split={split['kind']} test_fraction={split['test_fraction']} "
         f"train={split['train_interactions']} test={split['test_interactions']} "
         f"users_evaluated={split['users_evaluated']}"
+        + (
+            f" (drawn from {split['users_eligible']})"
+            if split["users_eligible"] > split["users_evaluated"]
+            else ""
+        )
     ]
     if not document["strategies"]:
         return "\n".join([*lines, "No strategy evaluated."])

@@ -24,6 +24,12 @@ class Command(BaseCommand):
         parser.add_argument("--test-fraction", type=float, default=0.2)
         parser.add_argument("--split", choices=SPLIT_KINDS, default=USER_TIME)
         parser.add_argument("--strategies", default=",".join(BASELINES))
+        parser.add_argument(
+            "--users",
+            type=int,
+            help="Evaluate this many of the eligible users, drawn at random (seed 0); "
+            "training and tuning still read every interaction (default: all).",
+        )
         parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
 
     def handle(self, *args, **options):
@@ -32,6 +38,8 @@ class Command(BaseCommand):
             raise CommandError("--k must be at least 1.")
         if not 0 < fraction < 1:
             raise CommandError("--test-fraction must be between 0 and 1 (exclusive).")
+        if options["users"] is not None and options["users"] < 1:
+            raise CommandError("--users must be at least 1.")
         scorer_spec(BASELINES[0])  # registers the scorers
         strategies = [name.strip() for name in options["strategies"].split(",") if name.strip()]
         unknown = [name for name in strategies if name not in SCORERS]
@@ -63,6 +71,7 @@ class Command(BaseCommand):
             k=k,
             strategies=strategies,
             catalogue_at=catalogue_at,
+            max_users=options["users"],
             progress=True,
         )
         for note in notes:

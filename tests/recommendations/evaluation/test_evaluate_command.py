@@ -62,6 +62,22 @@ def test_json_has_the_documented_shape_and_every_metric(tmp_path):
         assert 0 <= figures["ndcg@5"] <= 1
 
 
+def test_users_evaluates_a_sample_of_the_eligible_users(tmp_path):
+    log = tmp_path / "log.csv"
+    write_log(log)
+    whole = json.loads(evaluate(log, "--json", "--strategies", "popular"))["split"]
+
+    sampled = json.loads(evaluate(log, "--json", "--strategies", "popular", "--users", "7"))
+    again = json.loads(evaluate(log, "--json", "--strategies", "popular", "--users", "7"))
+
+    assert whole["users_evaluated"] == whole["users_eligible"] > 7
+    assert sampled["split"]["users_evaluated"] == 7
+    assert sampled["split"]["users_eligible"] == whole["users_eligible"]
+    assert sampled["strategies"]["popular"]["ndcg@10"] == again["strategies"]["popular"]["ndcg@10"]
+    table = evaluate(log, "--strategies", "popular", "--users", "7")
+    assert f"users_evaluated=7 (drawn from {whole['users_eligible']})" in table
+
+
 def test_strategies_needing_a_missing_column_are_skipped_with_a_note(tmp_path):
     log = tmp_path / "log.csv"
     log.write_text(
@@ -119,5 +135,7 @@ def test_bad_options_are_refused(tmp_path):
         evaluate(log, "--strategies", "popular,astrology")
     with pytest.raises(CommandError, match="--k"):
         evaluate(log, "--k", "0")
+    with pytest.raises(CommandError, match="--users must be at least 1"):
+        evaluate(log, "--users", "0")
     with pytest.raises(CommandError, match="No such file"):
         evaluate(tmp_path / "absent.csv")
