@@ -9,8 +9,8 @@ A user without history gets geo-popular candidates, diversified (cold start).
 A ranker that fell back to popularity in training (its validation users were
 better served by it, ADR 0023) scores every bookable item by its all-time
 number of distinct users instead, weighed by the popularity prior its training
-fitted (distance, neighbours, transitions; plain popularity unless they did better,
-`ranking.prior`), in that order but for the north star's rule: a user's only
+fitted (distance, neighbours, transitions; the mean weights of its validation's best
+grid points, `ranking.prior`), in that order but for the north star's rule: a user's only
 category of the month steps aside (ADR 0025).
 """
 

@@ -16,7 +16,7 @@ FALLBACK_STANDARD_ERRORS standard errors of the paired per-user difference: a
 handful of validation users proves nothing), the ranker falls back to it
 (POPULARITY_FALLBACK), decided on the training data alone. The fallback then ranks
 by popularity weighed by a prior (distance, neighbours, transitions) that
-`ranking.prior` fits on the same training data; plain popularity when no weight helps.
+`ranking.prior` fits on the same training data.
 """
 
 import time
@@ -80,8 +80,8 @@ class TrainedRanker:
     window: dict = field(default_factory=dict)
     data_size: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
-    # What the popularity fallback ranks by (plain popularity unless its validation
-    # chose a weight for distance, neighbours or transitions, ADR 0023).
+    # What the popularity fallback ranks by: popularity weighed by the distance,
+    # neighbours and transitions weights its validation fitted (ADR 0023).
     prior: PopularityPrior = field(default_factory=PopularityPrior)
 
 

@@ -57,7 +57,10 @@ def test_a_lead_over_popularity_within_noise_falls_back_to_popularity(small_worl
     # Its prior was fitted, and recorded with every grid point's figure.
     assert fallback["prior"]["chosen"] == asdict(trained.prior)
     assert "0,0,0" in fallback["prior"]["ndcg@10"]
-    snapshot = snapshot_build(data=small_world, at=float(small_world.time.max()) + 1)
+    # As the scorer builds it for a prior that weighs transitions.
+    snapshot = snapshot_build(
+        data=small_world, at=float(small_world.time.max()) + 1, with_sequences=True
+    )
     users = np.array([0, 1])
     bookable = snapshot.available_items
     scores = block_scores(snapshot=snapshot, trained=trained, users=users, strength=0.0)
@@ -81,7 +84,10 @@ def test_the_popularity_fallback_keeps_its_order_but_this_months_category_steps_
 ):
     trained = ranker_train(data=small_world, options=OPTIONS)
     assert trained.family == POPULARITY_FALLBACK
-    snapshot = snapshot_build(data=small_world, at=float(small_world.time.max()) + 1)
+    # As the scorer builds it for a prior that weighs transitions.
+    snapshot = snapshot_build(
+        data=small_world, at=float(small_world.time.max()) + 1, with_sequences=True
+    )
     users = np.arange(small_world.n_users)
     plain = block_scores(snapshot=snapshot, trained=trained, users=users, strength=0.0)
     scores = block_scores(snapshot=snapshot, trained=trained, users=users, strength=1.0)
