@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -19,11 +20,23 @@ FRENCH_PHONE = {"locale": "fr-FR", "viewport": {"width": 375, "height": 740}, "i
 PASSWORD = "un concert ce week-end 42"
 
 
+@pytest.fixture(autouse=True)
+def on_a_saturday_afternoon():
+    """The journey happens on the coming Saturday at 14:00, whatever day the tests run: on a
+    Sunday evening no evening of "this weekend" is left to book. Forward in time only, so
+    that the browser never holds a cookie that expired before it was set; the clock ticks,
+    and the live server, in this process, reads it too."""
+    today = timezone.localdate()
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+    moment = datetime.combine(saturday, time(14, 0), timezone.get_current_timezone())
+    with time_machine.travel(moment, tick=True):
+        yield
+
+
 def this_weekend_evening() -> datetime:
-    """20:30 on the weekend's last day, or in an hour when that is already past."""
+    """20:30 on the weekend's last day."""
     _first, last = period_of(when="weekend", on_date=None, today=timezone.localdate())
-    evening = datetime.combine(last, time(20, 30), timezone.get_current_timezone())
-    return max(evening, timezone.now() + timedelta(hours=1))
+    return datetime.combine(last, time(20, 30), timezone.get_current_timezone())
 
 
 @pytest.mark.parametrize(
