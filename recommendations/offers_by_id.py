@@ -32,11 +32,14 @@ PORTABLE_BATCH = 900
 
 
 @cache
+def selected_columns(vendor: str) -> str:
+    """The offer's, its category's and its venue's columns, in `selected_models`' order."""
+    return ", ".join(column for selected in selected_models(vendor) for column in selected.columns)
+
+
 def offers_sql(offer_ids: str) -> str:
-    columns = [
-        column for selected in selected_models(connection.vendor) for column in selected.columns
-    ]
-    return OFFERS_SQL.format(columns=", ".join(columns), offer_ids=offer_ids)
+    """The statement with `offer_ids`, its condition on o.id."""
+    return OFFERS_SQL.format(columns=selected_columns(connection.vendor), offer_ids=offer_ids)
 
 
 def offer_rows(offer_ids: Collection[int], portable: bool) -> list[tuple]:
