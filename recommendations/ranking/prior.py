@@ -22,9 +22,11 @@ The weights are fitted on the training data by a validation built like the offli
 evaluation (each user hides the last fifth of their interactions, as the user-time split
 does; the prior is computed from the rest at its end and ranks every item they had not
 had), over a small grid that holds (0, 0, 0), plain popularity. The prior takes the mean
-weights of the grid's AVERAGED_POINTS best points on that validation, not the best point
-alone: on a log of a few dozen users the best point is chosen by noise, and its
-neighbours on the grid carry the same signal with other noise (ADR 0023)."""
+weights of the grid's AVERAGED_POINTS best points on that validation that the validation
+cannot tell from the best (within NOISE_STANDARD_ERRORS), not the best point alone: on a
+log of a few dozen users the best point is chosen by noise, and its neighbours on the
+grid carry the same signal with other noise; on a log of thousands, the best point is
+known and the average narrows to it (ADR 0023)."""
 
 import itertools
 from dataclasses import dataclass, replace
@@ -47,10 +49,13 @@ VALIDATION_WINDOWS = 2
 # Where the neighbours' log bends: cosines between check-in histories are mostly 0.01-0.2,
 # so a tenth of a fully similar neighbour counts about as much as popularity's first person.
 NEIGHBOUR_SCALE = 10.0
-# How many of the validation's best grid points the prior's weights average. On the ten
-# pseudo-logs of ADR 0023, averaging 3, 5 or 8 points all did better than the best point
-# alone (mean NDCG@10 over popularity 1.102, 1.106, 1.101 against 1.077).
+# How many of the validation's best grid points the prior's weights average at most. On the
+# ten pseudo-logs of ADR 0023, averaging 3, 5 or 8 points all did better than the best
+# point alone (mean NDCG@10 over popularity 1.102, 1.106, 1.101 against 1.077).
 AVERAGED_POINTS = 5
+# A point whose paired per-user lead of the best is over this many standard errors is
+# known to be worse and is not averaged in: the same threshold as the ranker's gate.
+NOISE_STANDARD_ERRORS = 2.0
 VALIDATION_K = 10
 MAX_VALIDATION_USERS = 2_000
 USERS_PER_CHUNK = 256
@@ -167,7 +172,7 @@ def neighbour_scores(*, seen: sparse.csr_matrix, users: np.ndarray) -> np.ndarra
 
 def prior_fit(*, data: RankingData, rng: np.random.Generator, label_fraction: float) -> tuple:
     """The prior fitted on an evaluation-like validation of `data` (the mean of the grid's
-    AVERAGED_POINTS best points), and the NDCG@10 of every grid point
+    best points, `points_to_average`), and the NDCG@10 of every grid point
     ({"exponent,weight,transitions": value}) with the number of users and the points
     averaged.
 
@@ -184,7 +189,7 @@ def prior_fit(*, data: RankingData, rng: np.random.Generator, label_fraction: fl
             grid_exponents(data), NEIGHBOURS_WEIGHTS, TRANSITIONS_WEIGHTS
         )
     ]
-    totals, users = np.zeros(len(grid)), 0
+    windows = [np.empty((0, len(grid)))]
     remaining = data
     for _ in range(VALIDATION_WINDOWS):
         remaining, hidden_user, hidden_item = hide_last_fraction(
@@ -192,18 +197,18 @@ def prior_fit(*, data: RankingData, rng: np.random.Generator, label_fraction: fl
         )
         if not len(remaining.time) or not len(hidden_user):
             break
-        window_totals, window_users = grid_ndcg_sums(
-            grid=grid, kept=remaining, hidden=(hidden_user, hidden_item), rng=rng
+        windows.append(
+            grid_user_ndcg(grid=grid, kept=remaining, hidden=(hidden_user, hidden_item), rng=rng)
         )
-        totals += window_totals
-        users += window_users
+    per_user = np.concatenate(windows)
+    totals, users = per_user.sum(axis=0), len(per_user)
     figures = {
         prior_key(prior): round(float(total / max(users, 1)), 4)
         for prior, total in zip(grid, totals, strict=True)
     }
     if not users:
         return PopularityPrior(), {"ndcg@10": figures, "users": 0, "averaged": []}
-    best = best_distinct_points(grid=grid, totals=totals)
+    best = [grid[number] for number in points_to_average(per_user)]
     averaged = PopularityPrior(
         distance_exponent=round(float(np.mean([prior.distance_exponent for prior in best])), 4),
         neighbours_weight=round(float(np.mean([prior.neighbours_weight for prior in best])), 4),
@@ -216,32 +221,39 @@ def prior_fit(*, data: RankingData, rng: np.random.Generator, label_fraction: fl
     }
 
 
-def best_distinct_points(*, grid: list[PopularityPrior], totals: np.ndarray) -> list:
-    """The AVERAGED_POINTS grid points of highest validation total, one per total.
+def points_to_average(per_user: np.ndarray) -> list[int]:
+    """The grid points (columns of `per_user`, each validation user's NDCG@10 in a row)
+    whose weights the prior averages: the AVERAGED_POINTS of highest total, one per total,
+    less those the validation shows worse than the best by more than NOISE_STANDARD_ERRORS
+    paired standard errors.
 
     Points with exactly the same total ranked every user alike: a term that changed
     nothing (no transitions in a log without same-day sequences) must not get a weight
     from being averaged in, so only the earliest of them (the smaller weights) counts.
     Ties go to the earlier grid point, plain popularity first.
     """
+    totals = per_user.sum(axis=0)
     best, totals_seen = [], set()
     for number in np.argsort(-totals, kind="stable"):
         if totals[number] not in totals_seen:
             totals_seen.add(totals[number])
-            best.append(grid[number])
+            best.append(int(number))
         if len(best) == AVERAGED_POINTS:
             break
-    return best
+    lead = per_user[:, [best[0]]] - per_user[:, best]
+    error = lead.std(axis=0, ddof=1) / np.sqrt(len(per_user)) if len(per_user) > 1 else 0.0
+    kept = lead.mean(axis=0) <= NOISE_STANDARD_ERRORS * error
+    return [number for number, keep in zip(best, kept, strict=True) if keep]
 
 
-def grid_ndcg_sums(
+def grid_user_ndcg(
     *,
     grid: list[PopularityPrior],
     kept: RankingData,
     hidden: tuple[np.ndarray, np.ndarray],
     rng: np.random.Generator,
-) -> tuple[np.ndarray, int]:
-    """Each grid point's NDCG@10 summed over the users with a hidden item, and their number.
+) -> np.ndarray:
+    """(users x grid points) the NDCG@10 of each grid point for each user with a hidden item.
 
     As in the evaluation: the prior is computed from `kept` at its end; the catalogue is
     what someone had in it; a user's relevant items are their hidden ones they had not had.
@@ -258,7 +270,7 @@ def grid_ndcg_sums(
     users = np.flatnonzero((np.diff(relevant.indptr) > 0) & (snapshot.user_count > 0))
     if len(users) > MAX_VALIDATION_USERS:
         users = np.sort(rng.choice(users, size=MAX_VALIDATION_USERS, replace=False))
-    totals = np.zeros(len(grid))
+    ndcg = np.zeros((len(users), len(grid)))
     for start in range(0, len(users), USERS_PER_CHUNK):
         chunk = users[start : start + USERS_PER_CHUNK]
         terms = prior_terms(
@@ -273,8 +285,8 @@ def grid_ndcg_sums(
         wanted = relevant[chunk].toarray() > 0
         for number, prior in enumerate(grid):
             scores = np.where(had, -np.inf, prior_combined(terms=terms, prior=prior))
-            totals[number] += ndcg_sum(scores=scores, wanted=wanted)
-    return totals, len(users)
+            ndcg[start : start + len(chunk), number] = rows_ndcg(scores=scores, wanted=wanted)
+    return ndcg
 
 
 def prior_key(prior: PopularityPrior) -> str:
@@ -299,9 +311,9 @@ def hide_last_fraction(
     return kept, data.user[hidden], data.item[hidden]
 
 
-def ndcg_sum(*, scores: np.ndarray, wanted: np.ndarray) -> float:
-    """Sum over rows of NDCG@10 of `scores`' order (ties as in the evaluation) against
-    the boolean `wanted`."""
+def rows_ndcg(*, scores: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Each row's NDCG@10 of `scores`' order (ties as in the evaluation) against the
+    boolean `wanted`."""
     top = top_k(scores=scores, k=VALIDATION_K)
     hits = np.take_along_axis(wanted, np.maximum(top, 0), axis=1) & (top != NO_ITEM)
-    return float(ndcg_at_k(hits, wanted.sum(axis=1)).sum())
+    return ndcg_at_k(hits, wanted.sum(axis=1))
