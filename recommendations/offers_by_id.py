@@ -18,7 +18,16 @@ from functools import cache
 from django.db import connection
 
 from marketplace.models import Offer
-from recommendations.servable import CATEGORY, OFFER, VENUE, prepared_rows, selected_models
+from recommendations.servable import (
+    CATEGORY,
+    OFFER,
+    VENUE,
+    offers_from_parts,
+    placeholders,
+    prepared_rows,
+    rows_cut,
+    selected_models,
+)
 
 OFFERS_SQL = f"""
 SELECT {{columns}} FROM {OFFER} o
@@ -53,8 +62,7 @@ def offer_rows(offer_ids: Collection[int], portable: bool) -> list[tuple]:
     with connection.cursor() as cursor:
         for start in range(0, len(ids), PORTABLE_BATCH):
             batch = ids[start : start + PORTABLE_BATCH]
-            placeholders = ", ".join(["%s"] * len(batch))
-            cursor.execute(offers_sql(f"o.id IN ({placeholders})"), batch)
+            cursor.execute(offers_sql(f"o.id IN ({placeholders(len(batch))})"), batch)
             rows += cursor.fetchall()
     return rows
 
@@ -70,13 +78,5 @@ def offers_by_id(offer_ids: Collection[int], *, portable: bool | None = None) ->
         return {}
     if portable is None:
         portable = connection.vendor != "postgresql"
-    offer_model, category_model, venue_model = selected_models(connection.vendor)
-    offer_end = len(offer_model.columns)
-    category_end = offer_end + len(category_model.columns)
-    offers = {}
-    for row in offer_rows(offer_ids, portable):
-        offer = offer_model.instance(row[:offer_end])
-        offer.category = category_model.instance(row[offer_end:category_end])
-        offer.venue = venue_model.instance(row[category_end:])
-        offers[offer.pk] = offer
-    return offers
+    rows = offer_rows(offer_ids, portable)
+    return offers_from_parts(rows_cut(selected_models(connection.vendor), rows))

@@ -345,11 +345,29 @@ def servable_parts(
         now=now,
         limit=limit,
     )
+    return rows_cut(models, rows)
+
+
+def rows_cut(models: Sequence[SelectedModel], rows: Sequence[tuple]) -> list[list[Sequence]]:
+    """Each row of `models`' columns (in that order) cut into one part per model."""
     bounds, start = [], 0
     for selected in models:
         bounds.append((start, start + len(selected.columns)))
         start += len(selected.columns)
     return [[row[first:end] for first, end in bounds] for row in rows]
+
+
+def offers_from_parts(parts: Sequence[Sequence[Sequence]]) -> dict[int, Offer]:
+    """Offers by id, in the rows' order, each with its category and venue, from rows of
+    `selected_models`' columns cut by `rows_cut`. Also read by `recommendations.offers_by_id`."""
+    offer_model, category_model, venue_model = selected_models(connection.vendor)
+    offers = {}
+    for offer_part, category_part, venue_part in parts:
+        offer = offer_model.instance(offer_part)
+        offer.category = category_model.instance(category_part)
+        offer.venue = venue_model.instance(venue_part)
+        offers[offer.pk] = offer
+    return offers
 
 
 def servable_offers(
@@ -362,16 +380,8 @@ def servable_offers(
 ) -> dict[int, Offer]:
     """The servable offers by id, in the list's order, each with its category and venue
     loaded."""
-    offer_model, category_model, venue_model = models = selected_models(connection.vendor)
-    offers = {}
-    for offer_part, category_part, venue_part in servable_parts(
-        models, offer_ids, user_id, categories, now, limit
-    ):
-        offer = offer_model.instance(offer_part)
-        offer.category = category_model.instance(category_part)
-        offer.venue = venue_model.instance(venue_part)
-        offers[offer.pk] = offer
-    return offers
+    models = selected_models(connection.vendor)
+    return offers_from_parts(servable_parts(models, offer_ids, user_id, categories, now, limit))
 
 
 def servable_offer_cards(
