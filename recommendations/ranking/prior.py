@@ -29,7 +29,7 @@ grid carry the same signal with other noise; on a log of thousands, the best poi
 known and the average narrows to it (ADR 0023)."""
 
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -209,11 +209,8 @@ def prior_fit(*, data: RankingData, rng: np.random.Generator, label_fraction: fl
     if not users:
         return PopularityPrior(), {"ndcg@10": figures, "users": 0, "averaged": []}
     best = [grid[number] for number in points_to_average(per_user)]
-    averaged = PopularityPrior(
-        distance_exponent=round(float(np.mean([prior.distance_exponent for prior in best])), 4),
-        neighbours_weight=round(float(np.mean([prior.neighbours_weight for prior in best])), 4),
-        transitions_weight=round(float(np.mean([prior.transitions_weight for prior in best])), 4),
-    )
+    weights = np.mean([astuple(prior) for prior in best], axis=0).round(4)
+    averaged = PopularityPrior(*(float(weight) for weight in weights))
     return averaged, {
         "ndcg@10": figures,
         "users": users,
