@@ -45,8 +45,8 @@ from django.core.management import call_command  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from recommendations.evaluation.csvlog import timestamp_parse  # noqa: E402
+from recommendations.evaluation.run import BASELINES  # noqa: E402
 
-BASELINES = ("popular", "geo", "itemknn", "ease")
 COORDINATES = ("item_lat", "item_lon", "user_lat", "user_lon")
 TARGET_RATIO = 1.05
 
