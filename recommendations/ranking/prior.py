@@ -1,4 +1,4 @@
-"""The popularity prior: what the ranker falls back to when no model beats popularity (ADR 0023).
+"""The popularity prior: what the ranker falls back to when no model beats it (ADR 0023).
 
 Plain popularity (distinct people per item) plus three regularities of check-in and
 booking logs that hold whatever the region (ADR 0024):
@@ -57,7 +57,10 @@ AVERAGED_POINTS = 5
 # known to be worse and is not averaged in: the same threshold as the ranker's gate.
 NOISE_STANDARD_ERRORS = 2.0
 VALIDATION_K = 10
-MAX_VALIDATION_USERS = 2_000
+# Users a window draws at most: the prior is fitted at every training, where the gate
+# weighs the learned family against it (ADR 0023); a thousand users set a lead of a few
+# points of NDCG@10 apart from noise, and the training's cost grows with them.
+MAX_VALIDATION_USERS = 1_000
 USERS_PER_CHUNK = 256
 
 
@@ -170,27 +173,29 @@ def neighbour_scores(*, seen: sparse.csr_matrix, users: np.ndarray) -> np.ndarra
     return np.asarray((similarity.tocsr() @ seen).todense())
 
 
-def prior_fit(*, data: RankingData, rng: np.random.Generator, label_fraction: float) -> tuple:
-    """The prior fitted on an evaluation-like validation of `data` (the mean of the grid's
-    best points, `points_to_average`), and the NDCG@10 of every grid point
-    ({"exponent,weight,transitions": value}) with the number of users and the points
-    averaged.
+@dataclass(frozen=True)
+class ValidationWindow:
+    """The offline evaluation in small, inside the training data: what was known when each
+    user's hidden last fraction began (`snapshot`, at the end of the rest), the items
+    someone had by then (`catalogue`), and which of them each user then chose
+    (`relevant`, users x catalogue, leaving out what they had before). `users` are those
+    with one (at most MAX_VALIDATION_USERS of them, drawn at random)."""
 
-    Two consecutive validation windows are pooled: each user's last `label_fraction`,
-    then the last `label_fraction` of what remains. A few dozen users per window (a
-    regional check-in log) choose among the grid's points by noise more than by merit;
-    twice the users halve that noise's variance.
-    """
-    grid = [
-        PopularityPrior(
-            distance_exponent=exponent, neighbours_weight=weight, transitions_weight=following
-        )
-        for exponent, weight, following in itertools.product(
-            grid_exponents(data), NEIGHBOURS_WEIGHTS, TRANSITIONS_WEIGHTS
-        )
-    ]
-    windows = [np.empty((0, len(grid)))]
-    remaining = data
+    snapshot: Snapshot
+    catalogue: np.ndarray
+    relevant: sparse.csr_matrix
+    users: np.ndarray
+
+
+def validation_windows(
+    *, data: RankingData, rng: np.random.Generator, label_fraction: float
+) -> list[ValidationWindow]:
+    """Up to VALIDATION_WINDOWS consecutive windows: each user's last `label_fraction`
+    hidden, then the last `label_fraction` of what remains. A few dozen users per window
+    (a regional check-in log) choose among the grid's points by noise more than by merit;
+    twice the users halve that noise's variance. A first window that already holds
+    MAX_VALIDATION_USERS users needs no second: it would double the cost for little."""
+    windows, remaining = [], data
     for _ in range(VALIDATION_WINDOWS):
         remaining, hidden_user, hidden_item = hide_last_fraction(
             data=remaining, label_fraction=label_fraction
@@ -198,9 +203,50 @@ def prior_fit(*, data: RankingData, rng: np.random.Generator, label_fraction: fl
         if not len(remaining.time) or not len(hidden_user):
             break
         windows.append(
-            grid_user_ndcg(grid=grid, kept=remaining, hidden=(hidden_user, hidden_item), rng=rng)
+            validation_window(kept=remaining, hidden=(hidden_user, hidden_item), rng=rng)
         )
-    per_user = np.concatenate(windows)
+        if len(windows[-1].users) >= MAX_VALIDATION_USERS:
+            break
+    return windows
+
+
+def validation_window(
+    *, kept: RankingData, hidden: tuple[np.ndarray, np.ndarray], rng: np.random.Generator
+) -> ValidationWindow:
+    """The window of the `hidden` (users, items) pairs after `kept`."""
+    snapshot = snapshot_build(
+        data=kept, at=np.nextafter(float(kept.time.max()), np.inf), with_sequences=True
+    )
+    catalogue = np.flatnonzero(snapshot.item_counts[:, -1] > 0)
+    relevant = sparse.csr_matrix((np.ones(len(hidden[0])), hidden), shape=snapshot.seen.shape)
+    relevant.data[:] = 1.0
+    relevant = relevant - relevant.multiply(snapshot.seen)
+    relevant = sparse.csr_matrix(relevant[:, catalogue])
+    relevant.eliminate_zeros()
+    users = np.flatnonzero((np.diff(relevant.indptr) > 0) & (snapshot.user_count > 0))
+    if len(users) > MAX_VALIDATION_USERS:
+        users = np.sort(rng.choice(users, size=MAX_VALIDATION_USERS, replace=False))
+    return ValidationWindow(snapshot=snapshot, catalogue=catalogue, relevant=relevant, users=users)
+
+
+def prior_fit(*, windows: list[ValidationWindow]) -> tuple:
+    """The prior fitted on the `windows` (the mean of the grid's best points,
+    `points_to_average`), and the NDCG@10 of every grid point
+    ({"exponent,weight,transitions": value}) with the number of users and the points
+    averaged."""
+    located = bool(windows) and windows[0].snapshot.places is not None
+    grid = [
+        PopularityPrior(
+            distance_exponent=exponent, neighbours_weight=weight, transitions_weight=following
+        )
+        for exponent, weight, following in itertools.product(
+            DISTANCE_EXPONENTS if located else (0.0,), NEIGHBOURS_WEIGHTS, TRANSITIONS_WEIGHTS
+        )
+    ]
+    per_user = np.concatenate(
+        [np.empty((0, len(grid)))]
+        + [grid_user_ndcg(grid=grid, window=window) for window in windows]
+    )
     totals, users = per_user.sum(axis=0), len(per_user)
     figures = {
         prior_key(prior): round(float(total / max(users, 1)), 4)
@@ -243,33 +289,13 @@ def points_to_average(per_user: np.ndarray) -> list[int]:
     return [number for number, keep in zip(best, kept, strict=True) if keep]
 
 
-def grid_user_ndcg(
-    *,
-    grid: list[PopularityPrior],
-    kept: RankingData,
-    hidden: tuple[np.ndarray, np.ndarray],
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """(users x grid points) the NDCG@10 of each grid point for each user with a hidden item.
-
-    As in the evaluation: the prior is computed from `kept` at its end; the catalogue is
-    what someone had in it; a user's relevant items are their hidden ones they had not had.
-    """
-    snapshot = snapshot_build(
-        data=kept, at=np.nextafter(float(kept.time.max()), np.inf), with_sequences=True
-    )
-    catalogue = np.flatnonzero(snapshot.item_counts[:, -1] > 0)
-    relevant = sparse.csr_matrix((np.ones(len(hidden[0])), hidden), shape=snapshot.seen.shape)
-    relevant.data[:] = 1.0
-    relevant = relevant - relevant.multiply(snapshot.seen)
-    relevant = sparse.csr_matrix(relevant[:, catalogue])
-    relevant.eliminate_zeros()
-    users = np.flatnonzero((np.diff(relevant.indptr) > 0) & (snapshot.user_count > 0))
-    if len(users) > MAX_VALIDATION_USERS:
-        users = np.sort(rng.choice(users, size=MAX_VALIDATION_USERS, replace=False))
-    ndcg = np.zeros((len(users), len(grid)))
-    for start in range(0, len(users), USERS_PER_CHUNK):
-        chunk = users[start : start + USERS_PER_CHUNK]
+def grid_user_ndcg(*, grid: list[PopularityPrior], window: ValidationWindow) -> np.ndarray:
+    """(window's users x grid points) the NDCG@10 of each grid point for each user, ranking
+    the window's catalogue as the evaluation does (what a user had is never ranked)."""
+    snapshot, catalogue = window.snapshot, window.catalogue
+    ndcg = np.zeros((len(window.users), len(grid)))
+    for start in range(0, len(window.users), USERS_PER_CHUNK):
+        chunk = window.users[start : start + USERS_PER_CHUNK]
         terms = prior_terms(
             snapshot=snapshot,
             users=chunk,
@@ -279,9 +305,19 @@ def grid_user_ndcg(
             transitions=True,
         )
         had = snapshot.seen[chunk][:, catalogue].toarray() > 0
-        wanted = relevant[chunk].toarray() > 0
+        wanted = window.relevant[chunk].toarray() > 0
+        # -inf in the popularity term carries into every sum: what a user had is never ranked.
+        terms = replace(terms, popularity=np.where(had, -np.inf, terms.popularity))
+        others, others_sum = None, None
         for number, prior in enumerate(grid):
-            scores = np.where(had, -np.inf, prior_combined(terms=terms, prior=prior))
+            # The grid varies the transitions weight innermost: the sum of the other terms is
+            # computed once for each of its runs (the training's most costly loop).
+            if replace(prior, transitions_weight=0.0) != others:
+                others = replace(prior, transitions_weight=0.0)
+                others_sum = prior_combined(terms=terms, prior=others)
+            scores = others_sum
+            if prior.transitions_weight:
+                scores = scores + prior.transitions_weight * terms.transitions
             ndcg[start : start + len(chunk), number] = rows_ndcg(scores=scores, wanted=wanted)
     return ndcg
 
@@ -289,11 +325,6 @@ def grid_user_ndcg(
 def prior_key(prior: PopularityPrior) -> str:
     """The grid point's name in the metrics: "distance exponent,neighbours,transitions"."""
     return f"{prior.distance_exponent:g},{prior.neighbours_weight:g},{prior.transitions_weight:g}"
-
-
-def grid_exponents(data: RankingData) -> tuple[float, ...]:
-    located = data.catalogue.has_coordinates
-    return DISTANCE_EXPONENTS if located else (0.0,)
 
 
 def hide_last_fraction(

@@ -8,27 +8,30 @@ split (seeded) into a fitting group and a validation group; each family is
 fitted on the first and judged by NDCG@10 over the second's full candidate
 lists (ADR 0023). Everything random draws from one seeded generator.
 
-The same validation users also judge plain popularity (distinct users, all
-time) over every bookable item, not only the candidates: where it ranks better
-than every learned family (a check-in log whose few users teach a model only
-noise), or where the learned family's lead over it is within noise (less than
-FALLBACK_STANDARD_ERRORS standard errors of the paired per-user difference: a
-handful of validation users proves nothing), the ranker falls back to it
-(POPULARITY_FALLBACK), decided on the training data alone. The fallback then ranks
-by popularity weighed by a prior (distance, neighbours, transitions) that
-`ranking.prior` fits on the same training data.
+The chosen family then faces what the ranker would otherwise serve: popularity
+weighed by a prior (distance, neighbours, transitions) that `ranking.prior` fits
+on the same training data, on that module's validation windows, which rank as the
+offline evaluation does (each user's last fraction hidden, the whole catalogue
+ranked), by the windows' users the family was not fitted on. The snapshots'
+validation above cannot stand in for it: where users' histories are short bursts
+(a film-rating log), most users have none before the early snapshots, and its
+labels (everything after a snapshot) are not the evaluation's. Unless the family
+leads the prior by more than FALLBACK_STANDARD_ERRORS standard errors of the
+paired per-user difference (a handful of users proves nothing), the ranker falls
+back to the prior (POPULARITY_FALLBACK), decided on the training data alone.
 """
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
-from recommendations.ranking.candidates import shared_order, top_shared
+from recommendations.ranking.candidates import candidates_generate
 from recommendations.ranking.data import RankingData
 from recommendations.ranking.examples import (
+    USERS_PER_CHUNK,
     Examples,
     Exposures,
     examples_build,
@@ -42,9 +45,15 @@ from recommendations.ranking.families import (
     model_build,
     model_threads,
 )
-from recommendations.ranking.features import FEATURE_NAMES
-from recommendations.ranking.prior import PopularityPrior, prior_fit
-from recommendations.ranking.snapshot import Snapshot, snapshot_build
+from recommendations.ranking.features import FEATURE_NAMES, features_compute
+from recommendations.ranking.prior import (
+    PopularityPrior,
+    ValidationWindow,
+    grid_user_ndcg,
+    prior_fit,
+    validation_windows,
+)
+from recommendations.ranking.snapshot import snapshot_build
 
 VALIDATION_K = 10
 # Users with fewer interactions are not hidden any (the user-time split's rule).
@@ -101,8 +110,8 @@ def ranker_train(
     moments = snapshot_moments(cutoffs=cutoffs[candidates_users], count=options.snapshots)
     fitting_parts, validation_parts = [], []
     relevant = np.zeros(data.n_users, dtype=np.int64)
-    popularity_dcg = np.zeros(data.n_users)
     validated: list[np.ndarray] = []
+    fitted: list[np.ndarray] = []
     fit_users_total = validation_users_total = 0
     for number, moment in enumerate(moments):
         # Each user learns at the last snapshot before their own cutoff.
@@ -115,6 +124,7 @@ def ranker_train(
         validating = rng.random(len(users)) < options.validation_share
         fit_users, validation_users = users[~validating], users[validating]
         fit_users_total += len(fit_users)
+        fitted.append(fit_users)
         validation_users_total += len(validation_users)
         fitting_parts.append(
             examples_build(
@@ -139,9 +149,6 @@ def ranker_train(
         )
         validation_labels = label_pairs(data=data, snapshot=snapshot, users=validation_users)
         relevant += np.bincount(validation_labels // data.catalogue.size, minlength=data.n_users)
-        popularity_dcg += popularity_dcg_compute(
-            snapshot=snapshot, users=validation_users, labels=validation_labels
-        )
         validated.append(validation_users)
     fitting = examples_concatenate(fitting_parts)
     validation = examples_concatenate(validation_parts)
@@ -152,13 +159,13 @@ def ranker_train(
     # Every validation user with an interaction after the cutoff counts, proposed or not.
     over = np.unique(np.concatenate(validated)) if validated else np.empty(0, dtype=np.int64)
     over = over[relevant[over] > 0]
-    compared, models, per_user = {}, {}, {}
+    compared, models = {}, {}
     for family in options.families:
         begun = time.perf_counter()
         with model_threads(options.threads):
             model = model_build(family=family, seed=options.seed)
             model.fit(fitting.features, fitting.labels)
-            compared[family], per_user[family] = validation_figures(
+            compared[family] = validation_figures(
                 model=model, examples=validation, relevant=relevant, over=over
             )
         compared[family]["fit_seconds"] = round(time.perf_counter() - begun, 2)
@@ -168,31 +175,40 @@ def ranker_train(
             fitting.features, fitting.labels
         )
         family = f"feature:{name}"
-        compared[family], per_user[family] = validation_figures(
+        compared[family] = validation_figures(
             model=ranker, examples=validation, relevant=relevant, over=over
         )
         models[family] = ranker
     best = max(
         compared, key=lambda name: (compared[name]["ndcg@10"], name in options.families, name)
     )
-    popularity_per_user = popularity_dcg[over] / ideal_dcg(relevant[over])
-    lead = per_user[best] - popularity_per_user
+    model = models[best]
+    # The gate: the best learned family against what the fallback would serve (ADR 0023).
+    windows = validation_windows(data=data, rng=rng, label_fraction=options.label_fraction)
+    fitted_prior, prior_figures = prior_fit(windows=windows)
+    with model_threads(options.threads):
+        learned_per_user, prior_per_user = gate_user_ndcg(
+            model=model,
+            prior=fitted_prior,
+            windows=windows,
+            fitted=np.concatenate([np.empty(0, dtype=np.int64), *fitted]),
+            per_source=options.per_source,
+        )
+    lead = learned_per_user - prior_per_user
     lead_error = float(lead.std(ddof=1) / np.sqrt(len(lead))) if len(lead) > 1 else np.inf
     compared[POPULARITY_FALLBACK] = {
-        "ndcg@10": round(float(popularity_per_user.mean()) if len(over) else 0.0, 4),
+        "ndcg@10": round(float(prior_per_user.mean()) if len(lead) else 0.0, 4),
         "auc": None,
+        "gate_users": len(lead),
+        "ndcg@10_of_best": round(float(learned_per_user.mean()) if len(lead) else 0.0, 4),
         "lead_of_best": round(float(lead.mean()) if len(lead) else 0.0, 4),
         "lead_standard_error": round(lead_error, 4) if np.isfinite(lead_error) else None,
+        "prior": prior_figures | {"chosen": asdict(fitted_prior)},
     }
-    model = models[best]
     prior = PopularityPrior()
     if not len(lead) or lead.mean() <= FALLBACK_STANDARD_ERRORS * lead_error:
         # The kept model still ranks candidates if asked; the scorer reads the family.
-        best = POPULARITY_FALLBACK
-        prior, compared[POPULARITY_FALLBACK]["prior"] = prior_fit(
-            data=data, rng=rng, label_fraction=options.label_fraction
-        )
-        compared[POPULARITY_FALLBACK]["prior"]["chosen"] = asdict(prior)
+        best, prior = POPULARITY_FALLBACK, fitted_prior
     return TrainedRanker(
         family=best,
         model=model,
@@ -244,24 +260,60 @@ def snapshot_moments(*, cutoffs: np.ndarray, count: int) -> np.ndarray:
     return np.unique(np.quantile(cutoffs, np.arange(count) / count, method="lower"))
 
 
-def popularity_dcg_compute(
-    *, snapshot: Snapshot, users: np.ndarray, labels: np.ndarray
+def gate_user_ndcg(
+    *,
+    model: Pipeline,
+    prior: PopularityPrior,
+    windows: list[ValidationWindow],
+    fitted: np.ndarray,
+    per_source: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The NDCG@10 of the model's lists and of the prior's, per user of the `windows` the
+    model was not `fitted` on (a user of both windows counts twice), in the same order."""
+    learned, served = [np.empty(0)], [np.empty(0)]
+    for window in windows:
+        users = np.setdiff1d(window.users, fitted)
+        learned.append(
+            window_user_ndcg(model=model, per_source=per_source, window=window, users=users)
+        )
+        served.append(grid_user_ndcg(grid=[prior], window=replace(window, users=users))[:, 0])
+    return np.concatenate(learned), np.concatenate(served)
+
+
+def window_user_ndcg(
+    *, model: Pipeline, per_source: int, window: ValidationWindow, users: np.ndarray
 ) -> np.ndarray:
-    """Per user (all positions), the DCG@10 of all-time popularity (distinct users) over the
-    items bookable at the snapshot that `users` had not interacted with."""
+    """Each of `users`' NDCG@10 in the `window` (`ranking.prior`) when the model orders their
+    candidates, over everything they chose in it: a choice no candidate proposed counts as
+    missed, as popularity's ranking of the whole catalogue could have found it."""
+    snapshot = window.snapshot
     n_items = snapshot.catalogue.size
-    dcg = np.zeros(snapshot.n_users)
-    columns = snapshot.available_items
-    if not len(users) or not len(columns):
-        return dcg
-    eligible = snapshot.seen[users][:, columns].toarray() == 0
-    rows, positions, ranks = top_shared(
-        ranked=shared_order(snapshot.item_counts[columns, -1]), eligible=eligible, take=VALIDATION_K
+    chosen = window.relevant[users].tocoo()
+    chosen_keys = users[chosen.row].astype(np.int64) * n_items + window.catalogue[chosen.col]
+    relevant = np.zeros(snapshot.n_users, dtype=np.int64)
+    relevant[users] = np.bincount(chosen.row, minlength=len(users))
+    rows, scores, labels = [], [], []
+    for start in range(0, len(users), USERS_PER_CHUNK):
+        candidates = candidates_generate(
+            snapshot=snapshot, users=users[start : start + USERS_PER_CHUNK], per_source=per_source
+        )
+        if not len(candidates):
+            continue
+        features = features_compute(snapshot=snapshot, candidates=candidates)
+        rows.append(candidates.user)
+        scores.append(model.predict_proba(features)[:, 1])
+        labels.append(
+            np.isin(candidates.user.astype(np.int64) * n_items + candidates.item, chosen_keys)
+        )
+    if not rows:
+        return np.zeros(len(users))
+    return grouped_user_ndcg(
+        users=np.concatenate(rows),
+        scores=np.concatenate(scores),
+        labels=np.concatenate(labels),
+        relevant=relevant,
+        over=users,
     )
-    keys = users[rows].astype(np.int64) * n_items + columns[positions]
-    hit = np.isin(keys, labels)
-    np.add.at(dcg, users[rows][hit], 1 / np.log2(ranks[hit] + 2))
-    return dcg
 
 
 def ideal_dcg(relevant: np.ndarray) -> np.ndarray:
@@ -271,17 +323,16 @@ def ideal_dcg(relevant: np.ndarray) -> np.ndarray:
 
 def validation_figures(
     *, model: Pipeline, examples: Examples, relevant: np.ndarray, over: np.ndarray
-) -> tuple[dict, np.ndarray]:
-    """NDCG@10 of the model's order of each validation user's candidates, and the pairs' AUC;
-    and the NDCG@10 of each user of `over`.
+) -> dict:
+    """NDCG@10 of the model's order of each validation user's candidates, and the pairs' AUC.
 
     The ideal DCG counts every interaction after the cutoff, proposed or not, and
     the mean is `over` every validation user with one (a user whose interactions no
     candidate proposed counts 0), so a family is not flattered by candidates that
-    missed and compares with popularity over the whole catalogue.
+    missed.
     """
     if not len(examples.labels):
-        return {"ndcg@10": 0.0, "auc": None}, np.zeros(len(over))
+        return {"ndcg@10": 0.0, "auc": None}
     scores = model.predict_proba(examples.features)[:, 1]
     per_user = grouped_user_ndcg(
         users=examples.users, scores=scores, labels=examples.labels, relevant=relevant, over=over
@@ -292,7 +343,7 @@ def validation_figures(
         if len(np.unique(examples.labels)) > 1
         else None,
     }
-    return figures, per_user
+    return figures
 
 
 def grouped_user_ndcg(

@@ -11,10 +11,16 @@ DAYS = 60
 
 
 def world(
-    *, seed: int = 1, n_users: int = 60, n_items: int = 90, per_user: int = 10
+    *,
+    seed: int = 1,
+    n_users: int = 60,
+    n_items: int = 90,
+    per_user: int = 10,
+    fresh_pull: float = 3.0,
 ) -> RankingData:
     """Users book mostly their favourite category (user % 3) in their city (user % 2),
-    among the offers released by then (a third of them come out during the period)."""
+    among the offers released by then (a third of them come out during the period); an
+    offer out for less than 10 days draws `fresh_pull` times more than before."""
     rng = np.random.default_rng(seed)
     item_category = np.arange(n_items) % 3
     item_city = (np.arange(n_items) // 3) % 2
@@ -31,7 +37,7 @@ def world(
             appeal = (
                 out
                 * np.where(fitting, 1.0, 0.03)
-                * (1 + 3 * (released > day - 10) * (released > 0))
+                * (1 + fresh_pull * (released > day - 10) * (released > 0))
             )
             users.append(user)
             items.append(int(rng.choice(n_items, p=appeal / appeal.sum())))

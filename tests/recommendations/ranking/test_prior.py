@@ -15,11 +15,19 @@ from recommendations.ranking.prior import (
     points_to_average,
     prior_fit,
     prior_log_scores,
+    validation_window,
+    validation_windows,
 )
 from recommendations.ranking.scorer import RankingScorer
 from recommendations.ranking.snapshot import snapshot_build
 from recommendations.ranking.training import POPULARITY_FALLBACK, TrainedRanker
 from tests.recommendations.ranking.conftest import CITIES, world
+
+
+def fitted_prior(data: RankingData, *, seed: int) -> tuple:
+    """The prior fitted as training fits it: on the data's two validation windows."""
+    windows = validation_windows(data=data, rng=np.random.default_rng(seed), label_fraction=0.2)
+    return prior_fit(windows=windows)
 
 
 def without_places(data: RankingData) -> RankingData:
@@ -31,7 +39,7 @@ def test_the_prior_learns_that_people_stay_in_their_city_and_follow_their_like()
     # Users book their favourite category in their own city: popularity alone mixes both
     # cities and all tastes, the distance and neighbours' terms do not.
     data = world(n_users=120)
-    prior, figures = prior_fit(data=data, rng=np.random.default_rng(0), label_fraction=0.2)
+    prior, figures = fitted_prior(data, seed=0)
     assert prior.distance_exponent > 0 and prior.neighbours_weight > 0
     # Every point the prior averages ranks twice as well as popularity alone.
     averaged = [figures["ndcg@10"][key] for key in figures["averaged"]]
@@ -54,7 +62,7 @@ def test_the_prior_learns_that_people_stay_in_their_city_and_follow_their_like()
 
 def test_without_coordinates_the_prior_has_no_distance_term():
     data = without_places(world(n_users=120))
-    prior, figures = prior_fit(data=data, rng=np.random.default_rng(0), label_fraction=0.2)
+    prior, figures = fitted_prior(data, seed=0)
     assert prior.distance_exponent == 0
     assert {key.split(",")[0] for key in figures["ndcg@10"]} == {"0"}
     # The neighbours still tell the tastes apart.
@@ -63,8 +71,8 @@ def test_without_coordinates_the_prior_has_no_distance_term():
 
 def test_the_prior_is_the_same_for_the_same_data_and_seed():
     data = world(n_users=80)
-    first = prior_fit(data=data, rng=np.random.default_rng(3), label_fraction=0.2)
-    second = prior_fit(data=data, rng=np.random.default_rng(3), label_fraction=0.2)
+    first = fitted_prior(data, seed=3)
+    second = fitted_prior(data, seed=3)
     assert first == second
 
 
@@ -89,21 +97,19 @@ def world_of_hits(seed: int) -> RankingData:
 
 
 def test_where_nothing_but_popularity_predicts_the_prior_ranks_as_plain_popularity_does():
-    prior, figures = prior_fit(
-        data=world_of_hits(0), rng=np.random.default_rng(0), label_fraction=0.2
-    )
+    prior, figures = fitted_prior(world_of_hits(0), seed=0)
     assert figures["ndcg@10"]["0,0,0"] >= max(figures["ndcg@10"].values()) - 0.02
     # On another draw of the same world, the fitted weights rank as well as none.
     kept, hidden_user, hidden_item = hide_last_fraction(data=world_of_hits(1), label_fraction=0.2)
-    ndcg = grid_user_ndcg(grid=[PopularityPrior(), prior], kept=kept,
-                          hidden=(hidden_user, hidden_item),
-                          rng=np.random.default_rng(0)).mean(axis=0)  # fmt: skip
+    window = validation_window(kept=kept, hidden=(hidden_user, hidden_item),
+                               rng=np.random.default_rng(0))  # fmt: skip
+    ndcg = grid_user_ndcg(grid=[PopularityPrior(), prior], window=window).mean(axis=0)
     assert ndcg[1] >= ndcg[0] - 0.02
 
 
 def test_the_prior_averages_the_weights_of_the_validations_best_points():
     data = world(n_users=80)
-    prior, figures = prior_fit(data=data, rng=np.random.default_rng(0), label_fraction=0.2)
+    prior, figures = fitted_prior(data, seed=0)
     assert len(figures["averaged"]) == AVERAGED_POINTS
     averaged = {figures["ndcg@10"][key] for key in figures["averaged"]}
     others = {value for value in figures["ndcg@10"].values() if value not in averaged}
@@ -135,7 +141,7 @@ def test_a_term_that_changes_no_ranking_gets_no_weight_from_the_average():
     data = world(n_users=80)
     apart = np.argsort(np.argsort(data.time, kind="stable")) * 2 * DAY_SECONDS
     data = replace(data, time=apart.astype(float))
-    prior, figures = prior_fit(data=data, rng=np.random.default_rng(0), label_fraction=0.2)
+    prior, figures = fitted_prior(data, seed=0)
     assert figures["ndcg@10"]["0.4,1,0"] == figures["ndcg@10"]["0.4,1,1"]
     assert prior.transitions_weight == 0
     assert all(key.endswith(",0") for key in figures["averaged"])
@@ -170,10 +176,10 @@ def test_the_validation_hides_each_users_last_fifth_from_what_the_prior_reads():
     assert set(hidden_user[hidden_item == x]) == set(late)
     plain = [PopularityPrior()]
     rng = np.random.default_rng(0)
-    kept_ndcg = grid_user_ndcg(grid=plain, kept=kept, hidden=(hidden_user, hidden_item),
-                               rng=rng)  # fmt: skip
-    leaked_ndcg = grid_user_ndcg(grid=plain, kept=with_x, hidden=(hidden_user, hidden_item),
-                                 rng=rng)  # fmt: skip
+    kept_ndcg = grid_user_ndcg(grid=plain, window=validation_window(
+        kept=kept, hidden=(hidden_user, hidden_item), rng=rng))  # fmt: skip
+    leaked_ndcg = grid_user_ndcg(grid=plain, window=validation_window(
+        kept=with_x, hidden=(hidden_user, hidden_item), rng=rng))  # fmt: skip
     totals, users = kept_ndcg.sum(axis=0), len(kept_ndcg)
     leaked, leaked_users = leaked_ndcg.sum(axis=0), len(leaked_ndcg)
     assert totals[0] / users > 0.3
@@ -242,3 +248,16 @@ def test_a_fallback_whose_prior_weighs_transitions_serves_them():
     positions = interactions.item_positions([1, 2])
     scores = scorer.score(users=np.array([visitor]))[0]
     assert scores[positions[0]] > scores[positions[1]]
+
+
+def test_a_second_window_is_drawn_only_where_the_first_is_short_of_users(monkeypatch):
+    data = world(n_users=120)
+    rng = np.random.default_rng(0)
+    # A regional log: every user fits in the first window, and the second doubles them.
+    small = validation_windows(data=data, rng=rng, label_fraction=0.2)
+    assert len(small) == 2
+    assert all(0 < len(window.users) <= data.n_users for window in small)
+    # A log whose first window already draws the most users a window may hold.
+    monkeypatch.setattr("recommendations.ranking.prior.MAX_VALIDATION_USERS", 50)
+    [large] = validation_windows(data=data, rng=rng, label_fraction=0.2)
+    assert len(large.users) == 50

@@ -9,7 +9,7 @@ from recommendations.ranking.data import DAY_SECONDS
 from recommendations.ranking.examples import examples_build
 from recommendations.ranking.scorer import RankingScorer, ranking_data_from_interactions
 from recommendations.ranking.snapshot import snapshot_build
-from recommendations.ranking.training import TrainingOptions, ranker_train
+from recommendations.ranking.training import POPULARITY_FALLBACK, TrainingOptions, ranker_train
 from tests.recommendations.ranking.conftest import CITIES, world
 
 
@@ -34,7 +34,8 @@ def as_interactions(data):
 
 
 def test_a_new_offer_nobody_booked_reaches_a_user_whose_tastes_and_home_fit_it():
-    data = world()
+    # Fresh offers draw ten times more: the learned family passes the gate.
+    data = world(n_users=300, fresh_pull=10)
     # Item 90: category 0, in Paris, never booked. User 0 lives in Paris and likes category 0.
     category = np.append(data.catalogue.category, 0)
     latitude = np.append(data.catalogue.latitude, CITIES[0, 0] + 0.01)
@@ -55,6 +56,7 @@ def test_a_new_offer_nobody_booked_reaches_a_user_whose_tastes_and_home_fit_it()
     trained = ranker_train(
         data=data, options=TrainingOptions(seed=3, per_source=10, negatives_per_positive=5)
     )
+    assert trained.family != POPULARITY_FALLBACK
     # The model's own order: diversification has its tests.
     scorer = RankingScorer(trained=trained, extra=data.catalogue, strength=0).fit(
         train=interactions, now=float(interactions.timestamps.max())

@@ -7,9 +7,9 @@ from recommendations.ranking.candidates import candidates_generate
 from recommendations.ranking.data import DAY_SECONDS, Catalogue, RankingData
 from recommendations.ranking.diversify import categories_to_step_aside
 from recommendations.ranking.examples import examples_build
-from recommendations.ranking.families import FAMILIES, RANKING_FEATURES
+from recommendations.ranking.families import FAMILIES, RANKING_FEATURES, FeatureRanker
 from recommendations.ranking.features import FEATURE_NAMES, features_compute
-from recommendations.ranking.prior import PopularityPrior, prior_log_scores
+from recommendations.ranking.prior import PopularityPrior, prior_log_scores, validation_windows
 from recommendations.ranking.scorer import block_scores
 from recommendations.ranking.snapshot import RECENT_CATEGORY_DAYS, snapshot_build
 from recommendations.ranking.training import (
@@ -17,6 +17,7 @@ from recommendations.ranking.training import (
     POPULARITY_FALLBACK,
     TrainingError,
     TrainingOptions,
+    gate_user_ndcg,
     ranker_train,
 )
 from tests.recommendations.ranking.conftest import world
@@ -38,22 +39,30 @@ def test_training_is_deterministic_for_a_seed(small_world):
 
 
 def test_both_families_are_compared_and_the_better_one_kept():
-    trained = ranker_train(data=world(n_users=300), options=OPTIONS)
+    # Fresh offers draw ten times more: what the learned families see and the prior does not.
+    trained = ranker_train(data=world(n_users=300, fresh_pull=10), options=OPTIONS)
     compared = trained.metrics["families"]
     assert set(FAMILIES) <= set(compared)
     assert {f"feature:{name}" for name in RANKING_FEATURES} <= set(compared)
     assert trained.family in FAMILIES
+    learned = {name: figures for name, figures in compared.items() if name != POPULARITY_FALLBACK}
     assert compared[trained.family]["ndcg@10"] == max(
-        figures["ndcg@10"] for figures in compared.values()
+        figures["ndcg@10"] for figures in learned.values()
     )
+    # It passed the gate: its lead over the prior is beyond noise.
+    gate = compared[POPULARITY_FALLBACK]
+    assert gate["lead_of_best"] > FALLBACK_STANDARD_ERRORS * gate["lead_standard_error"]
+    assert gate["ndcg@10_of_best"] > gate["ndcg@10"]
 
 
-def test_a_lead_over_popularity_within_noise_falls_back_to_popularity(small_world):
-    # A dozen validation users: the learned family's lead is under two standard errors.
+def test_a_lead_over_the_prior_within_noise_falls_back_to_the_prior(small_world):
+    # A few dozen users of the validation windows: the learned family's lead over the
+    # prior, if any, is under two standard errors.
     trained = ranker_train(data=small_world, options=OPTIONS)
     fallback = trained.metrics["families"][POPULARITY_FALLBACK]
     assert fallback["lead_of_best"] <= FALLBACK_STANDARD_ERRORS * fallback["lead_standard_error"]
     assert trained.family == POPULARITY_FALLBACK
+    assert 10 <= fallback["gate_users"] < small_world.n_users
     # Its prior was fitted, and recorded with every grid point's figure.
     assert fallback["prior"]["chosen"] == asdict(trained.prior)
     assert "0,0,0" in fallback["prior"]["ndcg@10"]
@@ -167,3 +176,21 @@ def test_the_snapshot_counts_each_users_categories_of_the_last_30_days():
     assert RECENT_CATEGORY_DAYS == 30
     assert snapshot.user_category.tolist() == [[2.0, 1.0]]
     assert snapshot.user_category_recent.tolist() == [[2.0, 0.0]]
+
+
+def test_the_gate_measures_a_model_as_it_measures_the_prior_on_users_it_was_not_fitted_on():
+    # A "model" that orders every bookable item (all are candidates) by how many people
+    # chose it is plain popularity: the gate must give each user the same NDCG@10 for both.
+    data = world(n_users=120)
+    windows = validation_windows(data=data, rng=np.random.default_rng(0), label_fraction=0.2)
+    by_people = FeatureRanker(column=FEATURE_NAMES.index("item_bookings_all"))
+    kwargs = dict(model=by_people, prior=PopularityPrior(), windows=windows,
+                  per_source=data.catalogue.size)  # fmt: skip
+    learned, served = gate_user_ndcg(**kwargs, fitted=np.empty(0, dtype=np.int64))
+    assert len(learned) == sum(len(window.users) for window in windows) > 100
+    assert np.array_equal(learned, served)
+    assert served.mean() > 0
+    # Users the family was fitted on are left out of the comparison.
+    odd_only, _ = gate_user_ndcg(**kwargs, fitted=np.arange(0, data.n_users, 2))
+    odd = sum(int((window.users % 2 == 1).sum()) for window in windows)
+    assert len(odd_only) == odd < len(learned)

@@ -16,9 +16,12 @@ from tests.recommendations.ranking.conftest import world
 
 @pytest.fixture(scope="session")
 def trained_ranker() -> TrainedRanker:
-    # One family keeps the session's single training to a second or two.
+    # One family keeps the session's single training to a second or two; fresh offers
+    # that draw ten times more are what the learned family sees and the prior does not,
+    # so it passes the gate (ADR 0023).
     return ranker_train(
-        data=world(), options=TrainingOptions(seed=0, families=(LOGISTIC_REGRESSION,))
+        data=world(n_users=200, fresh_pull=10),
+        options=TrainingOptions(seed=0, families=(LOGISTIC_REGRESSION,)),
     )
 
 
