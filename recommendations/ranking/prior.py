@@ -312,9 +312,9 @@ def grid_user_ndcg(*, grid: list[PopularityPrior], window: ValidationWindow) -> 
         for number, prior in enumerate(grid):
             # The grid varies the transitions weight innermost: the sum of the other terms is
             # computed once for each of its runs (the training's most costly loop).
-            if replace(prior, transitions_weight=0.0) != others:
-                others = replace(prior, transitions_weight=0.0)
-                others_sum = prior_combined(terms=terms, prior=others)
+            without = replace(prior, transitions_weight=0.0)
+            if without != others:
+                others, others_sum = without, prior_combined(terms=terms, prior=without)
             scores = others_sum
             if prior.transitions_weight:
                 scores = scores + prior.transitions_weight * terms.transitions

@@ -196,12 +196,16 @@ def ranker_train(
         )
     lead = learned_per_user - prior_per_user
     lead_error = float(lead.std(ddof=1) / np.sqrt(len(lead))) if len(lead) > 1 else np.inf
+
+    def mean(values: np.ndarray) -> float:
+        return round(float(values.mean()) if len(values) else 0.0, 4)
+
     compared[POPULARITY_FALLBACK] = {
-        "ndcg@10": round(float(prior_per_user.mean()) if len(lead) else 0.0, 4),
+        "ndcg@10": mean(prior_per_user),
         "auc": None,
         "gate_users": len(lead),
-        "ndcg@10_of_best": round(float(learned_per_user.mean()) if len(lead) else 0.0, 4),
-        "lead_of_best": round(float(lead.mean()) if len(lead) else 0.0, 4),
+        "ndcg@10_of_best": mean(learned_per_user),
+        "lead_of_best": mean(lead),
         "lead_standard_error": round(lead_error, 4) if np.isfinite(lead_error) else None,
         "prior": prior_figures | {"chosen": asdict(fitted_prior)},
     }
