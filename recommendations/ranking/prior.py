@@ -177,7 +177,9 @@ def neighbour_scores(*, seen: sparse.csr_matrix, users: np.ndarray) -> np.ndarra
 class ValidationWindow:
     """The offline evaluation in small, inside the training data: what was known when each
     user's hidden last fraction began (`snapshot`, at the end of the rest), the items
-    someone had by then (`catalogue`), and which of them each user then chose
+    someone had by then and still bookable (`catalogue`: the evaluation ranks the
+    bookable catalogue at its own time; in a log without sale dates, every item seen),
+    and which of them each user then chose
     (`relevant`, users x catalogue, leaving out what they had before). `users` are those
     with one (at most MAX_VALIDATION_USERS of them, drawn at random)."""
 
@@ -217,7 +219,7 @@ def validation_window(
     snapshot = snapshot_build(
         data=kept, at=np.nextafter(float(kept.time.max()), np.inf), with_sequences=True
     )
-    catalogue = np.flatnonzero(snapshot.item_counts[:, -1] > 0)
+    catalogue = np.flatnonzero((snapshot.item_counts[:, -1] > 0) & snapshot.available)
     relevant = sparse.csr_matrix((np.ones(len(hidden[0])), hidden), shape=snapshot.seen.shape)
     relevant.data[:] = 1.0
     relevant = relevant - relevant.multiply(snapshot.seen)

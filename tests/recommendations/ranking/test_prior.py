@@ -186,6 +186,28 @@ def test_the_validation_hides_each_users_last_fifth_from_what_the_prior_reads():
     assert leaked_users == 0 or leaked[0] / leaked_users < totals[0] / users - 0.2
 
 
+def test_a_window_ranks_only_what_could_still_be_booked_at_its_time():
+    # As the evaluation ranks the bookable catalogue: a past screening is neither ranked
+    # nor a choice the window's lists could have found.
+    data = world(n_users=60)
+    kept, hidden_user, hidden_item = hide_last_fraction(data=data, label_fraction=0.2)
+    rng = np.random.default_rng(0)
+    open_window = validation_window(kept=kept, hidden=(hidden_user, hidden_item), rng=rng)
+    # The item the window's users chose most: its last date passes before the window.
+    chosen = np.asarray(open_window.relevant.sum(axis=0)).ravel()
+    assert chosen.max() > 0
+    over = int(open_window.catalogue[chosen.argmax()])
+    until = np.full(data.catalogue.size, np.nan)
+    until[over] = float(kept.time.max()) - DAY_SECONDS
+    ended = replace(data.catalogue, available_until=until)
+    window = validation_window(
+        kept=replace(kept, catalogue=ended), hidden=(hidden_user, hidden_item), rng=rng
+    )
+    assert over not in window.catalogue
+    assert len(window.catalogue) == len(open_window.catalogue) - 1
+    assert window.relevant.shape[1] == len(window.catalogue)
+
+
 def test_an_item_without_a_place_counts_as_at_the_users_usual_distance():
     data = world(n_users=40)
     latitude = data.catalogue.latitude.copy()
