@@ -6,8 +6,9 @@ to 0..1 within the user's candidates, redundancy is the share of the picks so
 far in the same category, and `new` says the category is absent from the user's
 history. Strength 0 gives back the ranking unchanged; among similar scores, a
 category the user has not booked yet goes first (plausible: only the model's best
-candidates are in the pool). Works on a block of users at once: k steps, no loop
-over users.
+candidates are in the pool). If the first SECOND_CATEGORY_BY - 1 picks share one
+category, the next is the best of another, whenever the pool holds one. Works on a
+block of users at once: k steps, no loop over users.
 
 The north star counts users who book two categories within a month. A user whose
 month so far holds one category (`categories_to_step_aside`) sees that category
@@ -25,6 +26,11 @@ still span two. Those extras are the least relevant of the pool (relevance 0).
 import numpy as np
 
 NEW_CATEGORY_BONUS = 0.5
+# The pick by which a list spans two categories whenever its pool holds two: the
+# relevance of a user's favourite category can outweigh any redundancy (`strength` at
+# most), and a list of one category cannot lead to the north star's second. The
+# newsletter shows five offers.
+SECOND_CATEGORY_BY = 5
 # What the one category a user booked this month loses: more than the whole relevance
 # range (0..1), so it steps aside for any other category the candidates hold until the
 # in-list redundancy has worn those down (ADR 0025, measured in ADR 0031).
@@ -141,9 +147,22 @@ def diversified_order(
         redundancy = picked_per_category[rows[:, None], slot]
         value = gain - strength * redundancy / max(step, 1)
         value[taken] = -np.inf
+        if step == SECOND_CATEGORY_BY - 1:
+            value[
+                lists_of_one_category(picked=picked_per_category, slot=slot, value=value)
+            ] = -np.inf
         best = np.argmax(value, axis=1)
         ok = np.isfinite(value[rows, best])
         chosen[ok, step] = items[rows[ok], best[ok]]
         taken[rows[ok], best[ok]] = True
         picked_per_category[rows[ok], slot[rows[ok], best[ok]]] += 1
     return chosen
+
+
+def lists_of_one_category(*, picked: np.ndarray, slot: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """(users x candidates, bool) the candidates of the one category every pick so far
+    shares, for the users who could still pick another (`value` finite)."""
+    one = (picked > 0).sum(axis=1) == 1
+    same = slot == picked.argmax(axis=1)[:, None]
+    another = (np.isfinite(value) & ~same).any(axis=1)
+    return same & (one & another)[:, None]

@@ -1,6 +1,7 @@
 import numpy as np
 
 from recommendations.ranking.diversify import (
+    SECOND_CATEGORY_BY,
     candidate_pool,
     categories_to_step_aside,
     diversified_order,
@@ -151,3 +152,22 @@ def test_at_the_default_strength_the_months_category_gives_way_even_to_the_least
         strength=DEFAULT_STRENGTH, k=2, month_categories=np.array([[True, False, False]]),
     )[0]  # fmt: skip
     assert order.tolist() == [5, 0]
+
+
+def test_a_list_spans_a_second_category_by_the_fifth_pick_whatever_the_relevance_gap():
+    # Cinema (0) far above everything else: redundancy alone never lets the concert in.
+    items = np.array([[0, 1, 2, 3, 4, 5, 6], [0, 1, 2, 3, 4, 5, 6]])
+    scores = np.array([[1.0, 0.999, 0.998, 0.997, 0.996, 0.995, 0.0]] * 2)
+    categories = np.array([0, 0, 0, 0, 0, 0, 1])
+    order = diversified_order(
+        items=items, scores=scores, categories=categories, known_categories=None,
+        strength=DEFAULT_STRENGTH, k=6,
+    )  # fmt: skip
+    assert SECOND_CATEGORY_BY == 5
+    assert order[0].tolist() == [0, 1, 2, 3, 6, 4]
+    # A pool of one category has nothing else to offer.
+    alone = diversified_order(
+        items=items[:, :6], scores=scores[:, :6], categories=categories, known_categories=None,
+        strength=DEFAULT_STRENGTH, k=6,
+    )  # fmt: skip
+    assert alone[0].tolist() == [0, 1, 2, 3, 4, 5]
