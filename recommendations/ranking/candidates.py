@@ -128,10 +128,10 @@ def top_per_user(
     take = min(take, matrix.shape[1])
     if take == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    # Ineligible scores become 0, which is never taken: one temporary of the block's size,
-    # negated in place so that the best are partitioned to the front. Most rows of the
-    # co-booking and favourite-category sources are zeros: selecting the last `take` of
-    # so many ties took numpy's introselect ten times longer than selecting the first.
+    # Ineligible scores become 0, which is never taken; the product is negated in place so
+    # that the best are partitioned to the front. Most rows of the co-booking and
+    # favourite-category sources are zeros: selecting the last `take` of so many ties took
+    # numpy's introselect ten times longer than selecting the first.
     negated = matrix * eligible
     np.negative(negated, out=negated)
     kth = np.argpartition(negated, take - 1, axis=1)[:, take - 1 : take]

@@ -302,7 +302,7 @@ def window_user_ndcg(
 ) -> dict[str, np.ndarray]:
     """Each of `users`' NDCG@10 in the `window` (`ranking.prior`) when each model orders their
     candidates, over everything they chose in it: a choice no candidate proposed counts as
-    missed, as popularity's ranking of the whole catalogue could have found it."""
+    missed, as the prior's ranking of the window's whole catalogue could have found it."""
     snapshot = window.snapshot
     n_items = snapshot.catalogue.size
     chosen = window.relevant[users].tocoo()
