@@ -179,9 +179,9 @@ class ValidationWindow:
     user's hidden last fraction began (`snapshot`, at the end of the rest), the items
     someone had by then and still bookable (`catalogue`: the evaluation ranks the
     bookable catalogue at its own time; in a log without sale dates, every item seen),
-    and which of them each user then chose
-    (`relevant`, users x catalogue, leaving out what they had before). `users` are those
-    with one (at most MAX_VALIDATION_USERS of them, drawn at random)."""
+    and which of them each user then chose (`relevant`, users x catalogue, leaving out
+    what they had before). `users` are those with one (at most MAX_VALIDATION_USERS of
+    them, drawn at random)."""
 
     snapshot: Snapshot
     catalogue: np.ndarray
@@ -236,7 +236,7 @@ def prior_fit(*, windows: list[ValidationWindow]) -> tuple:
     `points_to_average`), and the NDCG@10 of every grid point
     ({"exponent,weight,transitions": value}) with the number of users and the points
     averaged."""
-    located = bool(windows) and windows[0].snapshot.places is not None
+    located = bool(windows) and windows[0].snapshot.catalogue.has_coordinates
     grid = [
         PopularityPrior(
             distance_exponent=exponent, neighbours_weight=weight, transitions_weight=following
