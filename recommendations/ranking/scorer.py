@@ -9,9 +9,9 @@ A user without history gets geo-popular candidates, diversified (cold start).
 A ranker that fell back to popularity in training (its validation users were
 better served by it, ADR 0023) scores every bookable item by its all-time
 number of distinct users instead, weighed by the popularity prior its training
-fitted (distance, neighbours, transitions; the mean weights of its validation's best
-grid points, `ranking.prior`), in that order but for the north star's rule: a user's only
-category of the month steps aside (ADR 0025).
+fitted (distance, neighbours, transitions, co-interactions; the mean weights of its
+validation's best grid points, `ranking.prior`), in that order but for the north star's
+rule: a user's only category of the month steps aside (ADR 0025).
 """
 
 from dataclasses import dataclass

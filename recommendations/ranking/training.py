@@ -9,8 +9,8 @@ fitted on the first and judged by NDCG@10 over the second's full candidate
 lists (ADR 0023). Everything random draws from one seeded generator.
 
 Each family is also judged, with what the ranker would otherwise serve (popularity
-weighed by a prior of distance, neighbours and transitions that `ranking.prior`
-fits on the same training data), on that module's validation windows, which rank
+weighed by a prior of distance, neighbours, transitions and co-interactions that
+`ranking.prior` fits on the same training data), on that module's validation windows, which rank
 as the offline evaluation does (each user's last fraction hidden, the bookable
 catalogue ranked), by the windows' users the families were not fitted on. The
 best family there is kept. The snapshots' validation cannot stand in for it: where
@@ -91,7 +91,7 @@ class TrainedRanker:
     data_size: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     # What the popularity fallback ranks by: popularity weighed by the distance,
-    # neighbours and transitions weights its validation fitted (ADR 0023).
+    # neighbours, transitions and co-interactions weights its validation fitted (ADR 0023).
     prior: PopularityPrior = field(default_factory=PopularityPrior)
 
 

@@ -1,7 +1,7 @@
 """The popularity prior the ranker falls back to (ADR 0023): fitted on an evaluation-like
 validation of the training data, plain popularity unless a weight does better there."""
 
-from dataclasses import replace
+from dataclasses import astuple, replace
 
 import numpy as np
 
@@ -10,6 +10,7 @@ from recommendations.ranking.data import DAY_SECONDS, Catalogue, RankingData
 from recommendations.ranking.prior import (
     AVERAGED_POINTS,
     PopularityPrior,
+    co_interactions_admitted,
     grid_user_ndcg,
     hide_last_fraction,
     points_to_average,
@@ -43,7 +44,7 @@ def test_the_prior_learns_that_people_stay_in_their_city_and_follow_their_like()
     assert prior.distance_exponent > 0 and prior.neighbours_weight > 0
     # Every point the prior averages ranks twice as well as popularity alone.
     averaged = [figures["ndcg@10"][key] for key in figures["averaged"]]
-    assert min(averaged) > 2 * figures["ndcg@10"]["0,0,0"]
+    assert min(averaged) > 2 * figures["ndcg@10"]["0,0,0,0"]
     # Both validation windows count their users.
     assert figures["users"] > data.n_users
     snapshot = snapshot_build(data=data, at=float(data.time.max()) + 1, with_sequences=True)
@@ -98,7 +99,7 @@ def world_of_hits(seed: int) -> RankingData:
 
 def test_where_nothing_but_popularity_predicts_the_prior_ranks_as_plain_popularity_does():
     prior, figures = fitted_prior(world_of_hits(0), seed=0)
-    assert figures["ndcg@10"]["0,0,0"] >= max(figures["ndcg@10"].values()) - 0.02
+    assert figures["ndcg@10"]["0,0,0,0"] >= max(figures["ndcg@10"].values()) - 0.02
     # On another draw of the same world, the fitted weights rank as well as none.
     kept, hidden_user, hidden_item = hide_last_fraction(data=world_of_hits(1), label_fraction=0.2)
     window = validation_window(kept=kept, hidden=(hidden_user, hidden_item),
@@ -112,14 +113,15 @@ def test_the_prior_averages_the_weights_of_the_validations_best_points():
     prior, figures = fitted_prior(data, seed=0)
     assert len(figures["averaged"]) == AVERAGED_POINTS
     averaged = {figures["ndcg@10"][key] for key in figures["averaged"]}
-    others = {value for value in figures["ndcg@10"].values() if value not in averaged}
+    # The co-interactions term is not proven there (the last test): its points never count.
+    others = {
+        value
+        for key, value in figures["ndcg@10"].items()
+        if value not in averaged and key.endswith(",0")
+    }
     assert min(averaged) >= max(others)
     points = np.array([[float(weight) for weight in key.split(",")] for key in figures["averaged"]])
-    assert np.allclose(
-        [prior.distance_exponent, prior.neighbours_weight, prior.transitions_weight],
-        points.mean(axis=0),
-        atol=1e-4,
-    )
+    assert np.allclose(astuple(prior), points.mean(axis=0), atol=1e-4)
 
 
 def test_points_the_validation_shows_worse_are_left_out_of_the_average():
@@ -142,9 +144,9 @@ def test_a_term_that_changes_no_ranking_gets_no_weight_from_the_average():
     apart = np.argsort(np.argsort(data.time, kind="stable")) * 2 * DAY_SECONDS
     data = replace(data, time=apart.astype(float))
     prior, figures = fitted_prior(data, seed=0)
-    assert figures["ndcg@10"]["0.4,1,0"] == figures["ndcg@10"]["0.4,1,1"]
+    assert figures["ndcg@10"]["0.4,1,0,0"] == figures["ndcg@10"]["0.4,1,1,0"]
     assert prior.transitions_weight == 0
-    assert all(key.endswith(",0") for key in figures["averaged"])
+    assert all(key.split(",")[2] == "0" for key in figures["averaged"])
     assert prior.distance_exponent > 0 and prior.neighbours_weight > 0
 
 
@@ -283,3 +285,64 @@ def test_a_second_window_is_drawn_only_where_the_first_is_short_of_users(monkeyp
     monkeypatch.setattr("recommendations.ranking.prior.MAX_VALIDATION_USERS", 50)
     [large] = validation_windows(data=data, rng=rng, label_fraction=0.2)
     assert len(large.users) == 50
+
+
+def world_of_pairs(seed: int, n_users: int = 300, n_pairs: int = 100) -> RankingData:
+    """Items that go together: each user has five pairs (2k, 2k + 1), the first of each
+    pair one day after another, then the seconds in the same order, five days later.
+    Nobody is more popular, and nobody goes on from one to the other within a day."""
+    rng = np.random.default_rng(seed)
+    users, items, days = [], [], []
+    for user in range(n_users):
+        start = rng.uniform(0, 30)
+        for number, pair in enumerate(rng.choice(n_pairs, size=5, replace=False)):
+            users += [user, user]
+            items += [2 * pair, 2 * pair + 1]
+            days += [start + number, start + 5 + number]
+    order = np.argsort(days)
+    return RankingData(
+        n_users=n_users,
+        user=np.array(users)[order],
+        item=np.array(items)[order],
+        time=np.array(days)[order] * DAY_SECONDS,
+        catalogue=Catalogue(size=2 * n_pairs),
+    )
+
+
+def test_items_that_go_together_bring_the_co_interactions_term_in():
+    prior, figures = fitted_prior(world_of_pairs(0), seed=0)
+    assert figures["co_interactions"]["admitted"]
+    assert prior.co_interactions_weight > 0
+    plain = max(value for key, value in figures["ndcg@10"].items() if key.endswith(",0"))
+    assert figures["ndcg@10"][",".join(f"{w:g}" for w in (0, 2, 0, 2))] > plain + 0.1
+
+
+def test_co_interactions_enter_only_when_their_probed_point_proves_them():
+    grid = [PopularityPrior(co_interactions_weight=weight) for weight in (0.0, 1.0, 2.0)]
+    rng = np.random.default_rng(0)
+    base = rng.random((400, 1))
+    # The heaviest weight is the grid's best by noise alone (its total highest), while
+    # the probed weight of 1 ranks as the plain point does: not proven.
+    noise = rng.normal(0, 0.3, 400)
+    noisy = base + np.column_stack([np.zeros(400), np.zeros(400), noise - noise.mean() + 0.02])
+    noisy[:, 1] += rng.normal(0, 1e-4, 400)
+    assert noisy.sum(axis=0).argmax() == 2
+    admitted, figures = co_interactions_admitted(grid=grid, per_user=noisy)
+    assert not admitted and not figures["admitted"]
+    # A lead of the probed point steady over the users: proven.
+    steady = base + np.column_stack([np.zeros(400), np.full(400, 0.02), np.full(400, 0.01)])
+    steady[:, 1] += rng.normal(0, 0.05, 400)
+    admitted, figures = co_interactions_admitted(grid=grid, per_user=steady)
+    assert admitted and figures["lead"] > 2 * figures["standard_error"]
+
+
+def test_co_interactions_the_probe_does_not_prove_weigh_nothing_in_the_prior():
+    # Two cities, favourite categories: grid points with the heaviest co-interactions
+    # weight top the validation, but the probed point's lead is within noise.
+    prior, figures = fitted_prior(world(n_users=80), seed=0)
+    best = max(figures["ndcg@10"], key=figures["ndcg@10"].get)
+    assert best.endswith(",2")
+    probe = figures["co_interactions"]
+    assert not probe["admitted"] and probe["lead"] <= 2 * probe["standard_error"]
+    assert prior.co_interactions_weight == 0
+    assert all(key.endswith(",0") for key in figures["averaged"])

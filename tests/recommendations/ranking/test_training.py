@@ -67,7 +67,7 @@ def test_a_lead_over_the_prior_within_noise_falls_back_to_the_prior(small_world)
     assert 10 <= fallback["gate_users"] < small_world.n_users
     # Its prior was fitted, and recorded with every grid point's figure.
     assert fallback["prior"]["chosen"] == asdict(trained.prior)
-    assert "0,0,0" in fallback["prior"]["ndcg@10"]
+    assert "0,0,0,0" in fallback["prior"]["ndcg@10"]
     # As the scorer builds it for a prior that weighs transitions.
     snapshot = snapshot_build(
         data=small_world, at=float(small_world.time.max()) + 1, with_sequences=True
