@@ -326,11 +326,12 @@ def window_user_ndcg(
         )
     if not rows:
         return {name: np.zeros(len(users)) for name in models}
+    pair_users, pair_labels = np.concatenate(rows), np.concatenate(labels)
     return {
         name: grouped_user_ndcg(
-            users=np.concatenate(rows),
+            users=pair_users,
             scores=np.concatenate(parts),
-            labels=np.concatenate(labels),
+            labels=pair_labels,
             relevant=relevant,
             over=users,
         )
