@@ -71,7 +71,7 @@ def main() -> None:
         def catalogue_at(now):
             return bookable_catalogue(interactions=interactions, at=now)
 
-    baselines, _notes = recommenders_evaluate(
+    baselines, notes = recommenders_evaluate(
         interactions=interactions,
         kind=USER_TIME,
         test_fraction=TEST_FRACTION,
@@ -80,9 +80,12 @@ def main() -> None:
         catalogue_at=catalogue_at,
         progress=True,
     )
+    for note in notes:
+        print(note, file=sys.stderr)
     figures = baselines["strategies"]
     best_ndcg = max(figures.values(), key=lambda row: row[f"ndcg@{K}"])
-    best_new = max(row[f"new_category_hit@{K}"] or 0.0 for row in figures.values())
+    new_category_hits = [row[f"new_category_hit@{K}"] for row in figures.values()]
+    best_new = max((hit for hit in new_category_hits if hit is not None), default=None)
     popular = figures["popular"]
 
     split = split_make(interactions, kind=USER_TIME, test_fraction=TEST_FRACTION)
@@ -95,10 +98,10 @@ def main() -> None:
     print(
         f"{len(target.users)} users evaluated; model family {fitted.trained.family}; "
         f"best NDCG@{K} {best_ndcg[f'ndcg@{K}']:.4f}, `popular`'s ILD@{K} "
-        f"{popular[f'ild@{K}']:.3f} and share {popular[f'multi_category_share@{K}']:.3f}, "
-        f"best new_category_hit@{K} {best_new:.4f}"
+        f"{shown(popular[f'ild@{K}'])} and share {shown(popular[f'multi_category_share@{K}'])}, "
+        f"best new_category_hit@{K} {shown(best_new)}"
     )
-    print(f"strength  NDCG@{K} (ratio)     ILD@{K}  share   new_cat  targets")
+    print(f"strength  NDCG@{K} (ratio)    ILD@{K}   share  new_cat  targets")
     for strength in tqdm(strengths, desc="Strengths"):
         # The same spec, serving the one fitted model at this strength.
         variant = replace(
@@ -108,23 +111,36 @@ def main() -> None:
         )
         row = strategy_evaluate(spec=variant, params={}, split=split, target=target, k=K)
         ratio = row[f"ndcg@{K}"] / best_ndcg[f"ndcg@{K}"]
-        missed = [
-            name
-            for name, met in (
-                ("ndcg", ratio >= NDCG_RATIO_TARGET),
-                ("ild", row[f"ild@{K}"] >= popular[f"ild@{K}"]),
-                ("share", row[f"multi_category_share@{K}"] >= popular[f"multi_category_share@{K}"]),
-                ("new_cat", (row[f"new_category_hit@{K}"] or 0.0) >= best_new),
-            )
-            if not met
-        ]
+        missed = targets_missed(row=row, ratio=ratio, popular=popular, best_new=best_new)
         default = " (default)" if strength == settings.RECOMMENDATION_ML_DIVERSITY_STRENGTH else ""
         tqdm.write(
-            f"{strength:8.2f}  {row[f'ndcg@{K}']:.4f} ({ratio:.3f})  {row[f'ild@{K}']:.3f}  "
-            f"{row[f'multi_category_share@{K}']:.3f}  {row[f'new_category_hit@{K}'] or 0.0:.4f}  "
-            + ("all met" if not missed else "missed: " + ", ".join(missed))
+            f"{strength:8.2f}  {row[f'ndcg@{K}']:.4f} ({ratio:.3f})  "
+            + "  ".join(
+                shown(row[name])
+                for name in (f"ild@{K}", f"multi_category_share@{K}", f"new_category_hit@{K}")
+            )
+            + ("  all met" if not missed else "  missed: " + ", ".join(missed))
             + default
         )
+
+
+def targets_missed(*, row: dict, ratio: float, popular: dict, best_new: float | None) -> list:
+    """The targets `row` misses. A log without categories has no diversity figures: only
+    NDCG@10 is judged there."""
+    checks = [("ndcg", ratio >= NDCG_RATIO_TARGET)]
+    floors = {
+        "ild": (f"ild@{K}", popular[f"ild@{K}"]),
+        "share": (f"multi_category_share@{K}", popular[f"multi_category_share@{K}"]),
+        "new_cat": (f"new_category_hit@{K}", best_new),
+    }
+    for name, (metric, floor) in floors.items():
+        if row[metric] is not None and floor is not None:
+            checks.append((name, row[metric] >= floor))
+    return [name for name, met in checks if not met]
+
+
+def shown(value: float | None) -> str:
+    return "  n/a" if value is None else f"{value:.4f}"
 
 
 if __name__ == "__main__":
