@@ -322,7 +322,7 @@ def co_interactions_admitted(*, grid: list[PopularityPrior], per_user: np.ndarra
     best = int(np.argmax(np.where(without_co_interactions(grid), totals, -np.inf)))
     probed = grid.index(replace(grid[best], co_interactions_weight=PROBED_CO_INTERACTIONS_WEIGHT))
     lead = per_user[:, probed] - per_user[:, best]
-    error = lead.std(ddof=1) / np.sqrt(len(lead)) if len(lead) > 1 else np.inf
+    error = standard_error(lead)
     admitted = bool(lead.mean() > NOISE_STANDARD_ERRORS * error)
     return admitted, {
         "lead": round(float(lead.mean()), 4),
@@ -351,9 +351,18 @@ def points_to_average(per_user: np.ndarray) -> list[int]:
         if len(best) == AVERAGED_POINTS:
             break
     lead = per_user[:, [best[0]]] - per_user[:, best]
-    error = lead.std(axis=0, ddof=1) / np.sqrt(len(per_user)) if len(per_user) > 1 else 0.0
+    error = standard_error(lead, alone=0.0)
     kept = lead.mean(axis=0) <= NOISE_STANDARD_ERRORS * error
     return [number for number, keep in zip(best, kept, strict=True) if keep]
+
+
+def standard_error(leads: np.ndarray, *, alone: float = np.inf):
+    """The standard error of the mean of paired per-user `leads` (over their first axis):
+    how far a lead on these users is from noise. One user shows no spread: `alone` then
+    (infinite, nothing proven, by default)."""
+    if len(leads) < 2:
+        return alone
+    return leads.std(axis=0, ddof=1) / np.sqrt(len(leads))
 
 
 def without_co_interactions(grid: list[PopularityPrior]) -> np.ndarray:

@@ -52,6 +52,7 @@ from recommendations.ranking.prior import (
     ValidationWindow,
     grid_user_ndcg,
     prior_fit,
+    standard_error,
     validation_windows,
 )
 from recommendations.ranking.snapshot import snapshot_build
@@ -211,7 +212,7 @@ def ranker_train(
     model = models[best]
     learned_per_user = models_per_user[best]
     lead = learned_per_user - prior_per_user
-    lead_error = float(lead.std(ddof=1) / np.sqrt(len(lead))) if len(lead) > 1 else np.inf
+    lead_error = float(standard_error(lead))
     compared[POPULARITY_FALLBACK] = {
         "ndcg@10": mean(prior_per_user),
         "auc": None,
