@@ -36,19 +36,22 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from recommendations.evaluation.csvlog import interactions_read_csv  # noqa: E402
+from recommendations.evaluation.csvlog import (  # noqa: E402
+    MalformedLogError,
+    interactions_read_csv,
+)
 from recommendations.evaluation.protocol import evaluation_target, strategy_evaluate  # noqa: E402
 from recommendations.evaluation.run import (  # noqa: E402
     BASELINES,
+    evaluation_split,
     recommenders_evaluate,
-    split_with_catalogue,
 )
 from recommendations.interaction_log import (  # noqa: E402
     bookable_catalogue,
     interactions_from_database,
 )
 from recommendations.pipeline.scoring import scorer_spec  # noqa: E402
-from recommendations.pipeline.splits import USER_TIME, split_make  # noqa: E402
+from recommendations.pipeline.splits import USER_TIME  # noqa: E402
 from recommendations.ranking.scorer import RankingScorer  # noqa: E402
 
 K = 10
@@ -61,9 +64,15 @@ def main() -> None:
     parser.add_argument("--interactions", help="CSV log (default: live bookings).")
     parser.add_argument("--strengths", default="0,0.6,0.7,0.8,0.9,1,1.5")
     options = parser.parse_args()
-    strengths = [float(text) for text in options.strengths.split(",")]
+    try:
+        strengths = [float(text) for text in options.strengths.split(",")]
+    except ValueError:
+        parser.error(f"--strengths: numbers separated by commas, not {options.strengths!r}.")
     if options.interactions:
-        interactions = interactions_read_csv(Path(options.interactions), progress=True)
+        try:
+            interactions = interactions_read_csv(Path(options.interactions), progress=True)
+        except (OSError, UnicodeDecodeError, MalformedLogError) as error:
+            parser.error(f"{options.interactions}: {error}")
         catalogue_at = None
     else:
         interactions = interactions_from_database()
@@ -83,21 +92,22 @@ def main() -> None:
     for note in notes:
         print(note, file=sys.stderr)
     figures = baselines["strategies"]
-    best_ndcg = max(figures.values(), key=lambda row: row[f"ndcg@{K}"])
+    best_ndcg = max(row[f"ndcg@{K}"] for row in figures.values())
     new_category_hits = [row[f"new_category_hit@{K}"] for row in figures.values()]
     best_new = max((hit for hit in new_category_hits if hit is not None), default=None)
     popular = figures["popular"]
 
-    split = split_make(interactions, kind=USER_TIME, test_fraction=TEST_FRACTION)
-    if catalogue_at is not None:
-        split = split_with_catalogue(split, catalogue_at(split.now))
+    # The same split as the baselines' (deterministic), for the one model re-ranked below.
+    split = evaluation_split(
+        interactions, kind=USER_TIME, test_fraction=TEST_FRACTION, catalogue_at=catalogue_at
+    )
     target = evaluation_target(split)
     spec = scorer_spec("ml")
     fitted = spec.build().fit(train=split.train, now=split.now)
 
     print(
         f"{len(target.users)} users evaluated; model family {fitted.trained.family}; "
-        f"best NDCG@{K} {best_ndcg[f'ndcg@{K}']:.4f}, `popular`'s ILD@{K} "
+        f"best NDCG@{K} {best_ndcg:.4f}, `popular`'s ILD@{K} "
         f"{shown(popular[f'ild@{K}'])} and share {shown(popular[f'multi_category_share@{K}'])}, "
         f"best new_category_hit@{K} {shown(best_new)}"
     )
@@ -110,7 +120,7 @@ def main() -> None:
             defaults={**spec.defaults, "strength": strength},
         )
         row = strategy_evaluate(spec=variant, params={}, split=split, target=target, k=K)
-        ratio = row[f"ndcg@{K}"] / best_ndcg[f"ndcg@{K}"]
+        ratio = row[f"ndcg@{K}"] / best_ndcg
         missed = targets_missed(row=row, ratio=ratio, popular=popular, best_new=best_new)
         default = " (default)" if strength == settings.RECOMMENDATION_ML_DIVERSITY_STRENGTH else ""
         tqdm.write(

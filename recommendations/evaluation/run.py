@@ -23,6 +23,21 @@ def split_with_catalogue(split: Split, catalogue: np.ndarray) -> Split:
     )
 
 
+def evaluation_split(
+    interactions: Interactions,
+    *,
+    kind: str,
+    test_fraction: float,
+    catalogue_at: Callable[[float], np.ndarray] | None = None,
+) -> Split:
+    """The split an evaluation measures on, its catalogue that of `catalogue_at(now)` when
+    given (see `recommenders_evaluate`)."""
+    split = split_make(interactions, kind=kind, test_fraction=test_fraction)
+    if catalogue_at is not None:
+        split = split_with_catalogue(split, catalogue_at(split.now))
+    return split
+
+
 def recommenders_evaluate(
     *,
     interactions: Interactions,
@@ -41,9 +56,9 @@ def recommenders_evaluate(
     `max_users` evaluates that many of the eligible users, drawn at random (seed 0,
     the same for every strategy); training and tuning still use every interaction.
     """
-    split = split_make(interactions, kind=kind, test_fraction=test_fraction)
-    if catalogue_at is not None:
-        split = split_with_catalogue(split, catalogue_at(split.now))
+    split = evaluation_split(
+        interactions, kind=kind, test_fraction=test_fraction, catalogue_at=catalogue_at
+    )
     target = evaluation_target(split, max_users=max_users)
     notes, results = [], {}
     for name in tqdm(strategies, desc="Evaluating strategies", disable=not progress):
