@@ -5,9 +5,9 @@ import pytest
 import scipy.sparse as sp
 
 from recommendations.pipeline.diversification import digital_slot
+from recommendations.pipeline.ease import ease_fit, ease_weights
 from recommendations.pipeline.interactions import NO_CATEGORY, interactions_build
 from recommendations.pipeline.ranking import NO_ITEM, top_k
-from recommendations.pipeline.scorers.ease import ease_weights
 from recommendations.pipeline.scorers.geo import GeoScorer
 from recommendations.pipeline.scorers.itemknn import cosine_neighbours
 from recommendations.pipeline.scorers.popular import DAY_SECONDS, PopularScorer
@@ -116,6 +116,25 @@ def test_ease_weights_are_steck_closed_form():
     expected = np.eye(6) - precision / np.diag(precision)
     np.fill_diagonal(expected, 0)
     assert weights == pytest.approx(expected, abs=1e-4)
+
+
+def test_ease_fit_models_the_most_chosen_items_with_a_ridge_relative_to_their_users():
+    # Users per item: 4, 1, 3, 0, 2. The three most chosen, back in position order.
+    matrix = sp.csr_matrix(
+        np.array(
+            [[1, 0, 1, 0, 1], [1, 0, 1, 0, 0], [1, 1, 1, 0, 0], [1, 0, 0, 0, 1]],
+            dtype=np.float32,
+        )
+    )
+
+    modelled, weights = ease_fit(matrix, regularisation=0.5, max_items=3, relative=True)
+
+    assert modelled.tolist() == [0, 2, 4]
+    # The ridge is half the modelled items' mean number of users: 0.5 x (4 + 3 + 2) / 3.
+    expected = ease_weights(matrix[:, [0, 2, 4]].tocsr(), regularisation=1.5)
+    assert weights == pytest.approx(expected)
+    _, absolute = ease_fit(matrix, regularisation=1.5, max_items=3)
+    assert absolute == pytest.approx(expected)
 
 
 def test_geo_scorer_decays_with_distance_within_the_radius_and_keeps_digital_open():

