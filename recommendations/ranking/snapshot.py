@@ -49,7 +49,6 @@ class Snapshot:
     home_latitude: np.ndarray  # NaN: unknown
     home_longitude: np.ndarray
     distance_scale_km: np.ndarray  # per user: the median distance of what they booked
-    co_interactions: sparse.csr_matrix  # items x items, cosine of co-interactions
     available: np.ndarray  # items bookable at `at`
     # Distinct item places (offers share venues) and the place of each item; None: no coordinates.
     places: np.ndarray | None = None
@@ -76,9 +75,13 @@ class Snapshot:
 
     @cached_property
     def co_interactions_available(self) -> sparse.csr_matrix:
-        """The co-interactions towards bookable items only, sliced once: slicing the
-        columns of the whole matrix at each request cost most of a request's time."""
-        return self.co_interactions[:, self.available_items].tocsr()
+        """Items x bookable items, the cosine of co-interactions (`cosine_co_interactions`),
+        built on first use and sliced once: slicing the columns of the whole matrix at each
+        request cost most of a request's time. Only the candidates read it, so a snapshot
+        that generates none (a popularity fallback's) never builds it, and the whole matrix
+        is not kept beside its slice: it grows with the square of the users' history
+        lengths (ADR 0023, ninth closing round)."""
+        return cosine_co_interactions(self.seen)[:, self.available_items].tocsr()
 
 
 def snapshot_build(*, data: RankingData, at: float, with_sequences: bool = False) -> Snapshot:
@@ -178,7 +181,6 @@ def snapshot_build(*, data: RankingData, at: float, with_sequences: bool = False
         home_latitude=home_lat,
         home_longitude=home_lon,
         distance_scale_km=scale,
-        co_interactions=cosine_co_interactions(seen),
         **(sequences(past=past, n_users=n_users, n_items=n_items) if with_sequences else {}),
         available=catalogue.available_at(at),
         **distinct_places(catalogue),

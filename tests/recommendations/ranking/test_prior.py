@@ -21,7 +21,7 @@ from recommendations.ranking.prior import (
     validation_windows,
 )
 from recommendations.ranking.scorer import RankingScorer
-from recommendations.ranking.snapshot import snapshot_build
+from recommendations.ranking.snapshot import cosine_co_interactions, snapshot_build
 from recommendations.ranking.training import POPULARITY_FALLBACK, TrainedRanker
 from tests.recommendations.ranking.conftest import CITIES, world
 
@@ -273,6 +273,32 @@ def test_a_fallback_whose_prior_weighs_transitions_serves_them():
     positions = interactions.item_positions([1, 2])
     scores = scorer.score(users=np.array([visitor]))[0]
     assert scores[positions[0]] > scores[positions[1]]
+
+
+def test_a_fallback_never_builds_the_co_booking_cosines(monkeypatch):
+    # They grow with the square of the users' history lengths and only the candidates read
+    # them: a popularity fallback scores without candidates.
+    built = []
+    monkeypatch.setattr(
+        "recommendations.ranking.snapshot.cosine_co_interactions",
+        lambda seen: built.append(seen) or cosine_co_interactions(seen),
+    )
+    data = world(n_users=30)
+    interactions = interactions_build(user_ids=data.user, item_ids=data.item, timestamps=data.time)
+    trained = TrainedRanker(
+        family=POPULARITY_FALLBACK, model=None, per_source=10, prior=PopularityPrior(0, 1, 0, 0)
+    )
+    scorer = RankingScorer(trained=trained, strength=0).fit(
+        train=interactions, now=float(data.time.max())
+    )
+
+    scores = scorer.score(users=np.arange(interactions.n_users))
+
+    assert np.isfinite(scores).any()
+    assert not built
+    # The candidates build them on first use.
+    assert scorer.snapshot.co_interactions_available.shape[0] == interactions.n_items
+    assert len(built) == 1
 
 
 def test_a_second_window_is_drawn_only_where_the_first_is_short_of_users(monkeypatch):
