@@ -60,7 +60,8 @@ class Snapshot:
     last_places: sparse.csr_matrix | None = None
     transitions: sparse.csr_matrix | None = None
     # What readers derive from the snapshot alone, kept for its lifetime (a served
-    # snapshot answers thousands of requests): the candidates' global orders.
+    # snapshot answers thousands of requests): the candidates' global orders, the prior's
+    # EASE weights.
     memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @cached_property
