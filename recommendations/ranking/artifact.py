@@ -4,7 +4,8 @@ The storage is RECOMMENDATION_MODEL_STORAGE (a `STORAGES` alias; a local folder 
 default, object storage to share one store between machines). `latest.json`
 names the current version. Loading refuses an artifact whose feature list or
 library versions differ from this code's: a model silently fed other columns, or
-unpickled by another scikit-learn, ranks garbage without an error.
+unpickled by another scikit-learn, ranks garbage without an error. So does a
+popularity fallback fitted for other definitions of the prior's terms.
 """
 
 import hashlib
@@ -22,8 +23,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 
 from recommendations.ranking.features import FEATURE_NAMES
-from recommendations.ranking.prior import PopularityPrior
-from recommendations.ranking.training import TrainedRanker
+from recommendations.ranking.prior import PRIOR_TERMS, PopularityPrior
+from recommendations.ranking.training import POPULARITY_FALLBACK, TrainedRanker
 
 LATEST = "latest.json"
 
@@ -78,6 +79,7 @@ def artifact_save(*, trained: TrainedRanker, seed: int) -> dict:
         "library_versions": library_versions(),
         "metrics": trained.metrics,
         "prior": asdict(trained.prior),
+        "prior_terms": list(PRIOR_TERMS),
         "created_at": datetime.now(tz=UTC).isoformat(),
     }
     storage.save(artifact_path(f"{version}.joblib"), ContentFile(buffer.getvalue()))
@@ -120,6 +122,14 @@ def artifact_load(*, version: str | None = None) -> tuple[TrainedRanker, dict]:
         raise ArtifactError(
             f"Model {version} was saved with {metadata.get('library_versions')}, "
             f"this process runs {library_versions()}."
+        )
+    # A learned family serves its own model, whatever the prior's terms were.
+    if metadata.get("family") == POPULARITY_FALLBACK and metadata.get("prior_terms") != list(
+        PRIOR_TERMS
+    ):
+        raise ArtifactError(
+            f"Model {version} is a popularity prior fitted for other terms than this code "
+            "computes; train a new model."
         )
     try:
         with storage.open(artifact_path(f"{version}.joblib")) as file:

@@ -90,6 +90,19 @@ MAX_VALIDATION_USERS = 1_000
 USERS_PER_CHUNK = 256
 
 
+# What each term of the prior computes, stored with a fallback's artifact: a prior is
+# weights, and weights fitted for one definition of a term rank garbage with another.
+# Rename a term here whenever its definition changes (`artifact_load` then refuses the
+# fallbacks fitted before, as it refuses other features; ADR 0023).
+PRIOR_TERMS = (
+    "popularity:log-people",
+    "distance:log-relative-distance",
+    "neighbours:user-knn-cosine",
+    "transitions:same-day",
+    "co_interactions:ease",
+)
+
+
 @dataclass(frozen=True)
 class PopularityPrior:
     distance_exponent: float = 0.0

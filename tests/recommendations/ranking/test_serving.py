@@ -1,4 +1,5 @@
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,9 @@ from recommendations.ranking.artifact import (
     artifact_save,
     model_storage,
 )
-from recommendations.ranking.training import TrainingOptions, ranker_train
+from recommendations.ranking.families import HIST_GRADIENT_BOOSTING
+from recommendations.ranking.prior import PopularityPrior
+from recommendations.ranking.training import POPULARITY_FALLBACK, TrainingOptions, ranker_train
 from recommendations.strategies import recommendation_list_compute, recommendation_lists_compute
 from tests.factories import BookingFactory, CategoryFactory, OfferFactory, UserFactory, VenueFactory
 from tests.recommendations.ranking.conftest import world
@@ -115,6 +118,29 @@ def test_a_large_batch_gets_the_lists_its_requests_get_one_by_one(marketplace):
         alone = recommendation_list_compute(request=request, strategy="ml")
         assert answer.offer_ids == alone.offer_ids and answer.items
         assert sold_out.pk not in answer.offer_ids
+
+
+def test_a_fallback_fitted_for_other_prior_terms_is_refused_a_learned_family_is_not(
+    monkeypatch,
+):
+    from recommendations.ranking.artifact import ArtifactError
+
+    trained = ranker_train(data=world(), options=TrainingOptions(seed=1, per_source=10))
+    # This world's ranker falls back; its kept model (gradient boosting) stands for a
+    # learned family that passed the gate.
+    learned = replace(trained, family=HIST_GRADIENT_BOOSTING)
+    learned_version = artifact_save(trained=learned, seed=1)["version"]
+    fallback = replace(trained, family=POPULARITY_FALLBACK, prior=PopularityPrior(0, 1, 0, 1))
+    artifact_save(trained=fallback, seed=1)
+    assert artifact_load()[0].family == POPULARITY_FALLBACK
+    # The code's co-interactions term changes meaning: the fallback's weights no longer fit.
+    monkeypatch.setattr(
+        "recommendations.ranking.artifact.PRIOR_TERMS",
+        ("popularity:log-people", "co_interactions:something-else"),
+    )
+    with pytest.raises(ArtifactError, match="other terms"):
+        artifact_load()
+    assert artifact_load(version=learned_version)[0].family == HIST_GRADIENT_BOOSTING
 
 
 def test_an_artifact_for_other_features_is_refused():
