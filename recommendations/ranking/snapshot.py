@@ -11,6 +11,7 @@ from functools import cached_property
 import numpy as np
 from scipy import sparse
 
+from recommendations.pipeline.neighbours import cosine_neighbours
 from recommendations.ranking.data import DAY_SECONDS, Catalogue, RankingData
 
 WINDOWS_DAYS = (7, 14, 28)
@@ -24,6 +25,10 @@ RECENT_CATEGORY_DAYS = 30
 # Where a user is now: their last few interactions; what follows what: within a day.
 LAST_PLACES = 5
 TRANSITION_HOURS = 24
+# The co-interaction cosines' entries (0.8 GB as float32 with int32 indices): a log of
+# 2,540 very active users at 140k places has 313M of them, where each item keeps its
+# 100M // 140k = 714 nearest (`co_interaction_neighbours`).
+CO_INTERACTIONS_MAX_ENTRIES = 100_000_000
 
 
 @dataclass
@@ -76,13 +81,26 @@ class Snapshot:
 
     @cached_property
     def co_interactions_available(self) -> sparse.csr_matrix:
-        """Items x bookable items, the cosine of co-interactions (`cosine_co_interactions`),
-        built on first use and sliced once: slicing the columns of the whole matrix at each
-        request cost most of a request's time. Only the candidates read it, so a snapshot
-        that generates none (a popularity fallback's) never builds it, and the whole matrix
-        is not kept beside its slice: it grows with the square of the users' history
-        lengths (ADR 0023, ninth closing round)."""
-        return cosine_co_interactions(self.seen)[:, self.available_items].tocsr()
+        """Items x bookable items, the cosine of co-interactions, each item keeping its
+        `co_interaction_neighbours` nearest: the item-kNN neighbourhood. Built on first use
+        and sliced once: slicing the columns of the whole matrix at each request cost most
+        of a request's time. Only the candidates read it, so a snapshot that generates
+        none (a popularity fallback's) never builds it, and the whole matrix is not kept
+        beside its slice (ADR 0023, ninth and tenth closing rounds)."""
+        neighbours = co_interaction_neighbours(self.seen)
+        return cosine_neighbours(self.seen, neighbours=neighbours)[:, self.available_items].tocsr()
+
+
+def co_interaction_neighbours(seen: sparse.csr_matrix) -> int:
+    """How many neighbours each item keeps in the co-interaction cosines: all of them while
+    the users' pairs of items, which bound the cosines' entries, fit within
+    CO_INTERACTIONS_MAX_ENTRIES (the 1M-booking demo has 15M); beyond, an even share of
+    the budget each, so memory stays bounded whatever the log's heaviest users do."""
+    n_items = seen.shape[1]
+    pairs = int((np.diff(seen.indptr).astype(np.int64) ** 2).sum())
+    if pairs <= CO_INTERACTIONS_MAX_ENTRIES:
+        return n_items
+    return max(CO_INTERACTIONS_MAX_ENTRIES // max(n_items, 1), 1)
 
 
 def snapshot_build(*, data: RankingData, at: float, with_sequences: bool = False) -> Snapshot:
@@ -307,26 +325,3 @@ def haversine_pairs_km(lat1, lon1, lat2, lon2) -> np.ndarray:
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-
-
-def cosine_co_interactions(seen: sparse.csr_matrix) -> sparse.csr_matrix:
-    """Item-item cosine of co-interactions (diagonal removed): the item-kNN neighbourhood.
-
-    Its entries grow with the square of the users' history lengths (125M, 1 GB, for
-    300k check-ins of 1,000 users), so it is computed in float32 and scaled in place:
-    two products with diagonal matrices copied it twice (on that log, a 3.0 GB peak and
-    6.5 s against 2.0 GB and 4.4 s, medians of three, with the same result)."""
-    seen = seen.astype(np.float32)
-    co = (seen.T.tocsr() @ seen).tocsr()
-    co.setdiag(0)
-    co.eliminate_zeros()
-    norms = np.sqrt(np.asarray(seen.sum(axis=0)).ravel())
-    inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    rows = np.repeat(np.arange(co.shape[0], dtype=co.indices.dtype), np.diff(co.indptr))
-    co.data *= inverse[rows]
-    del rows
-    co.data *= inverse[co.indices]
-    # Canonical (each row's columns sorted) as the diagonal products left it: ties among
-    # neighbours break alike. There are no duplicates to sum; this sorts and says so.
-    co.sum_duplicates()
-    return co

@@ -7,9 +7,9 @@ import scipy.sparse as sp
 from recommendations.pipeline.diversification import digital_slot
 from recommendations.pipeline.ease import ease_fit, ease_weights
 from recommendations.pipeline.interactions import NO_CATEGORY, interactions_build
+from recommendations.pipeline.neighbours import cosine_neighbours
 from recommendations.pipeline.ranking import NO_ITEM, top_k
 from recommendations.pipeline.scorers.geo import GeoScorer
-from recommendations.pipeline.scorers.itemknn import cosine_neighbours
 from recommendations.pipeline.scorers.popular import DAY_SECONDS, PopularScorer
 from recommendations.pipeline.scoring import scorer_spec
 
@@ -101,8 +101,29 @@ def test_itemknn_similarity_is_the_cosine_of_co_bookings_keeping_k_neighbours():
     # Items 0 and 1: 2 co-bookings / sqrt(3 x 3); 0 and 2, 1 and 2: 1 / sqrt(3 x 2).
     assert similarity[0].tolist() == pytest.approx([0, 2 / 3, 0])
     assert similarity[1].tolist() == pytest.approx([2 / 3, 0, 0])
-    assert similarity[2].max() == pytest.approx(1 / np.sqrt(6))
+    # Item 2 is as near to 0 as to 1: the tie at the cut goes to the lower position.
+    assert similarity[2].tolist() == pytest.approx([1 / np.sqrt(6), 0, 0])
     assert np.count_nonzero(similarity, axis=1).tolist() == [1, 1, 1]
+
+
+def test_itemknn_neighbourhoods_break_ties_alike_whatever_the_row_blocks():
+    rng = np.random.default_rng(5)
+    matrix = sp.csr_matrix((rng.random((40, 25)) < 0.2).astype(np.float32))
+    dense = matrix.toarray()
+    norms = np.sqrt(dense.sum(axis=0))
+    cosine = (dense.T @ dense) / np.outer(norms, norms)
+    np.fill_diagonal(cosine, 0)
+    # Each row's 3 largest, ties to the lower position: a stable sort of the negated row.
+    expected = np.zeros_like(cosine)
+    for row, values in enumerate(cosine):
+        best = np.argsort(-values, kind="stable")[:3]
+        expected[row, best] = values[best]
+
+    by_blocks = [cosine_neighbours(matrix, neighbours=3, items_per_block=b) for b in (1, 7, 25)]
+
+    # Many similarities tie on 40 users: the same neighbours whatever the blocks.
+    assert all(found.toarray() == pytest.approx(expected, abs=1e-6) for found in by_blocks)
+    assert np.count_nonzero(expected, axis=1).max() == 3
 
 
 def test_ease_weights_are_steck_closed_form():

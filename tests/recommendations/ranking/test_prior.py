@@ -6,6 +6,7 @@ from dataclasses import astuple, replace
 import numpy as np
 
 from recommendations.pipeline.interactions import interactions_build
+from recommendations.pipeline.neighbours import cosine_neighbours
 from recommendations.ranking.data import DAY_SECONDS, Catalogue, RankingData
 from recommendations.ranking.prior import (
     AVERAGED_POINTS,
@@ -22,7 +23,7 @@ from recommendations.ranking.prior import (
     validation_windows,
 )
 from recommendations.ranking.scorer import RankingScorer
-from recommendations.ranking.snapshot import cosine_co_interactions, snapshot_build
+from recommendations.ranking.snapshot import snapshot_build
 from recommendations.ranking.training import POPULARITY_FALLBACK, TrainedRanker
 from tests.recommendations.ranking.conftest import CITIES, world
 
@@ -282,8 +283,8 @@ def test_a_fallback_never_builds_the_co_booking_cosines(monkeypatch):
     # with EASE's weights.
     built = []
     monkeypatch.setattr(
-        "recommendations.ranking.snapshot.cosine_co_interactions",
-        lambda seen: built.append(seen) or cosine_co_interactions(seen),
+        "recommendations.ranking.snapshot.cosine_neighbours",
+        lambda seen, **options: built.append(seen) or cosine_neighbours(seen, **options),
     )
     data = world(n_users=30)
     interactions = interactions_build(user_ids=data.user, item_ids=data.item, timestamps=data.time)
