@@ -28,33 +28,34 @@ def cosine_neighbours(
     inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
     by_item = matrix.T.tocsr()
     k = min(neighbours, max(n_items - 1, 0))
-    rows, columns, values = [], [], []
-    for start in range(0, n_items if k else 0, items_per_block):
+    # Each block's kept entries as CSR parts (int32 columns, float32 values: 8 bytes an
+    # entry), joined once: coordinates and a conversion held five times as much.
+    counts, columns, values = [np.zeros(1, dtype=np.int64)], [], []
+    for start in range(0, n_items, items_per_block):
         stop = min(start + items_per_block, n_items)
         block = sp.csr_matrix(by_item[start:stop] @ matrix)
         block_rows = np.repeat(np.arange(stop - start), np.diff(block.indptr))
         block.data *= inverse[start:stop][block_rows]
         block.data *= inverse[block.indices]
         block.data[block.indices == block_rows + start] = 0.0  # self excluded
-        kept_rows, kept_columns, kept_values = block_best(block, block_rows=block_rows, k=k)
-        rows.append(kept_rows + start)
-        columns.append(kept_columns)
-        values.append(kept_values)
-    if not rows:
-        return sp.csr_matrix((n_items, n_items), dtype=np.float32)
-    found = sp.csr_matrix(
-        (np.concatenate(values), (np.concatenate(rows), np.concatenate(columns))),
+        kept = block_best(block, block_rows=block_rows, k=k)
+        counts.append(np.bincount(block_rows[kept], minlength=stop - start))
+        columns.append(block.indices[kept])
+        values.append(block.data[kept])
+    return sp.csr_matrix(
+        (
+            np.concatenate(values) if values else np.zeros(0, dtype=np.float32),
+            np.concatenate(columns) if columns else np.zeros(0, dtype=np.int32),
+            np.cumsum(np.concatenate(counts)),
+        ),
         shape=(n_items, n_items),
     )
-    found.sum_duplicates()  # there are none: this sorts each row's columns and says so
-    return found
 
 
-def block_best(
-    block: sp.csr_matrix, *, block_rows: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(rows, columns, values) of each row's `k` largest positive entries of `block`, ties
-    at the cut to the lower column; `block_rows` is each stored entry's row.
+def block_best(block: sp.csr_matrix, *, block_rows: np.ndarray, k: int) -> np.ndarray:
+    """Positions among `block`'s stored entries of each row's `k` largest positive ones, in
+    row then column order, ties at the cut to the lower column; `block_rows` is each
+    stored entry's row. Sorts the block's columns in place.
 
     One sort of the block's entries, by row then larger value: a positive float's bits
     order as the float does. The sort is stable over entries in column order, so ties
@@ -63,5 +64,4 @@ def block_best(
     larger_first = np.int64(np.iinfo(np.int32).max) - block.data.view(np.int32)
     order = np.argsort((block_rows.astype(np.int64) << 31) | larger_first, kind="stable")
     rank = np.arange(order.size) - block.indptr[block_rows[order]]
-    kept = order[(rank < k) & (block.data[order] > 0)]
-    return block_rows[kept], block.indices[kept], block.data[kept]
+    return np.sort(order[(rank < k) & (block.data[order] > 0)])

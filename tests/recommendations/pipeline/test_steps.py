@@ -126,6 +126,16 @@ def test_itemknn_neighbourhoods_break_ties_alike_whatever_the_row_blocks():
     assert np.count_nonzero(expected, axis=1).max() == 3
 
 
+@pytest.mark.parametrize("users, items", [(3, 0), (3, 1), (0, 4)])
+def test_itemknn_neighbourhoods_of_degenerate_logs_are_empty(users, items):
+    # No item, one item (no neighbour but itself), or nobody: nothing, in the right shape.
+    similarity = cosine_neighbours(sp.csr_matrix(np.ones((users, items), np.float32)), neighbours=5)
+
+    assert similarity.shape == (items, items)
+    assert similarity.nnz == 0
+    assert similarity.dtype == np.float32
+
+
 def test_ease_weights_are_steck_closed_form():
     rng = np.random.default_rng(3)
     matrix = sp.csr_matrix((rng.random((30, 6)) < 0.4).astype(np.float32))
