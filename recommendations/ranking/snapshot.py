@@ -26,8 +26,8 @@ RECENT_CATEGORY_DAYS = 30
 LAST_PLACES = 5
 TRANSITION_HOURS = 24
 # The co-interaction cosines' entries (0.8 GB as float32 with int32 indices): a log of
-# 2,540 very active users at 140k places has 313M of them, where each item keeps its
-# 100M // 140k = 714 nearest (`co_interaction_neighbours`).
+# 2,540 very active users at 139,460 places has 313M of them, where each item keeps its
+# 100M // 139,460 = 717 nearest (`co_interaction_neighbours`).
 CO_INTERACTIONS_MAX_ENTRIES = 100_000_000
 
 
@@ -94,7 +94,7 @@ class Snapshot:
 def co_interaction_neighbours(seen: sparse.csr_matrix) -> int:
     """How many neighbours each item keeps in the co-interaction cosines: all of them while
     the users' pairs of items, which bound the cosines' entries, fit within
-    CO_INTERACTIONS_MAX_ENTRIES (the 1M-booking demo has 15M); beyond, an even share of
+    CO_INTERACTIONS_MAX_ENTRIES (the 1M-booking demo has 16.9M); beyond, an even share of
     the budget each, so memory stays bounded whatever the log's heaviest users do."""
     n_items = seen.shape[1]
     pairs = int((np.diff(seen.indptr).astype(np.int64) ** 2).sum())

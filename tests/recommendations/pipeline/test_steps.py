@@ -119,17 +119,25 @@ def test_itemknn_neighbourhoods_break_ties_alike_whatever_the_row_blocks():
         best = np.argsort(-values, kind="stable")[:3]
         expected[row, best] = values[best]
 
+    ordered = -np.sort(-cosine, axis=1)
+    tied_at_the_cut = (ordered[:, 2] == ordered[:, 3]) & (ordered[:, 3] > 0)
+
     by_blocks = [cosine_neighbours(matrix, neighbours=3, items_per_block=b) for b in (1, 7, 25)]
 
-    # Many similarities tie on 40 users: the same neighbours whatever the blocks.
+    # Similarities tie on 40 users, some at the cut: the rule decides there.
+    assert tied_at_the_cut.sum() >= 2
     assert all(found.toarray() == pytest.approx(expected, abs=1e-6) for found in by_blocks)
+    assert all(found.has_canonical_format for found in by_blocks)
     assert np.count_nonzero(expected, axis=1).max() == 3
 
 
-@pytest.mark.parametrize("users, items", [(3, 0), (3, 1), (0, 4)])
-def test_itemknn_neighbourhoods_of_degenerate_logs_are_empty(users, items):
-    # No item, one item (no neighbour but itself), or nobody: nothing, in the right shape.
-    similarity = cosine_neighbours(sp.csr_matrix(np.ones((users, items), np.float32)), neighbours=5)
+@pytest.mark.parametrize("users, items, neighbours", [(3, 0, 5), (3, 1, 5), (0, 4, 5), (3, 4, 0)])
+def test_itemknn_neighbourhoods_of_degenerate_logs_are_empty(users, items, neighbours):
+    # No item, one item (no neighbour but itself), nobody, or no neighbour asked for:
+    # nothing, in the right shape.
+    similarity = cosine_neighbours(
+        sp.csr_matrix(np.ones((users, items), np.float32)), neighbours=neighbours
+    )
 
     assert similarity.shape == (items, items)
     assert similarity.nnz == 0
