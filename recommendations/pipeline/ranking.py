@@ -35,12 +35,14 @@ def top_k(
         return np.full((n_users, k), NO_ITEM, dtype=np.int64)
     # Sorting on (-score, position) keeps ties in position order; each row's k-th best
     # score first narrows it to its k best and every item tied with the k-th, so sorting
-    # stays cheap (a partition of values alone is twice as fast as of positions).
+    # stays cheap (a partition of values alone is twice as fast as of positions). The
+    # k-th best is the k-th smallest of the negated scores: selecting near the end of
+    # rows where most scores tie (0 or -inf) was 17 times slower (2,048 x 17,060).
     scored = scores > -np.inf
     if np.count_nonzero(scored) <= SPARSE_SHARE * scores.size:
         head = ranked_candidates(scores=scores, candidates=scored, k=k_here)
     elif k_here < n_items:
-        kth = np.partition(scores, n_items - k_here, axis=1)[:, n_items - k_here, None]
+        kth = -np.partition(-scores, k_here - 1, axis=1)[:, k_here - 1, None]
         head = ranked_candidates(scores=scores, candidates=scored & (scores >= kth), k=k_here)
     else:
         head = np.lexsort((np.broadcast_to(np.arange(n_items), scores.shape), -scores), axis=1)
