@@ -22,14 +22,14 @@ def cosine_neighbours(
     whole co-occurrence matrix nor a dense row over every item is held: dense rows over
     those 140k places took minutes per fit, sorted entries 13 to 32 s.
     """
-    matrix = matrix.tocsc().astype(np.float32)
     n_items = matrix.shape[1]
-    norms = np.sqrt(np.asarray(matrix.sum(axis=0)).ravel())
-    inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    by_item = matrix.T.tocsr()
     k = min(neighbours, max(n_items - 1, 0))
     if k == 0:
         return sp.csr_matrix((n_items, n_items), dtype=np.float32)
+    matrix = matrix.tocsc().astype(np.float32)
+    norms = np.sqrt(np.asarray(matrix.sum(axis=0)).ravel())
+    inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    by_item = matrix.T.tocsr()
     # Each block's kept entries as CSR parts (int32 columns, float32 values: 8 bytes an
     # entry), joined once: coordinates and a conversion held five times as much.
     counts, columns, values = [np.zeros(1, dtype=np.int64)], [], []
@@ -45,11 +45,7 @@ def cosine_neighbours(
         columns.append(block.indices[kept])
         values.append(block.data[kept])
     return sp.csr_matrix(
-        (
-            np.concatenate(values) if values else np.zeros(0, dtype=np.float32),
-            np.concatenate(columns) if columns else np.zeros(0, dtype=np.int32),
-            np.cumsum(np.concatenate(counts)),
-        ),
+        (np.concatenate(values), np.concatenate(columns), np.cumsum(np.concatenate(counts))),
         shape=(n_items, n_items),
     )
 
@@ -64,6 +60,8 @@ def block_best(block: sp.csr_matrix, *, block_rows: np.ndarray, k: int) -> np.nd
     stable over entries in column order, so ties keep that order."""
     block.sort_indices()
     larger_first = np.int64(np.iinfo(np.int32).max) - block.data.view(np.int32)
-    order = np.argsort((block_rows.astype(np.int64) << 31) | larger_first, kind="stable")
+    order = np.argsort(
+        (block_rows.astype(np.int64, copy=False) << 31) | larger_first, kind="stable"
+    )
     rank = np.arange(order.size) - block.indptr[block_rows[order]]
     return np.sort(order[(rank < k) & (block.data[order] > 0)])

@@ -100,7 +100,7 @@ def co_interaction_neighbours(seen: sparse.csr_matrix) -> int:
     pairs = int((np.diff(seen.indptr).astype(np.int64) ** 2).sum())
     if pairs <= CO_INTERACTIONS_MAX_ENTRIES:
         return n_items
-    return max(CO_INTERACTIONS_MAX_ENTRIES // max(n_items, 1), 1)
+    return max(CO_INTERACTIONS_MAX_ENTRIES // n_items, 1)  # pairs exist: items too
 
 
 def snapshot_build(*, data: RankingData, at: float, with_sequences: bool = False) -> Snapshot:
