@@ -11,11 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from recommendations.pipeline.scoring import block_users
 from recommendations.ranking.candidates import candidates_generate
 from recommendations.ranking.data import RankingData
 from recommendations.ranking.features import FEATURE_NAMES, features_compute
 from recommendations.ranking.snapshot import Snapshot
 
+# Users whose candidates are generated at once (their sources are users x items arrays):
+# at most this many, fewer over a wide catalogue (`block_users`).
 USERS_PER_CHUNK = 512
 
 
@@ -73,8 +76,9 @@ def examples_build(
     positives = label_pairs(data=data, snapshot=snapshot, users=users)
     features, labels, rows = [], [], []
     found = 0
-    for start in range(0, len(users), USERS_PER_CHUNK):
-        chunk = users[start : start + USERS_PER_CHUNK]
+    size = block_users(n_items=n_items, at_most=USERS_PER_CHUNK)
+    for start in range(0, len(users), size):
+        chunk = users[start : start + size]
         forced = None
         if exposures is not None:
             shown = np.isin(exposures.users, chunk)

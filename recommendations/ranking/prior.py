@@ -45,6 +45,7 @@ from scipy import sparse
 from recommendations.evaluation.metrics import ndcg_at_k
 from recommendations.pipeline.ease import ease_fit
 from recommendations.pipeline.ranking import NO_ITEM, top_k
+from recommendations.pipeline.scoring import CELLS_PER_BLOCK, block_users
 from recommendations.pipeline.splits import users_last_fraction
 from recommendations.ranking.candidates import user_item_distances
 from recommendations.ranking.data import RankingData
@@ -87,7 +88,10 @@ VALIDATION_K = 10
 # weighs the learned family against it (ADR 0023); a thousand users set a lead of a few
 # points of NDCG@10 apart from noise, and the training's cost grows with them.
 MAX_VALIDATION_USERS = 1_000
+# Users whose (users x items) terms are computed at once: at most this many, fewer over a
+# wide catalogue (the terms are float64, so half the pipeline's cells).
 USERS_PER_CHUNK = 256
+CELLS_PER_CHUNK = CELLS_PER_BLOCK // 2
 
 
 # What each term of the prior computes, stored with a fallback's artifact: a prior is
@@ -135,8 +139,9 @@ def prior_unit_scores(
     the best items' scores together in float32. A few hundred users at a time: the
     neighbours' term is dense (users x items)."""
     scores = np.empty((len(users), len(items)), dtype=np.float32)
-    for start in range(0, len(users), USERS_PER_CHUNK):
-        rows = slice(start, start + USERS_PER_CHUNK)
+    size = block_users(n_items=len(items), at_most=USERS_PER_CHUNK, cells=CELLS_PER_CHUNK)
+    for start in range(0, len(users), size):
+        rows = slice(start, start + size)
         log_scores = prior_log_scores(
             snapshot=snapshot, prior=prior, users=users[rows], items=items
         )
@@ -414,8 +419,9 @@ def grid_user_ndcg(*, grid: list[PopularityPrior], window: ValidationWindow) -> 
     the window's catalogue as the evaluation does (what a user had is never ranked)."""
     snapshot, catalogue = window.snapshot, window.catalogue
     ndcg = np.zeros((len(window.users), len(grid)))
-    for start in range(0, len(window.users), USERS_PER_CHUNK):
-        chunk = window.users[start : start + USERS_PER_CHUNK]
+    size = block_users(n_items=len(catalogue), at_most=USERS_PER_CHUNK, cells=CELLS_PER_CHUNK)
+    for start in range(0, len(window.users), size):
+        chunk = window.users[start : start + size]
         terms = prior_terms(
             snapshot=snapshot,
             users=chunk,

@@ -29,6 +29,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
+from recommendations.pipeline.scoring import block_users
 from recommendations.ranking.candidates import candidates_generate
 from recommendations.ranking.data import RankingData
 from recommendations.ranking.examples import (
@@ -312,9 +313,10 @@ def window_user_ndcg(
     relevant[users] = np.bincount(chosen.row, minlength=len(users))
     rows, labels = [], []
     scores: dict[str, list[np.ndarray]] = {name: [] for name in models}
-    for start in range(0, len(users), USERS_PER_CHUNK):
+    size = block_users(n_items=n_items, at_most=USERS_PER_CHUNK)
+    for start in range(0, len(users), size):
         candidates = candidates_generate(
-            snapshot=snapshot, users=users[start : start + USERS_PER_CHUNK], per_source=per_source
+            snapshot=snapshot, users=users[start : start + size], per_source=per_source
         )
         if not len(candidates):
             continue

@@ -1,0 +1,89 @@
+"""Users are scored a block at a time, fewer per block over a wide catalogue (ADR 0020):
+the lists and the prior's figures must not depend on how the users are cut."""
+
+import numpy as np
+import pytest
+
+from recommendations.pipeline import scoring
+from recommendations.pipeline.scoring import CELLS_PER_BLOCK, block_users, lists_rank, scorer_spec
+from recommendations.ranking import prior as prior_module
+from recommendations.ranking.prior import (
+    PopularityPrior,
+    grid_user_ndcg,
+    prior_unit_scores,
+    validation_windows,
+)
+from recommendations.ranking.scorer import ranking_data_from_interactions
+from tests.recommendations.ranking.conftest import world
+from tests.recommendations.ranking.test_scorer import as_interactions
+
+
+def test_a_block_narrows_only_where_the_catalogue_is_wide():
+    # The demo's 20k offers keep the default block; 350k places cut it to 191 users.
+    assert block_users(n_items=20_000, at_most=2_048) == 2_048
+    assert block_users(n_items=350_000, at_most=2_048) == CELLS_PER_BLOCK // 350_000 == 191
+    assert block_users(n_items=350_000, at_most=256, cells=CELLS_PER_BLOCK // 2) == 95
+    # Never fewer than one user, and no catalogue at all holds nothing back.
+    assert block_users(n_items=10**9, at_most=2_048) == 1
+    assert block_users(n_items=0, at_most=2_048) == 2_048
+
+
+@pytest.fixture(scope="module")
+def log():
+    # Fresh offers draw ten times more: the learned family passes the gate (test_scorer).
+    return as_interactions(world(n_users=300, fresh_pull=10))
+
+
+@pytest.mark.parametrize("name", ["popular", "geo", "itemknn", "ease", "ml"])
+def test_lists_are_the_same_whatever_the_blocks(name, log, monkeypatch):
+    spec = scorer_spec(name)
+    scorer = spec.build().fit(train=log, now=float(log.timestamps.max()))
+    users = np.arange(log.n_users)
+
+    def ranked():
+        return lists_rank(
+            scorer=scorer,
+            spec=spec,
+            train=log,
+            users=users,
+            k=10,
+            allowed=log.catalogue,
+            exclude=log.matrix(),
+        )
+
+    whole = ranked()
+    monkeypatch.setattr(scoring, "block_users", lambda **_: 7)
+    scored_blocks = []
+    score = scorer.score
+    monkeypatch.setattr(
+        scorer, "score", lambda users: scored_blocks.append(len(users)) or score(users=users)
+    )
+
+    assert (ranked() == whole).all()
+    assert max(scored_blocks) == 7 and sum(scored_blocks) == log.n_users
+    assert (whole >= 0).sum() > 0.9 * whole.size
+
+
+def test_the_priors_scores_and_validation_are_the_same_whatever_the_chunks(log, monkeypatch):
+    data = ranking_data_from_interactions(log)
+    windows = validation_windows(data=data, rng=np.random.default_rng(0), label_fraction=0.2)
+    prior = PopularityPrior(
+        distance_exponent=0.4,
+        neighbours_weight=1.0,
+        transitions_weight=0.5,
+        co_interactions_weight=1.0,
+    )
+    grid = [PopularityPrior(), prior]
+    snapshot, users = windows[0].snapshot, windows[0].users
+    items = np.arange(snapshot.catalogue.size)
+
+    whole_scores = prior_unit_scores(snapshot=snapshot, prior=prior, users=users, items=items)
+    whole_ndcg = [grid_user_ndcg(grid=grid, window=window) for window in windows]
+    monkeypatch.setattr(prior_module, "block_users", lambda **_: 3)
+
+    assert len(users) > 3
+    assert np.array_equal(
+        prior_unit_scores(snapshot=snapshot, prior=prior, users=users, items=items), whole_scores
+    )
+    for window, ndcg in zip(windows, whole_ndcg, strict=True):
+        assert np.array_equal(grid_user_ndcg(grid=grid, window=window), ndcg)
