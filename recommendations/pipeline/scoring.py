@@ -24,7 +24,8 @@ from recommendations.pipeline.ranking import NO_ITEM, excluded_scores, top_k
 
 NOT_A_CANDIDATE = -np.inf
 # Users are scored a block at a time into dense users x items arrays, several alive at
-# once: a block's arrays hold at most this many cells each (256 MB of float32). Over the
+# once: a block's arrays hold at most this many cells each (256 MB of float32; geo's
+# distances are float64, twice that). Over the
 # demo's 20k offers a block is still 2,048 users; over a log of 350k places it is 191, and
 # the evaluation of all five strategies there peaked at 4.8 GB instead of 12.3 (ADR 0020).
 CELLS_PER_BLOCK = 1 << 26
@@ -63,7 +64,9 @@ SCORERS: dict[str, ScorerSpec] = {}
 def block_users(*, n_items: int, at_most: int, cells: int = CELLS_PER_BLOCK) -> int:
     """How many users a block of dense (users x `n_items`) arrays takes: `at_most`, fewer
     where the catalogue is so wide that an array would pass `cells` cells, and at least one.
-    A row's scores do not depend on the other rows of its block, so neither do the lists."""
+    The baselines score each row on its own, so their lists do not depend on the blocks;
+    `ml`'s can, where a feature is missing for every candidate of a block
+    (`features_compute`), which a block of hundreds of users all but never is."""
     return max(1, min(at_most, cells // max(n_items, 1)))
 
 

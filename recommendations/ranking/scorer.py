@@ -140,6 +140,14 @@ def block_scores(
     *, snapshot: Snapshot, trained: TrainedRanker, users: np.ndarray, strength: float
 ) -> np.ndarray:
     """(users, items) float32: model scores of the candidates, the diversified head above them."""
+    distinct, request_rows = np.unique(users, return_inverse=True)
+    if len(distinct) < len(users):
+        # Anonymous requesters share one position (`recommendations.served`), and the
+        # candidates' rows below are found by user: each user is scored once, and every
+        # request gets its user's row.
+        return block_scores(snapshot=snapshot, trained=trained, users=distinct, strength=strength)[
+            request_rows.ravel()
+        ]
     scores = np.full((len(users), snapshot.catalogue.size), NOT_A_CANDIDATE, dtype=np.float32)
     if not len(users):
         return scores

@@ -87,3 +87,28 @@ def test_the_priors_scores_and_validation_are_the_same_whatever_the_chunks(log, 
     )
     for window, ndcg in zip(windows, whole_ndcg, strict=True):
         assert np.array_equal(grid_user_ndcg(grid=grid, window=window), ndcg)
+
+
+def test_a_user_asked_twice_in_a_block_leaves_the_other_rows_alone(log):
+    """Anonymous requesters share one position in serving: a batch may name a user twice."""
+    spec = scorer_spec("ml")
+    scorer = spec.build().fit(train=log, now=float(log.timestamps.max()))
+    assert scorer.trained.family != "popularity_fallback"
+
+    def ranked(users):
+        users = np.array(users)
+        return lists_rank(
+            scorer=scorer,
+            spec=spec,
+            train=log,
+            users=users,
+            k=10,
+            allowed=log.catalogue,
+            exclude=log.matrix()[users],
+        )
+
+    alone = {user: ranked([user])[0] for user in (11, 12)}
+    together = ranked([12, 11, 11, 12])
+
+    for row, user in zip(together, (12, 11, 11, 12), strict=True):
+        assert (row == alone[user]).all() and (row >= 0).all()
