@@ -64,9 +64,7 @@ SCORERS: dict[str, ScorerSpec] = {}
 def block_users(*, n_items: int, at_most: int, cells: int = CELLS_PER_BLOCK) -> int:
     """How many users a block of dense (users x `n_items`) arrays takes: `at_most`, fewer
     where the catalogue is so wide that an array would pass `cells` cells, and at least one.
-    The baselines score each row on its own, so their lists do not depend on the blocks;
-    `ml`'s can, where a feature is missing for every candidate of a block
-    (`features_compute`), which a block of hundreds of users all but never is."""
+    Every scorer scores each row on its own, so the lists do not depend on the blocks."""
     return max(1, min(at_most, cells // max(n_items, 1)))
 
 

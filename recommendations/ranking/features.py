@@ -3,7 +3,11 @@
 They describe levels that recur (category, venue, distance, price, time until
 the event, popularity of the item, its venue and its category), not item ids:
 offers are short-lived, most of tomorrow's have no history. A value that cannot
-be known (no coordinates in the data, an undated offer) is NaN.
+be known (an undated offer, a user without a home) is NaN. A column the source
+cannot fill at all (no prices in a check-in log, no coordinates) is 0 instead: a
+constant rather than all missing, which histogram binning cannot split on. The
+source decides it, not the pairs at hand, so that a user scored alone gets the
+features a batch gives them (ADR 0024).
 """
 
 import numpy as np
@@ -45,12 +49,12 @@ def features_compute(*, snapshot: Snapshot, candidates: Candidates) -> np.ndarra
     """(pairs, len(FEATURE_NAMES)) float32 features of the candidate pairs."""
     users, items = candidates.user, candidates.item
     n = len(users)
-    nothing = np.full(n, np.nan)
+    absent = np.zeros(n)
     counts = snapshot.item_counts[items]
     catalogue = snapshot.catalogue
-    distance = candidates.distance_km.astype(float)
+    distance = candidates.distance_km.astype(float) if snapshot.places is not None else absent
 
-    category_affinity = category_count = category_new = user_categories = nothing
+    category_affinity = category_count = category_new = user_categories = absent
     if snapshot.user_category is not None:
         category = catalogue.category[items]
         known = category >= 0
@@ -61,22 +65,22 @@ def features_compute(*, snapshot: Snapshot, candidates: Candidates) -> np.ndarra
         category_affinity = count / np.maximum(totals, 1)
         category_new = np.where(known, (count == 0).astype(float), np.nan)
         user_categories = (user_rows > 0).sum(axis=1).astype(float)
-    venue_of_user = nothing
+    venue_of_user = absent
     if snapshot.user_venue is not None:
         venue = catalogue.venue[items]
         known = venue >= 0
         found = np.asarray(snapshot.user_venue[users, np.maximum(venue, 0)]).ravel()
         venue_of_user = np.where(known, found, np.nan)
-    price = price_ratio = nothing
+    price = price_ratio = absent
     if catalogue.price is not None:
         price = catalogue.price[items]
         price_ratio = price / np.where(
             snapshot.user_mean_price[users] > 0, snapshot.user_mean_price[users], np.nan
         )
-    on_sale = nothing
+    on_sale = absent
     if catalogue.available_from is not None:
         on_sale = (snapshot.at - catalogue.available_from[items]) / DAY_SECONDS
-    until_start = nothing
+    until_start = absent
     if catalogue.starts_at is not None:
         until_start = (catalogue.starts_at[items] - snapshot.at) / DAY_SECONDS
 
@@ -92,8 +96,8 @@ def features_compute(*, snapshot: Snapshot, candidates: Candidates) -> np.ndarra
         snapshot.item_trend[items],
         snapshot.item_age_days[items],
         on_sale,
-        snapshot.category_share[items] if snapshot.category_share is not None else nothing,
-        np.log1p(snapshot.venue_counts[items]) if snapshot.venue_counts is not None else nothing,
+        snapshot.category_share[items] if snapshot.category_share is not None else absent,
+        np.log1p(snapshot.venue_counts[items]) if snapshot.venue_counts is not None else absent,
         np.log1p(distance),
         distance / snapshot.distance_scale_km[users],
         np.log1p(price),
@@ -107,8 +111,4 @@ def features_compute(*, snapshot: Snapshot, candidates: Candidates) -> np.ndarra
         snapshot.user_last_days[users],
         user_categories,
     ]
-    matrix = np.column_stack([np.asarray(column, dtype=np.float32) for column in columns])
-    # A column the source cannot fill at all (no prices in a check-in log) is a
-    # constant rather than all missing, which histogram binning cannot split on.
-    matrix[:, np.isnan(matrix).all(axis=0)] = 0.0
-    return matrix
+    return np.column_stack([np.asarray(column, dtype=np.float32) for column in columns])

@@ -7,13 +7,14 @@ import pytest
 from recommendations.pipeline import scoring
 from recommendations.pipeline.scoring import CELLS_PER_BLOCK, block_users, lists_rank, scorer_spec
 from recommendations.ranking import prior as prior_module
+from recommendations.ranking.data import Catalogue
 from recommendations.ranking.prior import (
     PopularityPrior,
     grid_user_ndcg,
     prior_unit_scores,
     validation_windows,
 )
-from recommendations.ranking.scorer import ranking_data_from_interactions
+from recommendations.ranking.scorer import RankingScorer, ranking_data_from_interactions
 from tests.recommendations.ranking.conftest import world
 from tests.recommendations.ranking.test_scorer import as_interactions
 
@@ -112,3 +113,33 @@ def test_a_user_asked_twice_in_a_block_leaves_the_other_rows_alone(log):
 
     for row, user in zip(together, (12, 11, 11, 12), strict=True):
         assert (row == alone[user]).all() and (row >= 0).all()
+
+
+def test_a_user_scored_alone_gets_the_list_a_batch_gives_them(log, monkeypatch):
+    """A feature missing for every candidate of a user (the price over their usual, for
+    someone who only booked free offers) stays missing when they are scored alone."""
+    category = world(n_users=300, fresh_pull=10).catalogue.category
+    price = np.where(category == 0, 0.0, 10.0 + np.arange(log.n_items) % 7)  # 0 is free
+    spec = scorer_spec("ml")
+    scorer = RankingScorer(extra=Catalogue(size=log.n_items, price=price)).fit(
+        train=log, now=float(log.timestamps.max())
+    )
+    users = np.arange(log.n_users)
+    # Some users booked only free offers: no usual price to compare with.
+    assert (scorer.snapshot.user_mean_price[users] == 0).sum() > 10
+
+    def ranked():
+        return lists_rank(
+            scorer=scorer,
+            spec=spec,
+            train=log,
+            users=users,
+            k=10,
+            allowed=log.catalogue,
+            exclude=log.matrix(),
+        )
+
+    whole = ranked()
+    monkeypatch.setattr(scoring, "block_users", lambda **_: 1)
+
+    assert (ranked() == whole).all()
