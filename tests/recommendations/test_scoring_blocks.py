@@ -35,24 +35,28 @@ def log():
     return as_interactions(world(n_users=300, fresh_pull=10))
 
 
+def ranked(*, scorer, spec, log, users) -> np.ndarray:
+    """The pipeline's top 10 of `users` (positions) over the log's catalogue, less what
+    each had."""
+    users = np.asarray(users)
+    return lists_rank(
+        scorer=scorer,
+        spec=spec,
+        train=log,
+        users=users,
+        k=10,
+        allowed=log.catalogue,
+        exclude=log.matrix()[users],
+    )
+
+
 @pytest.mark.parametrize("name", ["popular", "geo", "itemknn", "ease", "ml"])
 def test_lists_are_the_same_whatever_the_blocks(name, log, monkeypatch):
     spec = scorer_spec(name)
     scorer = spec.build().fit(train=log, now=float(log.timestamps.max()))
     users = np.arange(log.n_users)
 
-    def ranked():
-        return lists_rank(
-            scorer=scorer,
-            spec=spec,
-            train=log,
-            users=users,
-            k=10,
-            allowed=log.catalogue,
-            exclude=log.matrix(),
-        )
-
-    whole = ranked()
+    whole = ranked(scorer=scorer, spec=spec, log=log, users=users)
     monkeypatch.setattr(scoring, "block_users", lambda **_: 7)
     scored_blocks = []
     score = scorer.score
@@ -60,7 +64,7 @@ def test_lists_are_the_same_whatever_the_blocks(name, log, monkeypatch):
         scorer, "score", lambda users: scored_blocks.append(len(users)) or score(users=users)
     )
 
-    assert (ranked() == whole).all()
+    assert (ranked(scorer=scorer, spec=spec, log=log, users=users) == whole).all()
     assert max(scored_blocks) == 7 and sum(scored_blocks) == log.n_users
     assert (whole >= 0).sum() > 0.9 * whole.size
 
@@ -96,20 +100,8 @@ def test_a_user_asked_twice_in_a_block_leaves_the_other_rows_alone(log):
     scorer = spec.build().fit(train=log, now=float(log.timestamps.max()))
     assert scorer.trained.family != "popularity_fallback"
 
-    def ranked(users):
-        users = np.array(users)
-        return lists_rank(
-            scorer=scorer,
-            spec=spec,
-            train=log,
-            users=users,
-            k=10,
-            allowed=log.catalogue,
-            exclude=log.matrix()[users],
-        )
-
-    alone = {user: ranked([user])[0] for user in (11, 12)}
-    together = ranked([12, 11, 11, 12])
+    alone = {user: ranked(scorer=scorer, spec=spec, log=log, users=[user])[0] for user in (11, 12)}
+    together = ranked(scorer=scorer, spec=spec, log=log, users=[12, 11, 11, 12])
 
     for row, user in zip(together, (12, 11, 11, 12), strict=True):
         assert (row == alone[user]).all() and (row >= 0).all()
@@ -128,18 +120,7 @@ def test_a_user_scored_alone_gets_the_list_a_batch_gives_them(log, monkeypatch):
     # Some users booked only free offers: no usual price to compare with.
     assert (scorer.snapshot.user_mean_price[users] == 0).sum() > 10
 
-    def ranked():
-        return lists_rank(
-            scorer=scorer,
-            spec=spec,
-            train=log,
-            users=users,
-            k=10,
-            allowed=log.catalogue,
-            exclude=log.matrix(),
-        )
-
-    whole = ranked()
+    whole = ranked(scorer=scorer, spec=spec, log=log, users=users)
     monkeypatch.setattr(scoring, "block_users", lambda **_: 1)
 
-    assert (ranked() == whole).all()
+    assert (ranked(scorer=scorer, spec=spec, log=log, users=users) == whole).all()
