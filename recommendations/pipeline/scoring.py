@@ -25,9 +25,9 @@ from recommendations.pipeline.ranking import NO_ITEM, excluded_scores, top_k
 NOT_A_CANDIDATE = -np.inf
 # Users are scored a block at a time into dense users x items arrays, several alive at
 # once: a block's arrays hold at most this many cells each (256 MB of float32; geo's
-# distances are float64, twice that). Over the
-# demo's 20k offers a block is still 2,048 users; over a log of 350k places it is 191, and
-# the evaluation of all five strategies there peaked at 4.8 GB instead of 12.3 (ADR 0020).
+# distances are float64, twice that). Over the demo's 20k offers a block is still 2,048
+# users; over a log of 350k places it is 191, and the evaluation of all five strategies
+# there peaked at 4.8 GB instead of 12.3 (ADR 0020).
 CELLS_PER_BLOCK = 1 << 26
 
 
