@@ -145,9 +145,10 @@ def block_scores(
         # Anonymous requesters share one position (`recommendations.served`), and the
         # candidates' rows below are found by user: each user is scored once, and every
         # request gets its user's row.
-        return block_scores(snapshot=snapshot, trained=trained, users=distinct, strength=strength)[
-            request_rows.ravel()
-        ]
+        by_user = block_scores(
+            snapshot=snapshot, trained=trained, users=distinct, strength=strength
+        )
+        return by_user[request_rows]
     scores = np.full((len(users), snapshot.catalogue.size), NOT_A_CANDIDATE, dtype=np.float32)
     if not len(users):
         return scores
