@@ -151,3 +151,24 @@ def test_an_artifact_for_other_features_is_refused():
     artifact_save(trained=trained, seed=1)
     with pytest.raises(ArtifactError, match="other features"):
         artifact_load()
+
+
+def test_two_anonymous_requests_in_a_batch_leave_the_other_lists_alone(marketplace):
+    """Anonymous requesters share one user position: the learned family scores it once."""
+    trained = ranker_train(
+        data=world(n_users=300, fresh_pull=10),
+        options=TrainingOptions(seed=3, per_source=10, negatives_per_positive=5),
+    )
+    assert trained.family != POPULARITY_FALLBACK
+    artifact_save(trained=trained, seed=3)
+    requests = [
+        RecommendationRequest(user_id=None, limit=3),
+        RecommendationRequest(user_id=marketplace.pk, limit=3),
+        RecommendationRequest(user_id=None, limit=3),
+    ]
+
+    batch = recommendation_lists_compute(requests=requests, strategy="ml")
+
+    for request, answer in zip(requests, batch, strict=True):
+        alone = recommendation_list_compute(request=request, strategy="ml")
+        assert answer.offer_ids == alone.offer_ids and answer.items
