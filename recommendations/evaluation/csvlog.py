@@ -51,7 +51,9 @@ def coordinates_parse(latitude: str, longitude: str) -> tuple[float, float] | No
 
 def interactions_read_csv(path: Path, *, progress: bool = False) -> Interactions:
     """The log at `path`; raises MalformedLogError on the first bad line."""
-    with open(path, newline="", encoding="utf-8") as handle:
+    # utf-8-sig: spreadsheet programs start a UTF-8 CSV with a byte-order mark, which would
+    # otherwise become part of the first column's name.
+    with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if not header or not any(cell.strip() for cell in header):

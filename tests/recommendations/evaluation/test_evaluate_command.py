@@ -95,6 +95,22 @@ def test_strategies_needing_a_missing_column_are_skipped_with_a_note(tmp_path):
     assert "geo" not in json.loads(out.getvalue())["strategies"]
 
 
+def test_a_log_with_a_byte_order_mark_reads_as_without(tmp_path):
+    plain, marked = tmp_path / "plain.csv", tmp_path / "marked.csv"
+    write_log(plain)
+    marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+
+    figures = [
+        json.loads(evaluate(log, "--json", "--strategies", "popular,geo"))
+        for log in (plain, marked)
+    ]
+
+    assert figures[0]["split"] == figures[1]["split"]
+    assert {name: strategy["ndcg@10"] for name, strategy in figures[1]["strategies"].items()} == {
+        name: strategy["ndcg@10"] for name, strategy in figures[0]["strategies"].items()
+    }
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
