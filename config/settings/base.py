@@ -407,6 +407,11 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # The anonymous throttle keys on the address that the last of this many trusted proxies
+    # saw (X-Forwarded-For's last entries). Left unset, DRF would key on the whole header,
+    # which a caller writes: a new header per request would be a new client. 0 (here, no
+    # proxy): the connection's address.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Passerelle API",

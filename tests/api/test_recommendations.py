@@ -177,6 +177,34 @@ def test_throttling_answers_429_with_retry_after(monkeypatch, shopper):
     assert "throttled" in refused.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        # As configured here (no proxy), and with none said: what a caller writes in
+        # X-Forwarded-For names nobody.
+        (None, ["10.0.0.1", "10.0.0.2", "10.0.0.3"], [200, 200, 429]),
+        (0, ["10.0.0.1", "10.0.0.2", "10.0.0.3"], [200, 200, 429]),
+        # One proxy: the address it appended counts, whatever the caller put before it.
+        (1, ["1.1.1.1, 10.0.0.9", "2.2.2.2, 10.0.0.9", "10.0.0.9"], [200, 200, 429]),
+        (1, ["10.0.0.1", "10.0.0.2", "10.0.0.3"], [200, 200, 200]),
+    ],
+    ids=["configured", "no proxy", "one proxy, forged prefix", "one proxy, three clients"],
+)
+def test_the_anonymous_throttle_counts_clients_by_the_address_trusted_proxies_saw(
+    monkeypatch, settings, proxies, forwarded, expected
+):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/min", "user": "2/min"})
+    if proxies is not None:
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": proxies}
+    client = APIClient()
+
+    statuses = [client.get(URL, HTTP_X_FORWARDED_FOR=address).status_code for address in forwarded]
+
+    assert statuses == expected
+
+
 def test_with_redis_down_the_api_answers_200_with_the_fallback(unavailable_cache, shopper, offers):
     response = token_client(shopper).get(URL, {"limit": 2})
 

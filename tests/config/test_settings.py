@@ -78,3 +78,24 @@ def test_an_empty_database_url_counts_as_unset():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "sqlite"
+
+
+@pytest.mark.parametrize(("proxies", "expected"), [(None, "1"), ("2", "2")])
+def test_production_trusts_one_proxy_for_client_addresses_unless_told(proxies, expected):
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": PRODUCTION_KEY,
+        "ALLOWED_HOSTS": "passerelle.example.org",
+    }
+    if proxies is not None:
+        env["API_NUM_PROXIES"] = proxies
+
+    result = run_manage(
+        "shell",
+        "-c",
+        "from rest_framework.settings import api_settings; print(api_settings.NUM_PROXIES)",
+        **env,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
