@@ -88,7 +88,9 @@ class VenueSerializer(serializers.Serializer):
 
 
 class RecommendedOfferSerializer(serializers.Serializer):
-    """One item; built from a `recommendations.offers.RecommendedOffer`."""
+    """One item; built from a `recommendations.offers.RecommendedOffer`. Its context names
+    the `recommendation_list` and whether its links are `tracked`: only where the list is
+    shown to its user, since a tracked link records a click for the list's owner."""
 
     offer_id = serializers.IntegerField(source="offer.pk")
     title = serializers.CharField(source="offer.title")
@@ -98,7 +100,8 @@ class RecommendedOfferSerializer(serializers.Serializer):
     click_url = serializers.URLField(
         help_text=_(
             "The offer's page through a signed redirect that records the click against "
-            "this list and position; link to this one when showing the list to its user."
+            "this list and position; link to this one when showing the list to its user. "
+            "The plain `url` when staff read another user's list."
         )
     )
     price = serializers.DecimalField(max_digits=8, decimal_places=2, source="offer.price")
@@ -131,6 +134,7 @@ class RecommendedOfferSerializer(serializers.Serializer):
         card: OfferCard = recommended.offer
         price, starts_at, category_name = rendered_offer_fields(card, *self.rendering)
         origin = self.origin
+        url = origin + reverse_one_argument("storefront:offer_detail", card.pk)
         return {
             "offer_id": card.pk,
             "title": card.title,
@@ -140,8 +144,12 @@ class RecommendedOfferSerializer(serializers.Serializer):
                 if card.venue_name is None
                 else {"name": card.venue_name, "city": card.venue_city}
             ),
-            "url": origin + reverse_one_argument("storefront:offer_detail", card.pk),
-            "click_url": origin + self.click_paths[recommended.position - 1],
+            "url": url,
+            "click_url": (
+                origin + self.click_paths[recommended.position - 1]
+                if self.context["tracked"]
+                else url
+            ),
             "price": price,
             "starts_at": starts_at,
             "score": float(recommended.score),

@@ -120,15 +120,18 @@ class RecommendationsView(APIView):
         # The items are built by one serializer instance, outside DRF's `many=True` and
         # nested-field machinery, which copied and ran every declared field per item
         # (ADR 0015); RecommendationResponseSerializer remains the documented shape.
+        # Staff reading someone else's list show it to nobody: not an exposure, and no
+        # tracked link (followed, it would record a click for the owner; ADR 0015). A HEAD
+        # request shows nothing either (ADR 0021).
+        shown_to_owner = owner is None or owner.pk == request.user.pk
         item = RecommendedOfferSerializer(
-            context={"request": request, "recommendation_list": shown}
+            context={"request": request, "recommendation_list": shown, "tracked": shown_to_owner}
         )
         body = {
             "meta": RecommendationMetaSerializer().to_representation(list_meta(shown)),
             "results": [item.to_representation(offer) for offer in offers],
         }
-        # Staff reading someone else's list show it to nobody: not an exposure.
-        if owner is None or owner.pk == request.user.pk:
+        if shown_to_owner and request.method == "GET":
             exposures_log(
                 recommendation_list=shown,
                 surface=Surface.API,

@@ -92,7 +92,11 @@ def listing_top_as_list(
 
 
 def homepage_exposures_log(*, request: HttpRequest, shown: RecommendationList) -> int:
-    """Log the list a homepage view showed; anonymous visitors are named by their cookie."""
+    """Log the list a homepage view showed; anonymous visitors are named by their cookie.
+    A HEAD request (a monitor, a link preview) is answered without a body: nothing shown,
+    nothing logged (ADR 0021)."""
+    if request.method == "HEAD":
+        return 0
     anonymous = not request.user.is_authenticated
     return exposures_log(
         recommendation_list=shown,

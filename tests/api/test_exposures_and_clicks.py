@@ -1,11 +1,15 @@
 """Every API answer is logged as exposures (surface api) and each item carries a signed
 click link (ADR 0021)."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from experiments.models import Exposure, RecommendationClick, Surface
-from experiments.services import exposures_drain
+from experiments.models import BookingAttribution, Exposure, RecommendationClick, Surface
+from experiments.services import booking_attributions_record, exposures_drain
+from marketplace.services import booking_create
 from tests.api.clients import token_client
 from tests.canary import homepage_flag_set
 from tests.factories import BookingFactory, OfferFactory
@@ -63,6 +67,32 @@ def test_an_anonymous_callers_answer_is_logged_under_its_visitor_cookie(offers):
 
 def test_staff_reading_another_users_list_log_no_exposure(staff_user, shopper, offers):
     response = token_client(staff_user).get(URL, {"user_id": shopper.pk})
+
+    assert response.status_code == 200
+    assert logged_exposures() == []
+
+
+def test_staff_following_a_link_of_another_users_list_leave_that_users_credit_alone(
+    client, staff_user, shopper, offers
+):
+    homepage_flag_set(0, everyone=True)
+    own = token_client(shopper).get(URL, {"limit": 2}).json()["results"][0]
+    client.get(own["click_url"])
+    staff_view = token_client(staff_user).get(URL, {"user_id": shopper.pk, "limit": 2}).json()
+    read = next(item for item in staff_view["results"] if item["offer_id"] == own["offer_id"])
+
+    client.get(read["click_url"])
+    booking = booking_create(user=shopper, offer_id=own["offer_id"], quantity=1)
+    exposures_drain()
+    booking_attributions_record(since=timezone.now() - timedelta(days=1))
+
+    assert read["click_url"] == read["url"]
+    assert RecommendationClick.objects.count() == 1
+    assert BookingAttribution.objects.get().booking_id == booking.pk
+
+
+def test_a_head_request_logs_no_exposure(shopper, offers):
+    response = token_client(shopper).head(URL)
 
     assert response.status_code == 200
     assert logged_exposures() == []

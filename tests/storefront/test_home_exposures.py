@@ -66,6 +66,14 @@ def test_a_treatment_view_logs_the_six_offers_shown_with_variant_strategy_and_re
     )
 
 
+def test_a_head_request_on_the_homepage_logs_nothing(client, offers):
+    homepage_flag_set(0, everyone=True)
+    client.force_login(UserFactory())
+
+    assert client.head("/").status_code == 200
+    assert logged_exposures() == []
+
+
 def test_a_control_view_logs_the_top_of_the_listing_it_showed(client, offers):
     homepage_flag_set(0)
     shopper = UserFactory()
