@@ -20,12 +20,16 @@ from recommendations.pipeline.radii import category_radius_km
 def interactions_from_database(
     *, until: datetime | None = None, extra_users: Sequence[int] = ()
 ) -> Interactions:
-    """Live bookings (created up to `until` if given), with categories, places and radii.
+    """Live bookings, with categories, places and radii. Given `until`, the bookings
+    created before it and not cancelled by then: a model trained up to a date must not
+    learn that a booking made before it would be cancelled afterwards (a challenger is
+    judged on the days after its window; ADR 0029).
 
     `extra_users` adds user ids without bookings (serving's anonymous user)."""
-    bookings = Booking.objects.live().order_by()
-    if until is not None:
-        bookings = bookings.filter(created_at__lte=until)
+    if until is None:
+        bookings = Booking.objects.live().order_by()
+    else:
+        bookings = Booking.objects.live_at(until).filter(created_at__lt=until).order_by()
     rows = list(bookings.values_list("user_id", "offer_id", "created_at"))
     offers = list(
         Offer.objects.order_by("pk").values_list(

@@ -11,7 +11,8 @@ from recommendations.ranking.training import TrainingOptions, ranker_train
 def ranker_model_train(
     *, since: datetime | None = None, until: datetime | None = None, seed: int = 0
 ) -> dict:
-    """Train on the live bookings created in [since, until] and store the model as the latest.
+    """Train on the bookings created in [since, until), and not cancelled by `until`, and
+    store the model as the latest.
 
     Returns the stored metadata (version, window, data size, metrics). Raises
     TrainingError when the window holds too little to learn from.
