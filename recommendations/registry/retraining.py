@@ -26,6 +26,7 @@ from recommendations.registry.monitoring import (
     model_monitoring_report,
 )
 from recommendations.registry.services import (
+    ChampionChangedError,
     RegistryError,
     model_version_promote,
     model_version_register,
@@ -250,13 +251,24 @@ def challenger_refit_promote(*, outcome: RetrainingOutcome, now: datetime, actor
             version_id=refit.version_id,
             actor=actor,
             reason=f"{outcome.reason}; refitted on the days up to {now:%Y-%m-%d %H:%M}",
+            replacing=outcome.champion,
         )
+    except ChampionChangedError as changed:
+        # Another run crowned a champion meanwhile: neither this refit nor the evaluated
+        # challenger was judged against it.
+        model_version_retire(version_id=refit.version_id, actor=actor, reason=str(changed))
+        raise
     except Exception as error:
         logger.exception("Refitting the winning challenger failed; the evaluated one serves")
         outcome.reason = f"{outcome.reason} (refit failed: {error})"
         if refit is not None:
             model_version_retire(version_id=refit.version_id, actor=actor, reason=outcome.reason)
-        model_version_promote(version_id=evaluated.version_id, actor=actor, reason=outcome.reason)
+        model_version_promote(
+            version_id=evaluated.version_id,
+            actor=actor,
+            reason=outcome.reason,
+            replacing=outcome.champion,
+        )
         return
     model_version_retire(
         version_id=evaluated.version_id,

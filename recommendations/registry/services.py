@@ -26,6 +26,14 @@ class RegistryError(Exception):
     """A registry action refused, with a message for staff."""
 
 
+class ChampionChangedError(RegistryError):
+    """A promotion refused because the champion it was judged against is no longer it."""
+
+
+# `model_version_promote`'s default: whoever the champion is, it is replaced (staff choose).
+ANY_CHAMPION = object()
+
+
 def model_version_register(*, artifact_name: str, metadata_name: str) -> ModelVersion:
     """A candidate version for a saved artifact, with its checksum and drift statistics.
 
@@ -51,12 +59,19 @@ def model_version_register(*, artifact_name: str, metadata_name: str) -> ModelVe
     )
 
 
-def model_version_promote(*, version_id: str, actor: str, reason: str) -> ModelVersion:
+def model_version_promote(
+    *, version_id: str, actor: str, reason: str, replacing=ANY_CHAMPION
+) -> ModelVersion:
     """Make the candidate `version_id` the champion; the current champion is retired.
 
     Refused (RegistryError) unless the version is a candidate whose artifact is
     intact, loads and answers. The check runs before the locks, so a slow load
     never holds them; the status is checked again under the lock.
+
+    `replacing`: the champion (a ModelVersion, or None for none) that the version
+    was judged against. Given, the promotion is refused when another champion has
+    been crowned since: two retrainings that overlap both judge against the same
+    champion, and the later one was never compared with the earlier one's winner.
     """
     version = model_version_get(version_id=version_id)
     check = artifact_check(version=version)
@@ -69,6 +84,11 @@ def model_version_promote(*, version_id: str, actor: str, reason: str) -> ModelV
             raise RegistryError(
                 f"Version {version_id} is {candidate.status}; only a candidate can be promoted."
             )
+        if replacing is not ANY_CHAMPION and version_pk(champion) != version_pk(replacing):
+            raise ChampionChangedError(
+                f"Version {version_id} not promoted: it was judged against "
+                f"{version_name(replacing)}, and the champion is now {version_name(champion)}."
+            )
         now = timezone.now()
         if champion is not None:
             version_retire_locked(
@@ -78,6 +98,14 @@ def model_version_promote(*, version_id: str, actor: str, reason: str) -> ModelV
         candidate.previous_champion = champion
         candidate.save(update_fields=["previous_champion"])
     return candidate
+
+
+def version_pk(version: ModelVersion | None) -> int | None:
+    return None if version is None else version.pk
+
+
+def version_name(version: ModelVersion | None) -> str:
+    return "no champion" if version is None else version.version_id
 
 
 def model_version_rollback(*, actor: str, reason: str) -> ModelVersion:

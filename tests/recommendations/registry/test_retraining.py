@@ -9,11 +9,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from recommendations.models import ModelVersion, RetrainingDecision
-from recommendations.registry import retraining
+from recommendations.registry import learner, retraining
 from recommendations.registry.artifacts import ArtifactCheck
 from recommendations.registry.monitoring import Check, MonitoringReport
 from recommendations.registry.retraining import model_retrain_if_degraded, promotion_verdict
 from recommendations.registry.selectors import model_version_champion
+from recommendations.registry.services import model_version_promote
 
 SOUND = ArtifactCheck(True, "artifact intact, loads and answers")
 BROKEN = ArtifactCheck(False, "artifact x does not load and answer: EOFError")
@@ -68,6 +69,42 @@ def test_a_failed_training_keeps_the_champion_and_is_recorded(register):
     assert decision.fired == ["forced"]
     assert model_version_champion() == champion
     assert outcome.decision == decision
+
+
+@pytest.mark.django_db
+def test_of_two_overlapping_runs_the_later_one_never_replaces_the_earlier_ones_winner(
+    register, trained_ranker, monkeypatch
+):
+    """Run B contests the champion and wins while run A trains: A's challenger was judged
+    against the champion B replaced, so A keeps B's winner and says why."""
+    first = register()
+    model_version_promote(version_id=first.version_id, actor="test", reason="first")
+    trainings = []
+
+    def challenger_train(*, since, until):
+        trainings.append(until)
+        if len(trainings) == 1:
+            model_retrain_if_degraded(now=timezone.now(), actor="run B", force=True)
+        version = register()
+        return learner.TrainedArtifact(version.artifact_name, version.metadata_name, {})
+
+    monkeypatch.setattr(learner, "challenger_train", challenger_train)
+    monkeypatch.setattr(
+        retraining,
+        "holdout_evaluate",
+        lambda *, version, since, until: {"ndcg@10": 0.3 if version == first else 0.5},
+    )
+
+    run_a = model_retrain_if_degraded(now=timezone.now(), actor="run A", force=True)
+
+    run_b = RetrainingDecision.objects.get(triggered_by="run B")
+    assert run_b.verdict == Verdict.PROMOTED and run_b.champion == first
+    assert model_version_champion() == run_b.challenger
+    assert run_a.verdict == Verdict.KEPT_CHAMPION
+    assert f"the champion is now {run_b.challenger.version_id}" in run_a.reason
+    statuses = list(ModelVersion.objects.values_list("status", flat=True))
+    assert statuses.count(ModelVersion.Status.CHAMPION) == 1
+    assert ModelVersion.Status.CANDIDATE not in statuses
 
 
 @pytest.mark.postgres

@@ -85,6 +85,27 @@ def test_only_a_candidate_can_be_promoted(register):
         promote(version)
 
 
+def test_a_version_judged_against_another_champion_than_the_current_one_is_refused(register):
+    judged_against, crowned_meanwhile, challenger = register(), register(), register()
+    promote(judged_against)
+    promote(crowned_meanwhile)
+
+    with pytest.raises(RegistryError, match=f"champion is now {crowned_meanwhile.version_id}"):
+        model_version_promote(
+            version_id=challenger.version_id, actor="test", reason="test", replacing=judged_against
+        )
+
+    assert status_of(crowned_meanwhile, challenger) == [Status.CHAMPION, Status.CANDIDATE]
+    with pytest.raises(RegistryError, match="judged against no champion"):
+        model_version_promote(
+            version_id=challenger.version_id, actor="test", reason="test", replacing=None
+        )
+    model_version_promote(
+        version_id=challenger.version_id, actor="test", reason="test", replacing=crowned_meanwhile
+    )
+    assert status_of(crowned_meanwhile, challenger) == [Status.RETIRED, Status.CHAMPION]
+
+
 def test_rollback_restores_the_previous_champion_and_retires_the_current_one(register):
     first, second, third = register(), register(), register()
     for version in (first, second, third):
