@@ -20,7 +20,11 @@ from recommendations.cache import CACHE_ERRORS
 from recommendations.lists import ListSource, RecommendationList, RecommendationRequest
 from recommendations.servable import OfferCard, servable_offer_cards, servable_offers
 from recommendations.stored import stored_list_read, stored_lists_get
-from recommendations.strategies import recommendation_lists_compute, strategy_resolve
+from recommendations.strategies import (
+    recommendation_lists_compute,
+    strategy_current_version,
+    strategy_resolve,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +117,9 @@ def stored_list_still_servable(
     if not served_from_store(request):
         return None
     stored = stored_list_read(strategy=strategy, user_id=request.user_id)
-    if stored is None:
+    if stored is None or not version_current(
+        stored.data["model_version"], current=strategy_current_version(strategy)
+    ):
         return None
     load = servable_offer_cards if as_cards else servable_offers
     servable = load(
@@ -148,7 +154,12 @@ def stored_lists_still_servable(
         wanted=[(requests[p].user_id, requests[p].request_id) for p in from_store],
     )
     found = [(position, stored[position_in]) for position_in, position in enumerate(from_store)]
-    found = [(position, stored_list) for position, stored_list in found if stored_list]
+    current = strategy_current_version(strategy)
+    found = [
+        (position, stored_list)
+        for position, stored_list in found
+        if stored_list and version_current(stored_list.model_version, current=current)
+    ]
     if not found:
         return answers
     servable = offer_ids_servable(
@@ -166,6 +177,14 @@ def stored_lists_still_servable(
                 variant=request.variant,
             )
     return answers
+
+
+def version_current(model_version: str, *, current: str | None) -> bool:
+    """Whether a stored list of `model_version` may still be served by a strategy whose
+    lists carry `current` now: the homepage's lists were precomputed at night, and a
+    promotion or a rollback must reach them within the minute, as it reaches the lists
+    computed on the fly (ADR 0029)."""
+    return current is None or model_version == current
 
 
 def offer_ids_servable(

@@ -31,14 +31,29 @@ class UnknownStrategyError(LookupError):
 
 
 STRATEGIES: dict[str, Strategy] = {}
+# For strategies whose lists come from a model that can be replaced (a promotion, a
+# rollback): the version their lists carry now, or None when any will do.
+CURRENT_VERSIONS: dict[str, Callable[[], str | None]] = {}
 
 
-def strategy_register(name: str) -> Callable[[Strategy], Strategy]:
+def strategy_register(
+    name: str, *, current_version: Callable[[], str | None] | None = None
+) -> Callable[[Strategy], Strategy]:
     def register(strategy: Strategy) -> Strategy:
         STRATEGIES[name] = strategy
+        if current_version is not None:
+            CURRENT_VERSIONS[name] = current_version
         return strategy
 
     return register
+
+
+def strategy_current_version(name: str) -> str | None:
+    """The model version that `name`'s lists carry now; None when any will do (a strategy
+    without a replaceable model, or no version chosen): a stored list of another version
+    was made before a promotion or a rollback and is not served (ADR 0029)."""
+    current = CURRENT_VERSIONS.get(name)
+    return None if current is None else current()
 
 
 def strategy_names() -> list[str]:

@@ -96,7 +96,7 @@ def ml_reason(
     return learned_reason()
 
 
-@strategy_register("ml")
+@strategy_register("ml", current_version=serving_model_version)
 def recommend_ml(*, requests: Sequence[RecommendationRequest]) -> list[RecommendationList]:
     """The `ml` strategy's lists (batch form: one call for all requests)."""
     model = ml_model_current()
