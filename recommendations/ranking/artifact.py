@@ -5,7 +5,8 @@ default, object storage to share one store between machines). `latest.json`
 names the current version. Loading refuses an artifact whose feature list or
 library versions differ from this code's: a model silently fed other columns, or
 unpickled by another scikit-learn, ranks garbage without an error. So does a
-popularity fallback fitted for other definitions of the prior's terms.
+popularity fallback fitted for other definitions of the prior's terms. It also
+refuses a model that does not score a probe row.
 """
 
 import hashlib
@@ -102,18 +103,50 @@ def first_free_version(*, storage, base: str) -> str:
 
 
 def artifact_load(*, version: str | None = None) -> tuple[TrainedRanker, dict]:
-    """The ranker of `version` (default: the latest) and its metadata; raises ArtifactError."""
+    """The ranker of `version` (default: the latest) and its metadata, once it has answered a
+    probe; raises ArtifactError and nothing else, whatever the store holds.
+
+    The store's files can be anything: metadata of another shape, a version named outside
+    the store (SuspiciousFileOperation), another estimator's pickle. Each is no usable model,
+    and callers fall back on one error rather than retrying on every request.
+    """
     storage = model_storage()
     try:
         if version is None:
-            with storage.open(artifact_path(LATEST)) as pointer:
-                version = json.load(pointer)["version"]
-        with storage.open(artifact_path(f"{version}.json")) as file:
-            metadata = json.load(file)
-    except (OSError, ValueError, KeyError, TypeError) as error:
+            version = metadata_read(storage=storage, name=LATEST)["version"]
+        metadata = metadata_read(storage=storage, name=f"{version}.json")
+        metadata_check(version=version, metadata=metadata)
+        with storage.open(artifact_path(f"{version}.joblib")) as file:
+            model = joblib.load(io.BytesIO(file.read()))
+        trained = TrainedRanker(
+            family=metadata["family"],
+            model=model,
+            per_source=metadata["per_source"],
+            data_size=metadata["data_size"],
+            metrics=metadata["metrics"],
+            prior=PopularityPrior(**metadata.get("prior", {})),
+        )
+        artifact_answer_probe(trained=trained)
+    except ArtifactError:
+        raise
+    except Exception as error:  # unpickling a corrupt file raises anything
+        model_name = f"Model {version}" if version else "The latest model"
         raise ArtifactError(
-            f"No readable model in the store ({type(error).__name__}: {error})."
+            f"{model_name} cannot be loaded ({type(error).__name__}: {error})."
         ) from error
+    return trained, metadata
+
+
+def metadata_read(*, storage, name: str) -> dict:
+    with storage.open(artifact_path(name)) as file:
+        metadata = json.load(file)
+    if not isinstance(metadata, dict):
+        raise ArtifactError(f"{name} holds no JSON object.")
+    return metadata
+
+
+def metadata_check(*, version: str, metadata: dict) -> None:
+    """Raise ArtifactError unless the model was made for this code's features and libraries."""
     if metadata.get("feature_names") != list(FEATURE_NAMES):
         raise ArtifactError(
             f"Model {version} was trained on other features than this code computes."
@@ -131,20 +164,15 @@ def artifact_load(*, version: str | None = None) -> tuple[TrainedRanker, dict]:
             f"Model {version} is a popularity prior fitted for other terms than this code "
             "computes; train a new model."
         )
-    try:
-        with storage.open(artifact_path(f"{version}.joblib")) as file:
-            model = joblib.load(io.BytesIO(file.read()))
-        model.predict_proba  # noqa: B018 - an object without it is no ranker
-    except Exception as error:  # unpickling a corrupt file raises anything
-        raise ArtifactError(
-            f"Model {version} cannot be loaded ({type(error).__name__}: {error})."
-        ) from error
-    trained = TrainedRanker(
-        family=metadata["family"],
-        model=model,
-        per_source=metadata["per_source"],
-        data_size=metadata["data_size"],
-        metrics=metadata["metrics"],
-        prior=PopularityPrior(**metadata.get("prior", {})),
-    )
-    return trained, metadata
+
+
+def artifact_answer_probe(*, trained: TrainedRanker) -> None:
+    """Raise unless the ranker scores one row of its features with a finite probability.
+
+    The probe is a row of zeros as wide as its feature list: what matters is
+    that the estimator accepts the shape and answers.
+    """
+    probe = np.zeros((1, len(trained.feature_names)))
+    answer = np.asarray(trained.model.predict_proba(probe), dtype=float)
+    if answer.size == 0 or not np.all(np.isfinite(answer)):
+        raise ValueError("the model answers no finite score")

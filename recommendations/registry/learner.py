@@ -1,10 +1,10 @@
 """The seam between the registry and the learned ranker (issue 15) with its offline
 evaluation (issue 14).
 
-The registry needs six things from them, each one function here: the storage
-the artifacts live in, an artifact's file names, loading a version, making it
-answer a probe, training a challenger on a window, and evaluating a version
-offline on a held-out period. A change of the ranker's interface is adapted
+The registry needs five things from them, each one function here: the storage
+the artifacts live in, an artifact's file names, loading a version (the loader
+makes it answer a probe), training a challenger on a window, and evaluating a
+version offline on a held-out period. A change of the ranker's interface is adapted
 here only.
 """
 
@@ -59,22 +59,10 @@ def artifact_names(*, version_id: str) -> tuple[str, str]:
 
 
 def version_load(*, version_id: str) -> TrainedRanker:
-    """The ranker of `version_id`; raises (ArtifactError) when it is missing, unreadable, or
-    made for other features or library versions."""
+    """The ranker of `version_id`; raises (ArtifactError) when it is missing, unreadable,
+    made for other features or library versions, or does not answer a probe."""
     trained, _ = artifact_load(version=version_id)
     return trained
-
-
-def artifact_answer_probe(*, model: TrainedRanker) -> None:
-    """Raise unless the ranker scores one row of its features with a finite probability.
-
-    The probe is a row of zeros as wide as its feature list: what matters is
-    that the estimator accepts the shape and answers.
-    """
-    probe = np.zeros((1, len(model.feature_names)))
-    answer = np.asarray(model.model.predict_proba(probe), dtype=float)
-    if answer.size == 0 or not np.all(np.isfinite(answer)):
-        raise ValueError("the model answers no finite score")
 
 
 def metadata_fields(*, metadata: dict) -> MetadataFields:

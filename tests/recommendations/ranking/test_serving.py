@@ -1,22 +1,29 @@
+import io
+import json
 import logging
 from dataclasses import replace
 from datetime import timedelta
 
+import joblib
+import numpy as np
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from sklearn.linear_model import LogisticRegression
 
 from marketplace.models import Offer
 from recommendations.availability import BATCH_AVAILABILITY_MIN_REQUESTS
 from recommendations.lists import RecommendationRequest
 from recommendations.ranking import serving
 from recommendations.ranking.artifact import (
+    LATEST,
+    ArtifactError,
     artifact_load,
     artifact_path,
     artifact_save,
     model_storage,
 )
-from recommendations.ranking.families import HIST_GRADIENT_BOOSTING
+from recommendations.ranking.families import HIST_GRADIENT_BOOSTING, LOGISTIC_REGRESSION
 from recommendations.ranking.prior import PopularityPrior
 from recommendations.ranking.training import POPULARITY_FALLBACK, TrainingOptions, ranker_train
 from recommendations.strategies import recommendation_list_compute, recommendation_lists_compute
@@ -87,6 +94,62 @@ def test_a_corrupt_model_falls_back_to_geo_with_one_logged_error(marketplace, ca
     assert "cannot be loaded" in errors[0].getMessage()
 
 
+def foreign_estimator() -> bytes:
+    """A fitted scikit-learn estimator on three columns: it unpickles and has predict_proba."""
+    buffer = io.BytesIO()
+    features = np.random.default_rng(0).random((20, 3))
+    joblib.dump(LogisticRegression().fit(features, [0, 1] * 10), buffer)
+    return buffer.getvalue()
+
+
+def damaged_files(*, metadata: dict, case: str) -> dict[str, bytes]:
+    """The files `case` rewrites in the store of the model `metadata` describes."""
+    version = metadata["version"]
+    if case == "metadata-not-an-object":
+        return {f"{version}.json": b"[]"}
+    if case == "metadata-without-per-source":
+        kept = {key: value for key, value in metadata.items() if key != "per_source"}
+        return {f"{version}.json": json.dumps(kept).encode()}
+    if case == "unknown-prior-term":
+        prior = metadata["prior"] | {"a_term_this_code_does_not_know": 1.0}
+        return {f"{version}.json": json.dumps(metadata | {"prior": prior}).encode()}
+    if case == "latest-outside-the-store":
+        return {LATEST: json.dumps({"version": "../../../elsewhere"}).encode()}
+    # A learned family is served by its model, so a foreign one fails at every request.
+    return {
+        f"{version}.json": json.dumps(metadata | {"family": LOGISTIC_REGRESSION}).encode(),
+        f"{version}.joblib": foreign_estimator(),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "metadata-not-an-object",
+        "metadata-without-per-source",
+        "unknown-prior-term",
+        "latest-outside-the-store",
+        "foreign-estimator",
+    ],
+)
+def test_a_model_that_cannot_serve_falls_back_to_geo_with_one_logged_error(
+    marketplace, caplog, case
+):
+    trained = ranker_train(data=world(), options=TrainingOptions(seed=1, per_source=10))
+    metadata = artifact_save(trained=trained, seed=1)
+    storage = model_storage()
+    for name, content in damaged_files(metadata=metadata, case=case).items():
+        storage.delete(artifact_path(name))
+        storage.save(artifact_path(name), ContentFile(content))
+    with pytest.raises(ArtifactError):
+        artifact_load()
+    geo = [r.offer.pk for r in recommended_offers(user=marketplace, limit=3, strategy="geo")]
+    with caplog.at_level(logging.ERROR):
+        lists = [recommended_offers(user=marketplace, limit=3, strategy="ml") for _ in range(3)]
+    assert all([r.offer.pk for r in found] == geo for found in lists)
+    assert len(ml_errors(caplog)) == 1
+
+
 def test_the_stored_model_serves_lists_that_name_its_version(marketplace):
     trained = ranker_train(data=world(), options=TrainingOptions(seed=1, per_source=10))
     version = artifact_save(trained=trained, seed=1)["version"]
@@ -123,8 +186,6 @@ def test_a_large_batch_gets_the_lists_its_requests_get_one_by_one(marketplace):
 def test_a_fallback_fitted_for_other_prior_terms_is_refused_a_learned_family_is_not(
     monkeypatch,
 ):
-    from recommendations.ranking.artifact import ArtifactError
-
     trained = ranker_train(data=world(), options=TrainingOptions(seed=1, per_source=10))
     # This world's ranker falls back; its kept model (gradient boosting) stands for a
     # learned family that passed the gate.
@@ -144,8 +205,6 @@ def test_a_fallback_fitted_for_other_prior_terms_is_refused_a_learned_family_is_
 
 
 def test_an_artifact_for_other_features_is_refused():
-    from recommendations.ranking.artifact import ArtifactError
-
     trained = ranker_train(data=world(), options=TrainingOptions(seed=1, per_source=10))
     trained.feature_names = (*trained.feature_names, "a_feature_this_code_does_not_compute")
     artifact_save(trained=trained, seed=1)
