@@ -31,14 +31,15 @@ def artifact_check(*, version: ModelVersion) -> ArtifactCheck:
     records it and keeps the current champion.
     """
     name = version.artifact_name
-    if not learner.artifact_storage().exists(name):
-        return ArtifactCheck(False, f"artifact {name} is missing from the storage")
-    checksum = artifact_checksum(name=name)
-    if checksum != version.artifact_checksum:
-        return ArtifactCheck(
-            False, f"artifact {name} changed since registration (sha256 {checksum[:12]}…)"
-        )
+    # A storage error, or the file deleted since `exists` answered, is a refusal too.
     try:
+        if not learner.artifact_storage().exists(name):
+            return ArtifactCheck(False, f"artifact {name} is missing from the storage")
+        checksum = artifact_checksum(name=name)
+        if checksum != version.artifact_checksum:
+            return ArtifactCheck(
+                False, f"artifact {name} changed since registration (sha256 {checksum[:12]}…)"
+            )
         learner.version_load(version_id=version.version_id)
     except Exception as error:
         return ArtifactCheck(False, f"artifact {name} does not load and answer: {error}")

@@ -78,6 +78,19 @@ def test_a_missing_artifact_is_never_promoted(register):
         promote(candidate)
 
 
+def test_an_artifact_deleted_while_it_is_checked_is_refused_not_raised(
+    register, artifact_store, monkeypatch
+):
+    """The storage said it exists, then the file was gone when read: a refusal with its
+    reason, so the retraining's fallback to the evaluated challenger records its run."""
+    candidate = register()
+    artifact_store.delete(candidate.artifact_name)
+    monkeypatch.setattr(artifact_store, "exists", lambda name: True)
+    with pytest.raises(RegistryError, match="does not load"):
+        promote(candidate)
+    assert model_version_champion() is None
+
+
 def test_only_a_candidate_can_be_promoted(register):
     version = register()
     promote(version)
