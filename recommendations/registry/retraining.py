@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from recommendations.models import ModelVersion, RetrainingDecision
+from recommendations.ranking.training import TrainingError
 from recommendations.registry import learner
 from recommendations.registry.artifacts import ArtifactCheck, artifact_check
 from recommendations.registry.monitoring import (
@@ -205,7 +206,9 @@ def challenger_contest(*, report: MonitoringReport, now: datetime, actor: str) -
                 version=champion, since=holdout_since, until=now
             )
     except Exception as error:
-        logger.exception("Retraining failed; the champion stays")
+        # Too little to learn from is expected (a quiet week, a young marketplace): no traceback.
+        log = logger.error if isinstance(error, TrainingError) else logger.exception
+        log("Retraining failed; the champion stays: %s", error)
         outcome.reason = f"retraining failed: {error}"
         return outcome
     verdict = promotion_verdict(

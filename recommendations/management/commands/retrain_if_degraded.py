@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from recommendations.models import RetrainingDecision
 from recommendations.registry.retraining import RetrainingOutcome, model_retrain_if_degraded
 
 
@@ -42,6 +43,9 @@ class Command(BaseCommand):
         except Exception as error:
             raise CommandError(f"Monitoring failed: {error}") from None
         self.stdout.write(outcome_text(outcome))
+        # A failed run exits non-zero, or cron and the scheduler take it for a success.
+        if outcome.verdict == RetrainingDecision.Verdict.FAILED:
+            raise CommandError(outcome.reason)
 
 
 def outcome_text(outcome: RetrainingOutcome) -> str:

@@ -1,11 +1,13 @@
 """The promotion gate: a challenger serves only if its artifact answers and it is better by
 the margin; every run is recorded, and a failure keeps the champion."""
 
+import io
+import logging
 import math
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from recommendations.models import ModelVersion, RetrainingDecision
@@ -105,6 +107,23 @@ def test_of_two_overlapping_runs_the_later_one_never_replaces_the_earlier_ones_w
     statuses = list(ModelVersion.objects.values_list("status", flat=True))
     assert statuses.count(ModelVersion.Status.CHAMPION) == 1
     assert ModelVersion.Status.CANDIDATE not in statuses
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_command_exits_in_one_line_when_the_run_fails(register, caplog):
+    """A failed run must not look like success to cron: a non-zero exit with the reason, and
+    the expected TrainingError logged as one line, without a traceback."""
+    champion = register()
+    ModelVersion.objects.filter(pk=champion.pk).update(status=ModelVersion.Status.CHAMPION)
+    with (
+        caplog.at_level(logging.ERROR),
+        pytest.raises(CommandError, match="retraining failed: Too few interactions"),
+    ):
+        call_command("retrain_if_degraded", "--force", stdout=io.StringIO())
+    [logged] = [record for record in caplog.records if record.name == retraining.__name__]
+    assert logged.exc_info is None and "Too few interactions" in logged.getMessage()
+    assert RetrainingDecision.objects.get().verdict == Verdict.FAILED
 
 
 @pytest.mark.postgres
