@@ -12,6 +12,7 @@ refuses a model that does not score a probe row.
 import hashlib
 import io
 import json
+import os
 from dataclasses import asdict
 from datetime import UTC, datetime
 
@@ -21,7 +22,7 @@ import scipy
 import sklearn
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
+from django.core.files.storage import FileSystemStorage, storages
 
 from recommendations.ranking.features import FEATURE_NAMES
 from recommendations.ranking.prior import PRIOR_TERMS, PopularityPrior
@@ -87,11 +88,33 @@ def artifact_save(*, trained: TrainedRanker, seed: int) -> dict:
     storage.save(
         artifact_path(f"{version}.json"), ContentFile(json.dumps(metadata, indent=2).encode())
     )
+    latest_point(storage=storage, version=version)
+    return metadata
+
+
+def latest_point(*, storage, version: str) -> None:
+    """Make `latest.json` name `version`.
+
+    In a folder the pointer is written under a name of its own, then renamed over
+    `latest.json`: the rename is atomic, so a reader finds the old pointer or the new
+    one, never none, and two saves at once never leave a renamed `latest_XXXX.json`.
+    Other storages have no rename; there a pointer saved under another name than
+    `latest.json` (another save came in between) is an error, not a silent stray.
+    """
     latest = artifact_path(LATEST)
+    content = ContentFile(json.dumps({"version": version}).encode())
+    if isinstance(storage, FileSystemStorage):
+        written = storage.save(artifact_path(f"latest-{version}.json"), content)
+        os.replace(storage.path(written), storage.path(latest))
+        return
     if storage.exists(latest):
         storage.delete(latest)
-    storage.save(latest, ContentFile(json.dumps({"version": version}).encode()))
-    return metadata
+    written = storage.save(latest, content)
+    if written != latest:
+        raise ArtifactError(
+            f"Model {version} is saved but not the latest: another save wrote {latest} "
+            f"meanwhile, this one went to {written}."
+        )
 
 
 def first_free_version(*, storage, base: str) -> str:

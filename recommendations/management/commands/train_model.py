@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from recommendations.ranking.artifact import ArtifactError
 from recommendations.ranking.services import ranker_model_train
 from recommendations.ranking.training import TrainingError
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
             raise CommandError("--since must be on or before --until.")
         try:
             metadata = ranker_model_train(since=first, until=last, seed=seed)
-        except TrainingError as error:
+        except (TrainingError, ArtifactError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
             json.dumps(
