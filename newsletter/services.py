@@ -286,25 +286,30 @@ def campaign_send_chunk(*, campaign_id: int, first_send_id: int, last_send_id: i
         return ChunkResult()
     sends = sends_claim(campaign=campaign, first_send_id=first_send_id, last_send_id=last_send_id)
     result = ChunkResult()
-    withdrawn = [send.pk for send in sends if not send.user.newsletter_consent]
+    # Recipients are chosen at the start; who left since (deactivated, unsubscribed) gets nothing.
+    deactivated = [send.pk for send in sends if not send.user.is_active]
+    sends_finish(send_ids=deactivated, status=Send.Status.SKIPPED, error="Account deactivated.")
+    withdrawn = [
+        send.pk for send in sends if send.user.is_active and not send.user.newsletter_consent
+    ]
     sends_finish(send_ids=withdrawn, status=Send.Status.SKIPPED, error="Consent withdrawn.")
-    consenting = [send for send in sends if send.user.newsletter_consent]
+    recipients = [send for send in sends if send.user.is_active and send.user.newsletter_consent]
     # One batch for the chunk: a few queries in all instead of a few per recipient.
     picks = recommended_lists_for_users(
-        user_ids=[send.user_id for send in consenting],
+        user_ids=[send.user_id for send in recipients],
         limit=OFFERS_PER_EMAIL,
         strategy=campaign.strategy,
     )
     empty: list[int] = []
     to_mail: list[tuple[Send, LoadedList]] = []
-    for send in consenting:
+    for send in recipients:
         loaded = picks.get(send.user_id)
         if loaded and loaded.offers:
             to_mail.append((send, loaded))
         else:
             empty.append(send.pk)
     sends_finish(send_ids=empty, status=Send.Status.SKIPPED, error="No offer to recommend.")
-    result.skipped = len(withdrawn) + len(empty)
+    result.skipped = len(deactivated) + len(withdrawn) + len(empty)
     if to_mail:
         sends_deliver(campaign=campaign, to_mail=to_mail, result=result)
     campaign_finish_if_done(campaign_id=campaign.pk)

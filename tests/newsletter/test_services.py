@@ -156,6 +156,22 @@ def test_users_without_consent_or_who_withdrew_it_get_nothing(
     assert Send.objects.get(user=leaves).status == Send.Status.SKIPPED
 
 
+def test_a_user_deactivated_after_the_start_is_skipped_not_mailed(
+    smtp_server, popular_offers, campaign
+):
+    stays, leaves = consenting_user(), consenting_user()
+    ranges = campaign_start(campaign_id=campaign.pk)
+    leaves.is_active = False
+    leaves.save(update_fields=["is_active"])
+
+    for first, last in ranges:
+        campaign_send_chunk(campaign_id=campaign.pk, first_send_id=first, last_send_id=last)
+
+    assert smtp_server.recipients == [stays.email]
+    send = Send.objects.get(user=leaves)
+    assert (send.status, send.error) == (Send.Status.SKIPPED, "Account deactivated.")
+
+
 def test_a_recipient_without_any_recommendation_is_skipped_not_mailed_empty(
     smtp_server, popular_offers, campaign
 ):
