@@ -56,7 +56,8 @@ CHUNK_TASK_NAME = "newsletter.campaign_send_chunk"
 
 
 class DeliveryError(Exception):
-    """A transient SMTP failure; the chunk's unsent sends are pending again, ready for a retry."""
+    """An SMTP failure of the connection or the server, not of one recipient; the chunk's
+    unsent sends are pending again, ready for a retry."""
 
 
 @dataclass(frozen=True)
@@ -272,10 +273,39 @@ def smtp_error_is_permanent(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
 
 
+def smtp_error_concerns_one_message(error: Exception) -> bool:
+    """Whether the server refused this message alone, the connection still serving the next:
+    any refusal of its recipient (a full mailbox says nothing of the others), or a 5xx
+    refusal of its content.
+
+    A 421 is the server closing the connection (smtplib closes its end too), and a 4xx
+    refusal of the content is taken as the server's trouble: both concern the whole chunk.
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code != 421 for code, _ in error.recipients.values())
+    return smtp_error_is_permanent(error)
+
+
+def send_refused(*, send: Send, error: smtplib.SMTPException) -> bool:
+    """Record the server's refusal of one send; returns whether the send failed for good.
+
+    A permanent refusal fails it at once; a temporary one (full mailbox, greylisting)
+    puts it back to pending, for the sweep's next dispatch, until its claim number
+    `NEWSLETTER_SEND_MAX_ATTEMPTS`, which fails it so that the campaign can finish.
+    """
+    gives_up = (
+        smtp_error_is_permanent(error) or send.attempts >= settings.NEWSLETTER_SEND_MAX_ATTEMPTS
+    )
+    status = Send.Status.FAILED if gives_up else Send.Status.PENDING
+    sends_finish(send_ids=[send.pk], status=status, error=str(error))
+    return gives_up
+
+
 def campaign_send_chunk(*, campaign_id: int, first_send_id: int, last_send_id: int) -> ChunkResult:
     """Deliver the claimable sends of one id range over one SMTP connection.
 
-    Raises DeliveryError on a transient SMTP failure, after putting the
+    A refused recipient concerns its own send only (`send_refused`). Raises
+    DeliveryError when the connection or the server fails, after putting the
     unsent sends back to pending: a retry then mails only those.
     """
     if newsletter_is_paused():
@@ -335,10 +365,17 @@ def sends_deliver(
                 try:
                     connection.send_messages([message])
                 except smtplib.SMTPException as error:
-                    if not smtp_error_is_permanent(error):
+                    if not smtp_error_concerns_one_message(error):
                         raise
-                    sends_finish(send_ids=[send.pk], status=Send.Status.FAILED, error=str(error))
-                    result.failed += 1
+                    if send_refused(send=send, error=error):
+                        result.failed += 1
+                    else:
+                        logger.info(
+                            "Campaign %s: send %s refused for now, pending again: %s",
+                            campaign.pk,
+                            send.pk,
+                            error,
+                        )
                 else:
                     # One write per message, right after the server's acceptance:
                     # a crash can then repeat at most this one message.

@@ -295,6 +295,10 @@ NEWSLETTER_SEND_LEASE_SECONDS = env.int("NEWSLETTER_SEND_LEASE_SECONDS", default
 # Pending sends of a campaign not dispatched for this long are re-dispatched by the
 # sweep (lost or exhausted chunks, kill switch turned off); expired claims do not wait.
 NEWSLETTER_RESUME_AFTER_SECONDS = env.int("NEWSLETTER_RESUME_AFTER_SECONDS", default=900)
+# A send refused for now by its recipient's server (full mailbox, greylisting) waits for
+# the sweep's next dispatch, about every 15 minutes; refused on its 10th claim, it fails,
+# so a campaign ends about 2.5 hours after a mailbox first refuses (ADR 0006).
+NEWSLETTER_SEND_MAX_ATTEMPTS = env.int("NEWSLETTER_SEND_MAX_ATTEMPTS", default=10)
 # RFC 8058 links must keep working a while after sending; 60 days covers late readers.
 NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS = env.int("NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS", default=60)
 # Older click links still land on the offer, but the click is no longer recorded.

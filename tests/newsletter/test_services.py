@@ -254,6 +254,62 @@ def test_a_refused_recipient_is_marked_failed_and_the_others_are_sent(
     assert campaign.status == Campaign.Status.SENT
 
 
+def test_a_recipient_refused_for_now_waits_alone_and_fails_after_the_last_attempt(
+    smtp_server, popular_offers, campaign, settings
+):
+    settings.NEWSLETTER_SEND_MAX_ATTEMPTS = 3
+    users = [consenting_user() for _ in range(6)]
+    full = users[1]
+
+    async def handle_RCPT(server, session, envelope, address, rcpt_options):
+        if address == full.email:
+            return "452 4.2.2 Mailbox full"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    smtp_server.handle_RCPT = handle_RCPT
+    ((first, last),) = campaign_start(campaign_id=campaign.pk)
+
+    result = campaign_send_chunk(campaign_id=campaign.pk, first_send_id=first, last_send_id=last)
+
+    # The refusal concerns that mailbox only: the recipients after it are mailed.
+    assert (result.sent, result.failed) == (5, 0)
+    assert sorted(smtp_server.recipients) == sorted(u.email for u in users if u != full)
+    waiting = Send.objects.get(user=full)
+    assert (waiting.status, waiting.attempts) == (Send.Status.PENDING, 1)
+    assert "Mailbox full" in waiting.error
+
+    for _ in range(2):
+        campaign_send_chunk(campaign_id=campaign.pk, first_send_id=first, last_send_id=last)
+
+    given_up = Send.objects.get(user=full)
+    assert (given_up.status, given_up.attempts) == (Send.Status.FAILED, 3)
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SENT
+    assert len(smtp_server.messages) == 5
+
+
+def test_a_server_closing_at_a_recipient_with_421_puts_the_whole_chunk_back(
+    smtp_server, popular_offers, campaign
+):
+    first_user, *_others = [consenting_user() for _ in range(3)]
+
+    async def handle_RCPT(server, session, envelope, address, rcpt_options):
+        if address == first_user.email:
+            return "421 4.3.2 Service shutting down"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    smtp_server.handle_RCPT = handle_RCPT
+    ((first, last),) = campaign_start(campaign_id=campaign.pk)
+
+    with pytest.raises(DeliveryError):
+        campaign_send_chunk(campaign_id=campaign.pk, first_send_id=first, last_send_id=last)
+
+    assert smtp_server.messages == []
+    assert campaign.sends.filter(status=Send.Status.PENDING).count() == 3
+
+
 def test_sends_claimed_by_a_crashed_worker_are_taken_again_once_the_lease_expires(
     smtp_server, popular_offers, campaign
 ):
