@@ -1,14 +1,18 @@
 """Writes of the newsletter: starting campaigns, sending chunks, clicks and unsubscribes.
 
 Delivery is at-least-once (ADR 0006): a chunk claims its sends with a lease,
-mails them one by one over a single SMTP connection and marks each one sent
-right after the server accepted it. Only a worker killed between the server's
-"250 OK" and that mark can cause a duplicate (one message per crashed chunk,
-with the same Message-ID); nothing can cause a skip.
+mails them one by one over a single SMTP connection, renewing the lease of each
+send just before its message and marking it sent right after the server
+accepted it; a send whose lease ran out belongs to whichever worker the sweep
+gave it to. Only a worker killed between the server's "250 OK" and that mark
+can cause a duplicate (one message per crashed chunk, with the same
+Message-ID), or one message outlasting its renewed lease; nothing can cause
+a skip.
 """
 
 import logging
 import smtplib
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -17,8 +21,9 @@ from celery import current_app, group
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -224,15 +229,52 @@ def sends_claim(*, campaign: Campaign, first_send_id: int, last_send_id: int) ->
         )
         Send.objects.filter(pk__in=ids).update(
             status=Send.Status.SENDING,
-            claimed_until=now + timedelta(seconds=settings.NEWSLETTER_SEND_LEASE_SECONDS),
+            claimed_until=lease_end(now=now),
             attempts=F("attempts") + 1,
         )
     return list(Send.objects.filter(pk__in=ids).select_related("user").order_by("pk"))
 
 
-def sends_finish(*, send_ids: list[int], status: str, error: str = "") -> None:
-    if send_ids:
-        Send.objects.filter(pk__in=send_ids).update(status=status, claimed_until=None, error=error)
+def lease_end(*, now: datetime) -> datetime:
+    return now + timedelta(seconds=settings.NEWSLETTER_SEND_LEASE_SECONDS)
+
+
+def claims_held(*, sends: list[Send]) -> Q:
+    """The rows of `sends` still claimed by this worker: `sending`, under the lease it last wrote.
+
+    Once a lease runs out, the sweep may give the send to another worker, whose
+    claim writes a later `claimed_until`; a write under this condition then
+    changes nothing, so a slow worker can neither mail nor overwrite that send.
+    """
+    ids_by_lease: dict[datetime, list[int]] = defaultdict(list)
+    for send in sends:
+        ids_by_lease[send.claimed_until].append(send.pk)
+    held = Q(pk__in=[])
+    for lease, ids in ids_by_lease.items():
+        held |= Q(claimed_until=lease, pk__in=ids)
+    return Q(status=Send.Status.SENDING) & held
+
+
+def send_claim_renew(*, send: Send) -> bool:
+    """Give this worker's claim on `send` a full lease again; False if the claim is lost.
+
+    Called just before mailing each message, so the lease has to cover one
+    message, not the whole chunk.
+    """
+    renewed_until = lease_end(now=timezone.now())
+    renewed = Send.objects.filter(claims_held(sends=[send])).update(claimed_until=renewed_until)
+    if renewed:
+        send.claimed_until = renewed_until
+    return renewed == 1
+
+
+def sends_finish(*, sends: list[Send], status: str, error: str = "") -> int:
+    """End this worker's claim on `sends` with `status`; returns how many it still held."""
+    if not sends:
+        return 0
+    return Send.objects.filter(claims_held(sends=sends)).update(
+        status=status, claimed_until=None, error=error
+    )
 
 
 def send_request_id(send_id: int) -> str:
@@ -241,17 +283,23 @@ def send_request_id(send_id: int) -> str:
     return f"newsletter-{send_id}"
 
 
-def send_mark_sent(*, send: Send, shown: RecommendationList, variant: str) -> None:
+def send_mark_sent(*, send: Send, shown: RecommendationList, variant: str) -> bool:
     """Mark `send` sent with the list it showed, and log that list as the recipient's
-    exposures (in their variant of the homepage canary, with the list's model version)."""
+    exposures (in their variant of the homepage canary, with the list's model version).
+
+    False, with nothing written, if this worker's claim on it was lost meanwhile:
+    the send is the other worker's to mark and log.
+    """
     sent_at = timezone.now()
-    Send.objects.filter(pk=send.pk).update(
+    marked = Send.objects.filter(claims_held(sends=[send])).update(
         status=Send.Status.SENT,
         sent_at=sent_at,
         offer_ids=shown.offer_ids,
         claimed_until=None,
         error="",
     )
+    if not marked:
+        return False
     exposure_rows_record(
         rows=exposure_rows_build(
             request_id=send_request_id(send.pk),
@@ -264,6 +312,7 @@ def send_mark_sent(*, send: Send, shown: RecommendationList, variant: str) -> No
             shown_at=sent_at,
         )
     )
+    return True
 
 
 def smtp_error_is_permanent(error: Exception) -> bool:
@@ -297,7 +346,7 @@ def send_refused(*, send: Send, error: smtplib.SMTPException) -> bool:
         smtp_error_is_permanent(error) or send.attempts >= settings.NEWSLETTER_SEND_MAX_ATTEMPTS
     )
     status = Send.Status.FAILED if gives_up else Send.Status.PENDING
-    sends_finish(send_ids=[send.pk], status=status, error=str(error))
+    sends_finish(sends=[send], status=status, error=str(error))
     return gives_up
 
 
@@ -317,12 +366,10 @@ def campaign_send_chunk(*, campaign_id: int, first_send_id: int, last_send_id: i
     sends = sends_claim(campaign=campaign, first_send_id=first_send_id, last_send_id=last_send_id)
     result = ChunkResult()
     # Recipients are chosen at the start; who left since (deactivated, unsubscribed) gets nothing.
-    deactivated = [send.pk for send in sends if not send.user.is_active]
-    sends_finish(send_ids=deactivated, status=Send.Status.SKIPPED, error="Account deactivated.")
-    withdrawn = [
-        send.pk for send in sends if send.user.is_active and not send.user.newsletter_consent
-    ]
-    sends_finish(send_ids=withdrawn, status=Send.Status.SKIPPED, error="Consent withdrawn.")
+    deactivated = [send for send in sends if not send.user.is_active]
+    sends_finish(sends=deactivated, status=Send.Status.SKIPPED, error="Account deactivated.")
+    withdrawn = [send for send in sends if send.user.is_active and not send.user.newsletter_consent]
+    sends_finish(sends=withdrawn, status=Send.Status.SKIPPED, error="Consent withdrawn.")
     recipients = [send for send in sends if send.user.is_active and send.user.newsletter_consent]
     # One batch for the chunk: a few queries in all instead of a few per recipient.
     picks = recommended_lists_for_users(
@@ -330,15 +377,15 @@ def campaign_send_chunk(*, campaign_id: int, first_send_id: int, last_send_id: i
         limit=OFFERS_PER_EMAIL,
         strategy=campaign.strategy,
     )
-    empty: list[int] = []
+    empty: list[Send] = []
     to_mail: list[tuple[Send, LoadedList]] = []
     for send in recipients:
         loaded = picks.get(send.user_id)
         if loaded and loaded.offers:
             to_mail.append((send, loaded))
         else:
-            empty.append(send.pk)
-    sends_finish(send_ids=empty, status=Send.Status.SKIPPED, error="No offer to recommend.")
+            empty.append(send)
+    sends_finish(sends=empty, status=Send.Status.SKIPPED, error="No offer to recommend.")
     result.skipped = len(deactivated) + len(withdrawn) + len(empty)
     if to_mail:
         sends_deliver(campaign=campaign, to_mail=to_mail, result=result)
@@ -349,6 +396,11 @@ def campaign_send_chunk(*, campaign_id: int, first_send_id: int, last_send_id: i
 def sends_deliver(
     *, campaign: Campaign, to_mail: list[tuple[Send, LoadedList]], result: ChunkResult
 ) -> None:
+    """Mail each send still claimed by this worker, over one SMTP connection.
+
+    Raises DeliveryError when the connection or the server fails, after putting
+    the unsent sends it still holds back to pending.
+    """
     variants = variants_for_users(
         flag_name=settings.HOMEPAGE_RECOMMENDATIONS_FLAG, users=[send.user for send, _ in to_mail]
     )
@@ -356,48 +408,72 @@ def sends_deliver(
     try:
         with get_connection() as connection:
             for send, loaded in to_mail:
-                message = newsletter_message_build(
-                    campaign=campaign,
-                    send=send,
-                    recommendations=loaded.offers,
-                    connection=connection,
-                )
-                try:
-                    connection.send_messages([message])
-                except smtplib.SMTPException as error:
-                    if not smtp_error_concerns_one_message(error):
-                        raise
-                    if send_refused(send=send, error=error):
-                        result.failed += 1
-                    else:
-                        logger.info(
-                            "Campaign %s: send %s refused for now, pending again: %s",
-                            campaign.pk,
-                            send.pk,
-                            error,
-                        )
-                else:
-                    # One write per message, right after the server's acceptance:
-                    # a crash can then repeat at most this one message.
-                    send_mark_sent(
+                if send_claim_renew(send=send):
+                    send_deliver(
+                        connection=connection,
+                        campaign=campaign,
                         send=send,
-                        shown=loaded.recommendation_list,
+                        loaded=loaded,
                         variant=variants[send.user_id],
+                        result=result,
                     )
-                    result.sent += 1
+                else:
+                    # This chunk outlived the lease and the sweep gave the send to
+                    # another worker: mailing it here too would mail it twice.
+                    logger.warning(
+                        "Campaign %s: send %s left to the worker that took it after the lease",
+                        campaign.pk,
+                        send.pk,
+                    )
                 done += 1
     except (smtplib.SMTPException, OSError) as error:
-        unsent = [send.pk for send, _ in to_mail[done:]]
-        Send.objects.filter(pk__in=unsent, status=Send.Status.SENDING).update(
-            status=Send.Status.PENDING, claimed_until=None, error=str(error)[:500]
-        )
+        unsent = [send for send, _ in to_mail[done:]]
+        put_back = sends_finish(sends=unsent, status=Send.Status.PENDING, error=str(error)[:500])
         logger.warning(
             "Campaign %s: SMTP failure, %s sends back to pending: %s",
             campaign.pk,
-            len(unsent),
+            put_back,
             error,
         )
         raise DeliveryError(f"SMTP failure: {error}") from error
+
+
+def send_deliver(
+    *,
+    connection: BaseEmailBackend,
+    campaign: Campaign,
+    send: Send,
+    loaded: LoadedList,
+    variant: str,
+    result: ChunkResult,
+) -> None:
+    """Mail one claimed send and record the server's answer; raises the SMTP errors
+    that concern more than this message."""
+    message = newsletter_message_build(
+        campaign=campaign, send=send, recommendations=loaded.offers, connection=connection
+    )
+    try:
+        connection.send_messages([message])
+    except smtplib.SMTPException as error:
+        if not smtp_error_concerns_one_message(error):
+            raise
+        if send_refused(send=send, error=error):
+            result.failed += 1
+        else:
+            logger.info(
+                "Campaign %s: send %s refused for now, pending again: %s",
+                campaign.pk,
+                send.pk,
+                error,
+            )
+        return
+    # One write per message, right after the server's acceptance: a crash can
+    # then repeat at most this one message.
+    if not send_mark_sent(send=send, shown=loaded.recommendation_list, variant=variant):
+        logger.warning(
+            "Campaign %s: send %s was mailed after its lease ran out", campaign.pk, send.pk
+        )
+    result.sent += 1
 
 
 def campaigns_to_resume() -> list[int]:

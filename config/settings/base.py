@@ -288,9 +288,9 @@ METRICS_NORTH_STAR_TARGET = env.float("METRICS_NORTH_STAR_TARGET", default=0.25)
 # Absolute links in emails (unsubscribe, click tracking) start with this.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 NEWSLETTER_CHUNK_SIZE = env.int("NEWSLETTER_CHUNK_SIZE", default=200)
-# A chunk's claim on its sends; past it, a crashed worker's sends are taken again
-# by the next sweep (every minute). Must exceed the longest chunk: 200 messages
-# take 1.6-4.3 s here, so 5 minutes allow 1.5 s a message (ADR 0006).
+# A chunk's claim on each send, renewed just before its message; past it, a crashed
+# worker's sends are taken again by the next sweep (every minute). Must exceed one
+# message; exceeding a chunk (200 messages take 1.6-4.3 s here) spares a hand-over.
 NEWSLETTER_SEND_LEASE_SECONDS = env.int("NEWSLETTER_SEND_LEASE_SECONDS", default=300)
 # Pending sends of a campaign not dispatched for this long are re-dispatched by the
 # sweep (lost or exhausted chunks, kill switch turned off); expired claims do not wait.

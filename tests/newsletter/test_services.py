@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.smtp import EmailBackend
 from django.utils import timezone
 from waffle.testutils import override_switch
 
@@ -327,6 +328,40 @@ def test_sends_claimed_by_a_crashed_worker_are_taken_again_once_the_lease_expire
 
     assert sorted(smtp_server.recipients) == sorted(user.email for user in users)
     assert Send.objects.filter(attempts=2).count() == 4
+
+
+def test_a_chunk_that_outlived_its_lease_leaves_the_rest_to_the_next_worker(
+    smtp_server, popular_offers, campaign, monkeypatch
+):
+    users = [consenting_user() for _ in range(6)]
+    ((first, last),) = campaign_start(campaign_id=campaign.pk)
+    deliver = EmailBackend.send_messages
+    messages_of_the_first_worker = 0
+
+    def deliver_while_the_lease_runs_out(backend, messages):
+        nonlocal messages_of_the_first_worker
+        if messages_of_the_first_worker is not None:
+            messages_of_the_first_worker += 1
+        delivered = deliver(backend, messages)
+        if messages_of_the_first_worker == 2:
+            messages_of_the_first_worker = None  # the second worker's messages just go out
+            # The first worker is slower than its lease: every claim but the one it
+            # just renewed expires, and the sweep hands them to a second worker.
+            Send.objects.filter(status=Send.Status.SENDING).exclude(
+                user__email=messages[0].to[0]
+            ).update(claimed_until=timezone.now() - timedelta(seconds=1))
+            assert campaigns_to_resume() == [campaign.pk]
+            send_all(campaign)
+        return delivered
+
+    monkeypatch.setattr(EmailBackend, "send_messages", deliver_while_the_lease_runs_out)
+
+    campaign_send_chunk(campaign_id=campaign.pk, first_send_id=first, last_send_id=last)
+
+    assert sorted(smtp_server.recipients) == sorted(user.email for user in users)
+    assert campaign.sends.filter(status=Send.Status.SENT).count() == 6
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SENT
 
 
 def test_a_stalled_campaign_is_found_for_the_sweep_and_a_fresh_or_sent_one_is_not(
