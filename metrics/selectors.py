@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from django.conf import settings
 
 from marketplace.models import Category
+from metrics.computations import day_start
 from metrics.models import DailyCategoryMetrics, DailyMetrics
 
 # The north star's window: "within a month", counted as the rolling 30 days.
@@ -52,10 +53,18 @@ def metrics_stored_between(*, start: date, end: date) -> StoredMetrics:
     )
 
 
-def days_without_metrics(*, days: list[date]) -> list[date]:
-    """Those of `days` that have no stored metrics, in the given order."""
-    stored = set(DailyMetrics.objects.filter(date__in=days).values_list("date", flat=True))
-    return [day for day in days if day not in stored]
+def days_without_complete_metrics(*, days: list[date]) -> list[date]:
+    """Those of `days` that have no complete stored metrics, in the given order.
+
+    A row computed before its day ended (computing today, or a backfill ending
+    today) holds a partial day, so it counts as missing: otherwise a missed
+    night would leave that date partial for good.
+    """
+    stored = DailyMetrics.objects.filter(date__in=days).values_list("date", "computed_at")
+    complete = {
+        day for day, computed_at in stored if computed_at >= day_start(day + timedelta(days=1))
+    }
+    return [day for day in days if day not in complete]
 
 
 @dataclass(frozen=True)

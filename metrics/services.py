@@ -10,7 +10,7 @@ from django.db import transaction
 from marketplace.models import Category
 from metrics.computations import CategoryDay, active_user_counts, category_bookings_for_day
 from metrics.models import DailyCategoryMetrics, DailyMetrics
-from metrics.selectors import days_without_metrics
+from metrics.selectors import days_without_complete_metrics
 from newsletter.selectors import newsletter_funnel_for_day
 
 
@@ -69,7 +69,7 @@ def metrics_compute_nightly(*, today: date) -> list[date]:
     """
     yesterday = today - timedelta(days=1)
     window = metrics_days_ending(end=yesterday, days=settings.METRICS_CATCH_UP_DAYS)
-    days = [*days_without_metrics(days=window[:-1]), yesterday]
+    days = [*days_without_complete_metrics(days=window[:-1]), yesterday]
     for day in days:
         metrics_compute_for_day(day=day)
     return days

@@ -1,9 +1,10 @@
 """The nightly task, through a real Celery worker, and its schedule in django-celery-beat."""
 
 import importlib
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+import time_machine
 from django.apps import apps as installed_apps
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -13,7 +14,8 @@ from marketplace.models import Category
 from metrics.models import DailyCategoryMetrics, DailyMetrics
 from metrics.services import metrics_compute_for_day, metrics_compute_nightly
 from metrics.tasks import metrics_compute_day
-from tests.metrics.scenario import OCT_31, build_scenario
+from tests.factories import BookingFactory, UserFactory
+from tests.metrics.scenario import OCT_31, at, build_scenario
 
 schedule_migration = importlib.import_module("metrics.migrations.0002_nightly_periodic_task")
 
@@ -96,3 +98,32 @@ def test_the_nightly_run_recomputes_yesterday_even_when_it_is_stored(settings):
         metrics_compute_for_day(day=today - timedelta(days=n))
 
     assert metrics_compute_nightly(today=today) == [today - timedelta(days=1)]
+
+
+@pytest.mark.django_db
+def test_a_day_stored_before_it_ended_is_recomputed_by_a_later_night_after_a_missed_one(settings):
+    settings.METRICS_CATCH_UP_DAYS = 7
+    shopper = UserFactory()
+    BookingFactory(user=shopper, created_at=at("2026-11-10", "09:00"))
+    with time_machine.travel(at("2026-11-10", "10:00"), tick=False):
+        metrics_compute_for_day(day=date(2026, 11, 10))
+    BookingFactory(user=shopper, created_at=at("2026-11-10", "20:00"))
+
+    # The night of the 11th never ran; the night of the 12th must heal the 10th.
+    with time_machine.travel(at("2026-11-12", "01:30"), tick=False):
+        computed = metrics_compute_nightly(today=date(2026, 11, 12))
+
+    assert date(2026, 11, 10) in computed
+    assert DailyMetrics.objects.get(date=date(2026, 11, 10)).bookings == 2
+
+
+@pytest.mark.django_db
+def test_a_day_stored_after_it_ended_is_not_recomputed_by_the_nightly_run(settings):
+    settings.METRICS_CATCH_UP_DAYS = 7
+    with time_machine.travel(at("2026-11-11", "00:00"), tick=False):
+        metrics_compute_for_day(day=date(2026, 11, 10))
+
+    with time_machine.travel(at("2026-11-12", "01:30"), tick=False):
+        computed = metrics_compute_nightly(today=date(2026, 11, 12))
+
+    assert date(2026, 11, 10) not in computed
