@@ -1,6 +1,6 @@
 """Writes of the marketplace: registering shoppers, booking, and catalogue maintenance."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -164,6 +164,9 @@ def offer_copy_build(*, offer: Offer, starts_at) -> Offer:
 
 # Enough for a weekly event over a whole year; more is a typo, not a season.
 OFFERS_DUPLICATE_MAX_COPIES = 52
+# About ten years: no season is planned further ahead, and a bound this close
+# keeps every copy's dates far from the calendar's end (year 9999).
+OFFERS_DUPLICATE_HORIZON = timedelta(weeks=520)
 
 
 @transaction.atomic
@@ -171,8 +174,9 @@ def offers_duplicate(*, offer_ids: list[int], shift: timedelta, copies: int = 1)
     """Copy dated offers `copies` times, each copy `shift` later than the previous one.
 
     All or nothing: an undated offer (it has no date to move), a shift that is
-    not forward, or a copy that would start in the past refuses the whole batch
-    with a ValidationError naming the culprit.
+    not forward, a copy that would start in the past or end past the horizon
+    (OFFERS_DUPLICATE_HORIZON from now) refuses the whole batch with a
+    ValidationError naming the culprit.
     """
     if shift <= timedelta(0):
         raise ValidationError(_("Copies must move forward in time."))
@@ -192,6 +196,7 @@ def offers_duplicate(*, offer_ids: list[int], shift: timedelta, copies: int = 1)
             % {"count": len(undated), "title": undated[0]}
         )
     now = timezone.now()
+    offers_duplicate_check_horizon(offers=offers, shift=shift, copies=copies, now=now)
     # Offers are sorted by start, so the first one's first copy is the earliest new date.
     if offers and offers[0].starts_at + shift <= now:
         first = offers[0]
@@ -209,3 +214,30 @@ def offers_duplicate(*, offer_ids: list[int], shift: timedelta, copies: int = 1)
         for offer in offers
         for number in range(1, copies + 1)
     )
+
+
+def offers_duplicate_check_horizon(
+    *, offers: list[Offer], shift: timedelta, copies: int, now: datetime
+) -> None:
+    """Refuse copies whose last one would end past the horizon.
+
+    Checked before any copy's date is computed: compared with a share of the
+    room left rather than multiplied out, a huge shift cannot overflow the
+    calendar on the way.
+    """
+    if not offers:
+        return
+    horizon = now + OFFERS_DUPLICATE_HORIZON
+    latest = max(offers, key=lambda offer: offer.ends_at or offer.starts_at)
+    room = horizon - (latest.ends_at or latest.starts_at)
+    if shift > room / copies:
+        raise ValidationError(
+            _(
+                "The last copy of “%(title)s” would end after %(horizon)s, the furthest date "
+                "copies may reach."
+            )
+            % {
+                "title": latest.title,
+                "horizon": date_format(timezone.localtime(horizon), "DATE_FORMAT"),
+            }
+        )

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from marketplace.models import Offer
-from marketplace.services import OFFERS_DUPLICATE_MAX_COPIES
+from marketplace.services import OFFERS_DUPLICATE_HORIZON, OFFERS_DUPLICATE_MAX_COPIES
 
 
 class OfferAdminForm(forms.ModelForm):
@@ -77,6 +77,9 @@ class OfferDuplicateForm(forms.Form):
     shift = forms.IntegerField(
         required=False,
         min_value=1,
+        # The horizon counted in the smaller unit: it keeps the step a valid
+        # timedelta in either unit; the service then refuses copies past the horizon.
+        max_value=OFFERS_DUPLICATE_HORIZON.days,
         label=_("…or shift by"),
         help_text=_("Leave empty to use a date."),
     )

@@ -349,8 +349,25 @@ def test_duplicate_action_moves_the_earliest_offer_to_the_new_start_keeping_the_
             "either a new start date or a shift",
         ),
         ({"shift": "1", "copies": "60"}, "less than or equal to 52"),
+        ({"shift": "100000000000"}, "less than or equal to"),
+        ({"shift": "1000000"}, "less than or equal to"),
+        ({"shift": "3000"}, "furthest date"),
+        (
+            {"new_start_0": "9000-01-01", "new_start_1": "20:00:00", "copies": "52"},
+            "furthest date",
+        ),
     ],
-    ids=["past-date", "not-a-date", "nothing", "both", "too-many-copies"],
+    ids=[
+        "past-date",
+        "not-a-date",
+        "nothing",
+        "both",
+        "too-many-copies",
+        "shift-too-large-for-a-date",
+        "shift-too-large",
+        "shift-past-the-horizon",
+        "new-start-past-the-horizon",
+    ],
 )
 def test_duplicate_action_with_bad_input_shows_the_form_again_with_an_error(
     staff_client, form, error

@@ -72,6 +72,20 @@ def test_duplicating_an_undated_offer_refuses_the_whole_batch():
     assert Offer.objects.count() == 2
 
 
+@pytest.mark.parametrize(
+    ("shift", "copies"),
+    [(timedelta(weeks=1_000_000), 1), (timedelta(weeks=530), 1), (timedelta(weeks=11), 52)],
+    ids=["beyond-the-calendar", "past-the-horizon", "last-copy-past-the-horizon"],
+)
+def test_duplicating_past_the_horizon_is_refused(shift, copies):
+    offer = OfferFactory(title="Biennale", starts_at=timezone.now() + timedelta(days=1))
+
+    with pytest.raises(ValidationError, match=r"“Biennale” would end after .*, the furthest"):
+        offers_duplicate(offer_ids=[offer.pk], shift=shift, copies=copies)
+
+    assert Offer.objects.count() == 1
+
+
 def test_duplicating_into_the_past_is_refused():
     last_year = OfferFactory(title="Fête 2025", starts_at=timezone.now() - timedelta(days=365))
 
