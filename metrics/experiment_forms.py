@@ -1,9 +1,11 @@
 """The experiment page's choice of flag and period: a bad choice is a form error, not a 500."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import UserBucketFlag
+from metrics.forms import range_length_validate
 
 
 class ExperimentForm(forms.Form):
@@ -30,7 +32,16 @@ class ExperimentForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        today = timezone.localdate()
+        for name in ("date_from", "date_to"):
+            if cleaned.get(name) and cleaned[name] > today:
+                self.add_error(name, _("Choose dates up to today."))
+        if self.errors:
+            return cleaned
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
         if date_from and date_to and date_from > date_to:
             raise forms.ValidationError(_("The start date must be on or before the end date."))
+        if date_from:
+            # The report draws one timeline point per day, and ends today without an end date.
+            range_length_validate(start=date_from, end=date_to or today)
         return cleaned

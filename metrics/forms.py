@@ -36,8 +36,13 @@ class DateRangeForm(forms.Form):
         if start and end:
             if start > end:
                 raise forms.ValidationError(_("The start date must be on or before the end date."))
-            if (end - start).days + 1 > MAX_RANGE_DAYS:
-                raise forms.ValidationError(
-                    _("Choose a range of at most %(days)d days.") % {"days": MAX_RANGE_DAYS}
-                )
+            range_length_validate(start=start, end=end)
         return cleaned
+
+
+def range_length_validate(*, start: date, end: date) -> None:
+    """Refuse a range of more than MAX_RANGE_DAYS days, `start` and `end` included."""
+    if (end - start).days + 1 > MAX_RANGE_DAYS:
+        raise forms.ValidationError(
+            _("Choose a range of at most %(days)d days.") % {"days": MAX_RANGE_DAYS}
+        )

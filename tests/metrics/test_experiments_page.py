@@ -70,6 +70,33 @@ def test_a_reversed_period_is_a_form_error(client, staff_user, experiment):
     assert response.context["report"] is None
 
 
+@pytest.mark.parametrize(
+    ("period", "error"),
+    [
+        ({"date_to": "9999-12-31"}, "Choose dates up to today."),
+        ({"date_from": "tomorrow"}, "Choose dates up to today."),
+        ({"date_from": "1990-01-01"}, "Choose a range of at most 731 days."),
+        (
+            {"date_from": "1990-01-01", "date_to": "1992-01-02"},
+            "Choose a range of at most 731 days.",
+        ),
+    ],
+    ids=["end-at-the-calendar-end", "start-tomorrow", "since-1990", "two-years-long"],
+)
+def test_a_future_or_overlong_period_is_a_form_error(client, staff_user, experiment, period, error):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    period = {
+        name: value.replace("tomorrow", tomorrow.isoformat()) for name, value in period.items()
+    }
+    client.force_login(staff_user)
+
+    response = client.get(PAGE, {"flag": FLAG, **period})
+
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert response.context["report"] is None
+
+
 def test_an_unknown_flag_is_a_form_error(client, staff_user, experiment):
     client.force_login(staff_user)
 
