@@ -5,8 +5,11 @@ Server-side SVG like the other panels (ADR 0008), with a text summary and the
 data as a table.
 """
 
+from datetime import datetime
+
 import pygal
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from metrics.charts import Panel, new_chart, render
@@ -19,6 +22,16 @@ from recommendations.registry.selectors import (
 CTR_CHECK = "click_through_vs_first_days"
 NO_VERSIONS = gettext_lazy("No model version is registered yet.")
 NO_DECISIONS = gettext_lazy("The monitoring has not run yet.")
+
+
+# Times are stored in UTC; staff read them in the site's time zone, like every other
+# date of the dashboard.
+def local_minute(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
+def local_day(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d}"
 
 
 def figure(value) -> str:
@@ -57,7 +70,7 @@ def model_versions_panel(
 ) -> Panel:
     metric = settings.MODEL_PROMOTION_METRIC
     online = last_online_figures(decisions)
-    labels = [f"{version.created_at:%Y-%m-%d} {version.version_id[-8:]}" for version in versions]
+    labels = [f"{local_day(version.created_at)} {version.version_id[-8:]}" for version in versions]
     chart = new_chart(
         pygal.Line,
         title=gettext(
@@ -89,7 +102,7 @@ def model_versions_panel(
         ) % {
             "count": len(versions),
             "version": champion.version_id,
-            "when": f"{champion.promoted_at:%Y-%m-%d %H:%M}",
+            "when": local_minute(champion.promoted_at),
             "actor": champion.promoted_by,
         }
     elif versions:
@@ -119,8 +132,8 @@ def model_versions_panel(
                 version.status,
                 gettext("%(start)s to %(end)s")
                 % {
-                    "start": f"{version.trained_since:%Y-%m-%d}",
-                    "end": f"{version.trained_until:%Y-%m-%d}",
+                    "start": local_day(version.trained_since),
+                    "end": local_day(version.trained_until),
                 }
                 if version.trained_since and version.trained_until
                 else gettext("n/a"),
@@ -128,7 +141,7 @@ def model_versions_panel(
                 figure(version.offline_metrics.get(metric)),
                 share_with_interval(online.get(version.pk)),
                 gettext("%(when)s by %(actor)s")
-                % {"when": f"{version.promoted_at:%Y-%m-%d %H:%M}", "actor": version.promoted_by}
+                % {"when": local_minute(version.promoted_at), "actor": version.promoted_by}
                 if version.promoted_at
                 else "",
                 version.retirement_reason,
@@ -144,7 +157,7 @@ def retraining_decisions_panel(decisions: list[RetrainingDecision]) -> Panel:
         pygal.Line,
         title=gettext("Monitoring runs: held-out %(metric)s of champion and challenger")
         % {"metric": metric},
-        labels=[f"{decision.created_at:%Y-%m-%d %H:%M}" for decision in decisions],
+        labels=[local_minute(decision.created_at) for decision in decisions],
         dots_size=4,
         y_title=metric,
     )
@@ -160,7 +173,7 @@ def retraining_decisions_panel(decisions: list[RetrainingDecision]) -> Panel:
     summary = (
         gettext("Last run %(when)s: %(verdict)s (%(fired)s). %(reason)s")
         % {
-            "when": f"{latest.created_at:%Y-%m-%d %H:%M}",
+            "when": local_minute(latest.created_at),
             "verdict": latest.get_verdict_display(),
             "fired": ", ".join(latest.fired) or gettext("no check fired"),
             "reason": latest.reason,
@@ -186,7 +199,7 @@ def retraining_decisions_panel(decisions: list[RetrainingDecision]) -> Panel:
         ],
         rows=[
             [
-                f"{decision.created_at:%Y-%m-%d %H:%M}",
+                local_minute(decision.created_at),
                 ", ".join(decision.fired) or gettext("none"),
                 decision.get_verdict_display(),
                 decision.champion.version_id if decision.champion else "",

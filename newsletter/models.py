@@ -8,6 +8,7 @@ only in Redis.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -53,7 +54,7 @@ class Campaign(models.Model):
         indexes = [models.Index(fields=["status", "dispatched_at"], name="campaign_status_idx")]
 
     def __str__(self) -> str:
-        return f"{self.subject} ({self.planned_at:%Y-%m-%d})"
+        return f"{self.subject} ({timezone.localtime(self.planned_at):%Y-%m-%d})"
 
 
 class Send(models.Model):

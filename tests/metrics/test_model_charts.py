@@ -1,11 +1,12 @@
 """The dashboard's model registry panels: versions and retraining decisions, charts and tables."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from metrics.model_charts import model_versions_panel, retraining_decisions_panel
 from recommendations.models import ModelVersion, RetrainingDecision
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -79,3 +80,44 @@ def test_the_dashboard_says_when_nothing_is_registered(client, staff_user):
     page = client.get(DASHBOARD).content.decode()
     assert "No model version is registered yet." in page
     assert "The monitoring has not run yet." in page
+
+
+def test_the_panels_write_times_in_the_sites_time_zone():
+    # 22:30 UTC on July 1st is 00:30 on July 2nd in Paris (summer time).
+    late_evening_utc = datetime(2026, 7, 1, 22, 30, tzinfo=UTC)
+    version = ModelVersion.objects.create(
+        version_id="v-late",
+        artifact_name="ranker/v-late.joblib",
+        artifact_checksum="2" * 64,
+        status=ModelVersion.Status.CHAMPION,
+        offline_metrics={"ndcg@10": 0.2},
+        created_at=late_evening_utc,
+        promoted_at=late_evening_utc,
+        promoted_by="staff",
+    )
+    decision = RetrainingDecision.objects.create(
+        created_at=late_evening_utc,
+        triggered_by="daily monitoring task",
+        champion=version,
+        verdict=RetrainingDecision.Verdict.NO_TRIGGER,
+        reason="no check fired",
+    )
+
+    # Pygal writes the x labels only from two points on.
+    earlier = ModelVersion.objects.create(
+        version_id="v-early",
+        artifact_name="ranker/v-early.joblib",
+        artifact_checksum="3" * 64,
+        status=ModelVersion.Status.RETIRED,
+        offline_metrics={"ndcg@10": 0.1},
+        created_at=late_evening_utc - timedelta(days=1),
+    )
+
+    versions = model_versions_panel([earlier, version], [decision])
+    decisions = retraining_decisions_panel([decision])
+
+    assert "promoted 2026-07-02 00:30" in versions.summary
+    assert "2026-07-02 v-late" in str(versions.svg)
+    assert "Last run 2026-07-02 00:30" in decisions.summary
+    assert decisions.rows[0][0] == "2026-07-02 00:30"
+    assert "2026-07-02 00:30" in str(decisions.svg)
