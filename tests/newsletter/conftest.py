@@ -61,3 +61,15 @@ def refuse_data(inbox, *, attempts: set[int], reply: str = "451 4.3.0 Try again 
         return await accept(server, session, envelope)
 
     inbox.handle_DATA = handle_DATA
+
+
+def refuse_recipient(inbox, *, address: str, reply: str) -> None:
+    """Make the SMTP server answer `reply` to RCPT TO `address`, and accept the others."""
+
+    async def handle_RCPT(server, session, envelope, recipient, rcpt_options):
+        if recipient == address:
+            return reply
+        envelope.rcpt_tos.append(recipient)
+        return "250 OK"
+
+    inbox.handle_RCPT = handle_RCPT

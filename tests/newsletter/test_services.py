@@ -29,6 +29,7 @@ from tests.newsletter.conftest import (
     header,
     html_part,
     refuse_data,
+    refuse_recipient,
     text_part,
 )
 
@@ -238,13 +239,7 @@ def test_a_refused_recipient_is_marked_failed_and_the_others_are_sent(
 ):
     good, bad = consenting_user(), consenting_user(email="gone@example.org")
 
-    async def handle_RCPT(server, session, envelope, address, rcpt_options):
-        if address == bad.email:
-            return "550 5.1.1 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    smtp_server.handle_RCPT = handle_RCPT
+    refuse_recipient(smtp_server, address=bad.email, reply="550 5.1.1 No such mailbox")
 
     send_all(campaign)
 
@@ -262,13 +257,7 @@ def test_a_recipient_refused_for_now_waits_alone_and_fails_after_the_last_attemp
     users = [consenting_user() for _ in range(6)]
     full = users[1]
 
-    async def handle_RCPT(server, session, envelope, address, rcpt_options):
-        if address == full.email:
-            return "452 4.2.2 Mailbox full"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    smtp_server.handle_RCPT = handle_RCPT
+    refuse_recipient(smtp_server, address=full.email, reply="452 4.2.2 Mailbox full")
     ((first, last),) = campaign_start(campaign_id=campaign.pk)
 
     result = campaign_send_chunk(campaign_id=campaign.pk, first_send_id=first, last_send_id=last)
@@ -295,13 +284,7 @@ def test_a_server_closing_at_a_recipient_with_421_puts_the_whole_chunk_back(
 ):
     first_user, *_others = [consenting_user() for _ in range(3)]
 
-    async def handle_RCPT(server, session, envelope, address, rcpt_options):
-        if address == first_user.email:
-            return "421 4.3.2 Service shutting down"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    smtp_server.handle_RCPT = handle_RCPT
+    refuse_recipient(smtp_server, address=first_user.email, reply="421 4.3.2 Service shutting down")
     ((first, last),) = campaign_start(campaign_id=campaign.pk)
 
     with pytest.raises(DeliveryError):

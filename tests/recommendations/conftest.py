@@ -1,10 +1,11 @@
-"""Fixtures of the recommendation tests: a real OSRM-compatible server."""
+"""Fixtures of the recommendation tests: a real OSRM-compatible server, a model store."""
 
 import re
 
 import pytest
 
 from recommendations.distance.providers import great_circle_km
+from recommendations.ranking.artifact import model_storage
 from tests.local_http import LocalJsonServer
 
 # Roads are longer than the crow flies; the local routing server says by this much.
@@ -39,3 +40,16 @@ def osrm(settings):
         settings.DISTANCE_OSRM_MAX_DESTINATIONS = 100
         settings.DISTANCE_PROVIDER_COST_PER_CALL = 0.005
         yield server
+
+
+@pytest.fixture
+def model_folder(settings, tmp_path):
+    """The ranker's artifact storage in a temporary folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        settings.RECOMMENDATION_MODEL_STORAGE: {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "models")},
+        },
+    }
+    return model_storage()

@@ -21,18 +21,6 @@ def trained() -> TrainedRanker:
     return ranker_train(data=world(), options=TrainingOptions(seed=1, per_source=10))
 
 
-@pytest.fixture
-def storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        settings.RECOMMENDATION_MODEL_STORAGE: {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
-    return model_storage()
-
-
 def on_pointer_save(storage, monkeypatch, action) -> None:
     """Run `action` once, when the save of the latest pointer begins (another process
     reading or saving at that moment)."""
@@ -47,10 +35,10 @@ def on_pointer_save(storage, monkeypatch, action) -> None:
     monkeypatch.setattr(storage, "save", save_then_act)
 
 
-def test_a_reader_during_a_save_finds_the_previous_model(storage, trained, monkeypatch):
+def test_a_reader_during_a_save_finds_the_previous_model(model_folder, trained, monkeypatch):
     first = artifact_save(trained=trained, seed=1)["version"]
     read = []
-    on_pointer_save(storage, monkeypatch, lambda: read.append(artifact_load()[1]["version"]))
+    on_pointer_save(model_folder, monkeypatch, lambda: read.append(artifact_load()[1]["version"]))
 
     second = artifact_save(trained=trained, seed=1)["version"]
 
@@ -58,22 +46,24 @@ def test_a_reader_during_a_save_finds_the_previous_model(storage, trained, monke
     assert artifact_load()[1]["version"] == second
 
 
-def test_two_saves_at_once_leave_one_pointer_naming_a_saved_model(storage, trained, monkeypatch):
+def test_two_saves_at_once_leave_one_pointer_naming_a_saved_model(
+    model_folder, trained, monkeypatch
+):
     artifact_save(trained=trained, seed=1)
     other = []
     on_pointer_save(
-        storage,
+        model_folder,
         monkeypatch,
         lambda: other.append(artifact_save(trained=trained, seed=1)["version"]),
     )
 
     version = artifact_save(trained=trained, seed=1)["version"]
 
-    _, files = storage.listdir(artifact_path(""))
+    _, files = model_folder.listdir(artifact_path(""))
     pointers = [name for name in files if "latest" in name]
     assert pointers == [LATEST]
     # The save that finished last is the latest.
-    with storage.open(artifact_path(LATEST)) as pointer:
+    with model_folder.open(artifact_path(LATEST)) as pointer:
         assert json.load(pointer) == {"version": version}
     assert other and other[0] != version
 

@@ -35,14 +35,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def model_store(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "models": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "models")},
-        },
-    }
+def model_store(model_folder):
     serving.served_ml.local = None
     yield
     serving.served_ml.local = None

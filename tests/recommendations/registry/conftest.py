@@ -26,15 +26,8 @@ def trained_ranker() -> TrainedRanker:
 
 
 @pytest.fixture
-def artifact_store(settings, tmp_path):
-    """The ranker's artifact storage in a temporary folder."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        settings.RECOMMENDATION_MODEL_STORAGE: {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
+def artifact_store(model_folder):
+    """The ranker's artifact storage in a temporary folder, as the registry reaches it."""
     return artifact_storage()
 
 
