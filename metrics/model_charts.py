@@ -5,13 +5,11 @@ Server-side SVG like the other panels (ADR 0008), with a text summary and the
 data as a table.
 """
 
-from datetime import datetime
-
 import pygal
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
+from config.local_times import local_day, local_minute
 from metrics.charts import Panel, new_chart, render
 from recommendations.models import ModelVersion, RetrainingDecision
 from recommendations.registry.selectors import (
@@ -22,16 +20,6 @@ from recommendations.registry.selectors import (
 CTR_CHECK = "click_through_vs_first_days"
 NO_VERSIONS = gettext_lazy("No model version is registered yet.")
 NO_DECISIONS = gettext_lazy("The monitoring has not run yet.")
-
-
-# Times are stored in UTC; staff read them in the site's time zone, like every other
-# date of the dashboard.
-def local_minute(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
-
-
-def local_day(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d}"
 
 
 def figure(value) -> str:

@@ -8,9 +8,10 @@ only in Redis.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from config.local_times import local_day, local_minute
 
 
 def default_strategy() -> str:
@@ -54,7 +55,7 @@ class Campaign(models.Model):
         indexes = [models.Index(fields=["status", "dispatched_at"], name="campaign_status_idx")]
 
     def __str__(self) -> str:
-        return f"{self.subject} ({timezone.localtime(self.planned_at):%Y-%m-%d})"
+        return f"{self.subject} ({local_day(self.planned_at)})"
 
 
 class Send(models.Model):
@@ -146,7 +147,7 @@ class Click(models.Model):
         return gettext("%(user)s clicked %(offer)s (%(when)s)") % {
             "user": self.user_id,
             "offer": self.offer_id,
-            "when": f"{self.clicked_at:%Y-%m-%d %H:%M}",
+            "when": local_minute(self.clicked_at),
         }
 
 
@@ -187,5 +188,5 @@ class Unsubscription(models.Model):
     def __str__(self) -> str:
         return gettext("%(user)s unsubscribed (%(when)s)") % {
             "user": self.user_id,
-            "when": f"{self.created_at:%Y-%m-%d}",
+            "when": local_day(self.created_at),
         }

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext, gettext_lazy
 
+from config.local_times import local_day
 from recommendations.models import ModelVersion, RetrainingDecision
 from recommendations.registry.services import (
     RegistryError,
@@ -70,8 +71,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("trained on"))
     def training_window(self, version: ModelVersion) -> str:
-        since = f"{version.trained_since:%Y-%m-%d}" if version.trained_since else gettext("start")
-        until = f"{version.trained_until:%Y-%m-%d}" if version.trained_until else "?"
+        since = local_day(version.trained_since) if version.trained_since else gettext("start")
+        until = local_day(version.trained_until) if version.trained_until else "?"
         return gettext("%(start)s to %(end)s") % {"start": since, "end": until}
 
     @admin.action(description=gettext_lazy("Promote the selected candidate to champion"))

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.local_times import local_minute
+
 
 class ModelVersion(models.Model):
     class Status(models.TextChoices):
@@ -116,4 +118,4 @@ class RetrainingDecision(models.Model):
         verbose_name_plural = _("retraining decisions")
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_verdict_display()}"
+        return f"{local_minute(self.created_at)} {self.get_verdict_display()}"

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
+from config.local_times import local_minute
 from recommendations.models import ModelVersion, RetrainingDecision
 from recommendations.ranking.training import TrainingError
 from recommendations.registry import learner
@@ -179,8 +180,8 @@ def drift_retry_deferral(*, report: MonitoringReport, now: datetime) -> str | No
         return None
     return (
         f"only input drift fired ({', '.join(check.name for check in fired)}); a challenger "
-        f"lost to this champion on {lost.created_at:%Y-%m-%d %H:%M}, next try on drift alone "
-        f"from {lost.created_at + retry:%Y-%m-%d %H:%M}"
+        f"lost to this champion on {local_minute(lost.created_at)}, next try on drift alone "
+        f"from {local_minute(lost.created_at + retry)}"
     )
 
 
@@ -253,7 +254,7 @@ def challenger_refit_promote(*, outcome: RetrainingOutcome, now: datetime, actor
         model_version_promote(
             version_id=refit.version_id,
             actor=actor,
-            reason=f"{outcome.reason}; refitted on the days up to {now:%Y-%m-%d %H:%M}",
+            reason=f"{outcome.reason}; refitted on the days up to {local_minute(now)}",
             replacing=outcome.champion,
         )
     except ChampionChangedError as changed:

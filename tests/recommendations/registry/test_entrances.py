@@ -1,15 +1,21 @@
 """The registry's entrances: the admin actions, the daily task on a real worker, its schedule."""
 
+from datetime import UTC, datetime
+
 import pytest
+from django.contrib import admin
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
+from recommendations.admin import ModelVersionAdmin
 from recommendations.models import ModelVersion, RetrainingDecision
 from recommendations.registry.learner import artifact_storage
 from recommendations.registry.tasks import model_monitoring_run_task
 
 CHANGELIST = reverse("admin:recommendations_modelversion_changelist")
 Status = ModelVersion.Status
+# 22:30 UTC on July 1st is 00:30 on July 2nd in Paris (summer time).
+LATE_EVENING_UTC = datetime(2026, 7, 1, 22, 30, tzinfo=UTC)
 
 
 def admin_action(client, action: str, *versions: ModelVersion):
@@ -54,6 +60,22 @@ def test_the_versions_list_shows_metrics_age_and_status(client, staff_user, regi
     client.force_login(staff_user)
     page = client.get(CHANGELIST).content.decode()
     assert version.version_id in page and "ndcg@10" in page and "candidate" in page
+
+
+def test_the_versions_list_writes_the_training_window_in_the_sites_time_zone(english):
+    version = ModelVersion(trained_since=LATE_EVENING_UTC, trained_until=LATE_EVENING_UTC)
+
+    window = ModelVersionAdmin(ModelVersion, admin.site).training_window(version)
+
+    assert window == "2026-07-02 to 2026-07-02"
+
+
+def test_a_retraining_decision_is_named_by_its_minute_in_the_sites_time_zone(english):
+    decision = RetrainingDecision(
+        created_at=LATE_EVENING_UTC, verdict=RetrainingDecision.Verdict.NO_TRIGGER
+    )
+
+    assert str(decision).startswith("2026-07-02 00:30 ")
 
 
 @pytest.mark.django_db

@@ -4,7 +4,7 @@ the margin; every run is recorded, and a failure keeps the champion."""
 import io
 import logging
 import math
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -252,3 +252,49 @@ def test_the_challenger_trains_closer_to_now_when_the_variant_fell_against_its_p
             "until": now - timedelta(days=holdout_days),
         }
     ]
+
+
+# 22:30 UTC on July 1st is 00:30 on July 2nd in Paris (summer time).
+LATE_EVENING_UTC = datetime(2026, 7, 1, 22, 30, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_a_deferral_writes_its_times_in_the_sites_time_zone(register, settings):
+    settings.MODEL_DRIFT_RETRY_DAYS = 3
+    champion = register()
+    RetrainingDecision.objects.create(
+        created_at=LATE_EVENING_UTC,
+        triggered_by="test",
+        verdict=Verdict.KEPT_CHAMPION,
+        reason="challenger not better",
+        champion=champion,
+    )
+    reason = retraining.drift_retry_deferral(
+        report=report_with(champion, ("drift_price", "drift")),
+        now=LATE_EVENING_UTC + timedelta(days=1),
+    )
+    assert "lost to this champion on 2026-07-02 00:30" in reason
+    assert "from 2026-07-05 00:30" in reason
+
+
+@pytest.mark.django_db
+def test_a_refit_promotion_writes_its_time_in_the_sites_time_zone(register, monkeypatch):
+    evaluated = register()
+    refit = register()
+    monkeypatch.setattr(
+        learner,
+        "challenger_train",
+        lambda *, since, until: learner.TrainedArtifact(
+            refit.artifact_name, refit.metadata_name, {}
+        ),
+    )
+    monkeypatch.setattr(retraining, "model_version_register", lambda **names: refit)
+    outcome = retraining.RetrainingOutcome(
+        report_with(None), Verdict.FAILED, "won", challenger=evaluated
+    )
+
+    retraining.challenger_refit_promote(outcome=outcome, now=LATE_EVENING_UTC, actor="test")
+
+    refit.refresh_from_db()
+    assert refit.status == ModelVersion.Status.CHAMPION
+    assert "refitted on the days up to 2026-07-02 00:30" in refit.promotion_reason
