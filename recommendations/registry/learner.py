@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.files.storage import Storage
 from django.utils.dateparse import parse_datetime
 
+from config.local_times import local_day
 from recommendations.evaluation.protocol import evaluation_target, strategy_evaluate
 from recommendations.pipeline.scoring import scorer_spec
 from recommendations.pipeline.splits import TIME, split_make
@@ -27,6 +28,10 @@ from recommendations.ranking.training import TrainedRanker
 
 # The offline evaluation's list length: the metrics are read at 10 (ndcg@10...).
 EVALUATION_K = 10
+
+
+class EvaluationError(ValueError):
+    """The held-out period cannot judge a version (no bookings on one side of it)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ def version_evaluate(*, version_id: str, since: datetime, until: datetime) -> di
     interactions, extra = ranking_interactions_from_database(until=until)
     held_out = int(np.sum(interactions.timestamps >= since.timestamp()))
     if held_out == 0 or held_out == len(interactions):
-        raise ValueError(f"no bookings on both sides of {since:%Y-%m-%d} to evaluate on")
+        raise EvaluationError(f"no bookings on both sides of {local_day(since)} to evaluate on")
     # The time split's test set is the last fraction of the log: exactly the held-out days.
     split = split_make(interactions, kind=TIME, test_fraction=(held_out + 0.5) / len(interactions))
     target = evaluation_target(split, max_users=settings.MODEL_RETRAIN_EVALUATION_USERS, seed=0)

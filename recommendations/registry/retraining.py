@@ -38,6 +38,15 @@ from recommendations.registry.services import (
 
 logger = logging.getLogger(__name__)
 Verdict = RetrainingDecision.Verdict
+# Too little data to learn from or to judge on (a quiet week, a young marketplace).
+EXPECTED_ERRORS = (TrainingError, learner.EvaluationError)
+
+
+def failure_log(error: Exception, message: str, *args) -> None:
+    """Log `message` followed by `error`: one line for an expected error, the traceback
+    for anything else (a bug, which needs it)."""
+    log = logger.error if isinstance(error, EXPECTED_ERRORS) else logger.exception
+    log(f"{message}: %s", *args, error)
 
 
 @dataclass(frozen=True)
@@ -207,9 +216,7 @@ def challenger_contest(*, report: MonitoringReport, now: datetime, actor: str) -
                 version=champion, since=holdout_since, until=now
             )
     except Exception as error:
-        # Too little to learn from is expected (a quiet week, a young marketplace): no traceback.
-        log = logger.error if isinstance(error, TrainingError) else logger.exception
-        log("Retraining failed; the champion stays: %s", error)
+        failure_log(error, "Retraining failed; the champion stays")
         outcome.reason = f"retraining failed: {error}"
         return outcome
     verdict = promotion_verdict(
@@ -263,7 +270,7 @@ def challenger_refit_promote(*, outcome: RetrainingOutcome, now: datetime, actor
         model_version_retire(version_id=refit.version_id, actor=actor, reason=str(changed))
         raise
     except Exception as error:
-        logger.exception("Refitting the winning challenger failed; the evaluated one serves")
+        failure_log(error, "Refitting the winning challenger failed; the evaluated one serves")
         outcome.reason = f"{outcome.reason} (refit failed: {error})"
         if refit is not None:
             model_version_retire(version_id=refit.version_id, actor=actor, reason=outcome.reason)
@@ -292,5 +299,5 @@ def holdout_evaluate(*, version: ModelVersion, since: datetime, until: datetime)
     try:
         return learner.version_evaluate(version_id=version.version_id, since=since, until=until)
     except Exception as error:
-        logger.exception("Offline evaluation of %s failed", version.version_id)
+        failure_log(error, "Offline evaluation of %s failed", version.version_id)
         return {"error": str(error)}

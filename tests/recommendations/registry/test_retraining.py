@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from recommendations.models import ModelVersion, RetrainingDecision
+from recommendations.ranking.training import TrainingError
 from recommendations.registry import learner, retraining
 from recommendations.registry.artifacts import ArtifactCheck
 from recommendations.registry.monitoring import Check, MonitoringReport
@@ -298,3 +299,47 @@ def test_a_refit_promotion_writes_its_time_in_the_sites_time_zone(register, monk
     refit.refresh_from_db()
     assert refit.status == ModelVersion.Status.CHAMPION
     assert "refitted on the days up to 2026-07-02 00:30" in refit.promotion_reason
+
+
+def retraining_logs(caplog) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.name == retraining.__name__]
+
+
+@pytest.mark.django_db
+def test_an_evaluation_without_held_out_bookings_is_logged_as_one_line(register, caplog):
+    """No bookings to judge on is expected on a quiet marketplace: recorded, no traceback."""
+    version = register()
+    with caplog.at_level(logging.ERROR):
+        metrics = retraining.holdout_evaluate(
+            version=version, since=LATE_EVENING_UTC, until=LATE_EVENING_UTC + timedelta(days=7)
+        )
+    assert metrics == {"error": "no bookings on both sides of 2026-07-02 to evaluate on"}
+    [logged] = retraining_logs(caplog)
+    assert logged.exc_info is None and "no bookings on both sides" in logged.getMessage()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("error", "traceback"),
+    [(TrainingError("Too few interactions"), False), (RuntimeError("a bug"), True)],
+    ids=["expected", "unexpected"],
+)
+def test_a_failed_refit_logs_a_traceback_only_for_an_unexpected_error(
+    register, monkeypatch, caplog, error, traceback
+):
+    evaluated = register()
+
+    def challenger_train(*, since, until):
+        raise error
+
+    monkeypatch.setattr(learner, "challenger_train", challenger_train)
+    outcome = retraining.RetrainingOutcome(
+        report_with(None), Verdict.FAILED, "won", challenger=evaluated
+    )
+    with caplog.at_level(logging.ERROR):
+        retraining.challenger_refit_promote(outcome=outcome, now=timezone.now(), actor="test")
+
+    assert model_version_champion() == evaluated
+    [logged] = retraining_logs(caplog)
+    assert (logged.exc_info is not None) is traceback
+    assert str(error) in logged.getMessage()
