@@ -11,6 +11,7 @@ from waffle.models import Switch
 from waffle.testutils import override_switch
 
 from config.celery import app as celery_app
+from newsletter.management.commands import send_newsletter
 from newsletter.models import Campaign, Send
 from newsletter.services import campaign_start
 from tests.factories import UserFactory
@@ -78,6 +79,35 @@ def test_the_command_refuses_to_send_while_the_kill_switch_is_on(smtp_server, po
         run()
 
     assert smtp_server.messages == [] and not Campaign.objects.exists()
+
+
+def test_a_kill_switch_turned_on_mid_run_stops_in_process_sending_with_a_readable_error(
+    smtp_server, popular_offers, monkeypatch
+):
+    consenting_user()
+    start = send_newsletter.campaign_start
+
+    def start_then_pause(*, campaign_id: int) -> list[tuple[int, int]]:
+        ranges = start(campaign_id=campaign_id)
+        # Staff turn the switch on once the command checked it: the chunk finds it on.
+        switch = Switch.objects.get(name="newsletter_paused")
+        switch.active = True
+        switch.save()
+        switch.flush()  # save() flushes waffle's cache on commit, which a test never reaches
+        return ranges
+
+    monkeypatch.setattr(send_newsletter, "campaign_start", start_then_pause)
+
+    # override_switch puts the switch (and waffle's cache) back afterwards.
+    with (
+        override_switch("newsletter_paused", active=False),
+        pytest.raises(CommandError, match=r"paused.*resumes when it is turned off"),
+    ):
+        run()
+
+    campaign = Campaign.objects.get()
+    assert smtp_server.messages == [] and campaign.status == Campaign.Status.SENDING
+    assert campaign.sends.get().status == Send.Status.PENDING
 
 
 def test_an_unknown_campaign_is_a_readable_error():

@@ -73,11 +73,22 @@ class Command(BaseCommand):
                 total.sent += result.sent
                 total.skipped += result.skipped
                 total.failed += result.failed
+                if result.paused:
+                    # Every later chunk would find the switch on too: stop here.
+                    total.paused = True
+                    break
         except DeliveryError as error:
             raise CommandError(
                 f"{error} ({total.sent} sent so far). Run `send_newsletter --campaign {target.pk}` "
                 "again to resume."
             ) from None
+        # The switch may also have been turned on between the check above and the start,
+        # which then returns no range: either way what was asked did not happen.
+        if total.paused or (not ranges and newsletter_is_paused()):
+            raise CommandError(
+                f"Sending is paused by the newsletter_paused switch ({total.sent} sent so far); "
+                f"campaign {target.pk} resumes when it is turned off."
+            )
         target.refresh_from_db(fields=["status"])
         self.stdout.write(
             f"Campaign {target.pk}: {total.sent} sent, {total.skipped} skipped, "
