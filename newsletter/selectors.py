@@ -121,14 +121,18 @@ def campaigns_stalled(*, now: datetime, dispatched_before: datetime) -> QuerySet
     Either a claim expired (its worker died: the lease is the whole wait, ADR
     0006), or sends are still pending and the last dispatch is older than
     `dispatched_before` (its chunks were lost, ran out of retries or found the
-    kill switch on); a recent dispatch's chunks may still be queued.
+    kill switch on); a recent dispatch's chunks may still be queued. Or no send
+    is pending or claimed and the campaign was never marked sent (no recipient,
+    or a worker killed between its last mark and that of the campaign): only a
+    dispatch finishes it then.
     """
     sends = Send.objects.filter(campaign=OuterRef("pk"))
     expired_claim = sends.filter(status=Send.Status.SENDING, claimed_until__lt=now)
     pending = sends.filter(status=Send.Status.PENDING)
+    to_deliver = sends.filter(status__in=[Send.Status.PENDING, Send.Status.SENDING])
     long_ago = Q(dispatched_at__lt=dispatched_before) | Q(dispatched_at__isnull=True)
     return Campaign.objects.filter(status=Campaign.Status.SENDING).filter(
-        Q(Exists(expired_claim)) | (long_ago & Q(Exists(pending)))
+        Q(Exists(expired_claim)) | (long_ago & Q(Exists(pending))) | ~Q(Exists(to_deliver))
     )
 
 

@@ -173,6 +173,9 @@ def campaign_start(*, campaign_id: int) -> list[tuple[int, int]]:
         campaign.status, campaign.started_at = Campaign.Status.SENDING, now
     if newsletter_is_paused():
         campaign.save(update_fields=["status", "started_at"])
+        # The switch holds messages, not a campaign with none left to send: no chunk
+        # would ever run to finish it, so it would stay sending for good.
+        campaign_finish_if_done(campaign_id=campaign.pk)
         return []
     campaign.dispatched_at = now
     campaign.save(update_fields=["status", "started_at", "dispatched_at"])
@@ -477,7 +480,8 @@ def send_deliver(
 
 
 def campaigns_to_resume() -> list[int]:
-    """Ids of sending campaigns with an expired claim, or pending and not dispatched lately."""
+    """Ids of sending campaigns with an expired claim, pending and not dispatched lately,
+    or with nothing left to deliver (dispatching them finishes them)."""
     now = timezone.now()
     before = now - timedelta(seconds=settings.NEWSLETTER_RESUME_AFTER_SECONDS)
     stalled = campaigns_stalled(now=now, dispatched_before=before)

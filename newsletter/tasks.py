@@ -54,7 +54,8 @@ def campaign_weekly_start_task() -> int:
 
 @shared_task(name="newsletter.campaigns_resume_stalled", acks_late=True)
 def campaigns_resume_stalled_task() -> list[int]:
-    """Re-dispatch campaigns left with pending sends (crashed worker, kill switch turned off)."""
+    """Re-dispatch campaigns left with pending sends (crashed worker, kill switch turned off)
+    or left sending with nothing to deliver, which the dispatch finishes."""
     campaign_ids = campaigns_to_resume()
     for campaign_id in campaign_ids:
         campaign_dispatch(campaign_id=campaign_id)

@@ -15,6 +15,7 @@ from newsletter.models import Campaign, Send
 from newsletter.selectors import send_ranges_to_deliver
 from newsletter.services import (
     DeliveryError,
+    campaign_dispatch,
     campaign_get_or_create_for_week,
     campaign_send_chunk,
     campaign_start,
@@ -206,6 +207,16 @@ def test_the_kill_switch_sends_nothing_and_leaves_sends_pending(
     assert campaign.sends.get().status == Send.Status.PENDING
 
 
+@override_switch("newsletter_paused", active=True)
+def test_a_campaign_started_with_nobody_to_mail_is_sent_even_while_paused(campaign):
+    UserFactory(newsletter_consent=False)
+
+    assert campaign_start(campaign_id=campaign.pk) == []
+
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SENT and not campaign.sends.exists()
+
+
 def test_sending_resumes_when_the_kill_switch_is_turned_off(smtp_server, popular_offers, campaign):
     users = [consenting_user() for _ in range(3)]
     with override_switch("newsletter_paused", active=True):
@@ -361,6 +372,24 @@ def test_a_stalled_campaign_is_found_for_the_sweep_and_a_fresh_or_sent_one_is_no
     assert campaigns_to_resume() == [campaign.pk]
 
     campaign.sends.update(status=Send.Status.SKIPPED)
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SENT)
+    assert campaigns_to_resume() == []
+
+
+def test_a_sending_campaign_with_nothing_left_to_deliver_is_finished_by_the_sweep(
+    popular_offers, campaign
+):
+    # Its last chunk marked every send, then its worker died before finishing the campaign.
+    consenting_user()
+    campaign_start(campaign_id=campaign.pk)
+    campaign.sends.update(status=Send.Status.SENT, sent_at=timezone.now())
+    assert campaigns_to_resume() == [campaign.pk]
+
+    with override_switch("newsletter_paused", active=True):
+        campaign_dispatch(campaign_id=campaign.pk)
+
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SENT
     assert campaigns_to_resume() == []
 
 
