@@ -118,7 +118,7 @@ def stored_list_still_servable(
         return None
     stored = stored_list_read(strategy=strategy, user_id=request.user_id)
     if stored is None or not version_current(
-        stored.data["model_version"], current=strategy_current_version(strategy)
+        stored.model_version, current=strategy_current_version(strategy)
     ):
         return None
     load = servable_offer_cards if as_cards else servable_offers

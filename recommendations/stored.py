@@ -67,6 +67,10 @@ class StoredList:
     user_id: int
 
     @property
+    def model_version(self) -> str:
+        return self.data["model_version"]
+
+    @property
     def offer_ids(self) -> list[int]:
         return [item[0] for item in self.data["items"]]
 
@@ -89,7 +93,7 @@ class StoredList:
             ),
             strategy=data["strategy"],
             generated_at=datetime.fromisoformat(data["generated_at"]),
-            model_version=data["model_version"],
+            model_version=self.model_version,
             user_id=self.user_id,
         )
 

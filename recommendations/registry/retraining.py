@@ -19,7 +19,6 @@ from django.conf import settings
 
 from config.local_times import local_minute
 from recommendations.models import ModelVersion, RetrainingDecision
-from recommendations.ranking.training import TrainingError
 from recommendations.registry import learner
 from recommendations.registry.artifacts import ArtifactCheck, artifact_check
 from recommendations.registry.monitoring import (
@@ -38,14 +37,12 @@ from recommendations.registry.services import (
 
 logger = logging.getLogger(__name__)
 Verdict = RetrainingDecision.Verdict
-# Too little data to learn from or to judge on (a quiet week, a young marketplace).
-EXPECTED_ERRORS = (TrainingError, learner.EvaluationError)
 
 
 def failure_log(error: Exception, message: str, *args) -> None:
     """Log `message` followed by `error`: one line for an expected error, the traceback
     for anything else (a bug, which needs it)."""
-    log = logger.error if isinstance(error, EXPECTED_ERRORS) else logger.exception
+    log = logger.error if isinstance(error, learner.EXPECTED_ERRORS) else logger.exception
     log(f"{message}: %s", *args, error)
 
 

@@ -27,7 +27,8 @@ class RegistryError(Exception):
 
 
 class ChampionChangedError(RegistryError):
-    """A promotion refused because the champion it was judged against is no longer it."""
+    """A promotion or a rollback refused: the champion it was decided against has been
+    replaced meanwhile."""
 
 
 # `model_version_promote`'s default: whoever the champion is, it is replaced (staff choose).
@@ -125,7 +126,7 @@ def model_version_rollback(*, actor: str, reason: str) -> ModelVersion:
         locked = champion_and_locked(pk=previous.pk)
         restored, current = locked["target"], locked["champion"]
         if current is None or current.pk != champion.pk:
-            raise RegistryError("The champion changed meanwhile; look again and retry.")
+            raise ChampionChangedError("The champion changed meanwhile; look again and retry.")
         now = timezone.now()
         version_retire_locked(
             version=current, actor=actor, reason=f"rolled back: {reason}", now=now
