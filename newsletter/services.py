@@ -331,7 +331,8 @@ def smtp_error_concerns_one_message(error: Exception) -> bool:
     refusal of its content.
 
     A 421 is the server closing the connection (smtplib closes its end too), and a 4xx
-    refusal of the content is taken as the server's trouble: both concern the whole chunk.
+    refusal of the content is taken as the server's trouble: both concern the whole chunk
+    (though the latter still counts against its send's tries, see `send_deliver`).
     """
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code != 421 for code, _ in error.recipients.values())
@@ -341,9 +342,10 @@ def smtp_error_concerns_one_message(error: Exception) -> bool:
 def send_refused(*, send: Send, error: smtplib.SMTPException) -> bool:
     """Record the server's refusal of one send; returns whether the send failed for good.
 
-    A permanent refusal fails it at once; a temporary one (full mailbox, greylisting)
-    puts it back to pending, for the sweep's next dispatch, until its claim number
-    `NEWSLETTER_SEND_MAX_ATTEMPTS`, which fails it so that the campaign can finish.
+    A permanent refusal fails it at once; a temporary one (full mailbox, greylisting,
+    a 4xx to its content) puts it back to pending, for a retry or the sweep's next
+    dispatch, until its claim number `NEWSLETTER_SEND_MAX_ATTEMPTS`, which fails it so
+    that the campaign can finish.
     """
     gives_up = (
         smtp_error_is_permanent(error) or send.attempts >= settings.NEWSLETTER_SEND_MAX_ATTEMPTS
@@ -458,18 +460,24 @@ def send_deliver(
     try:
         connection.send_messages([message])
     except smtplib.SMTPException as error:
-        if not smtp_error_concerns_one_message(error):
-            raise
-        if send_refused(send=send, error=error):
-            result.failed += 1
-        else:
-            logger.info(
-                "Campaign %s: send %s refused for now, pending again: %s",
-                campaign.pk,
-                send.pk,
-                error,
-            )
-        return
+        if smtp_error_concerns_one_message(error):
+            if send_refused(send=send, error=error):
+                result.failed += 1
+            else:
+                logger.info(
+                    "Campaign %s: send %s refused for now, pending again: %s",
+                    campaign.pk,
+                    send.pk,
+                    error,
+                )
+            return
+        if isinstance(error, smtplib.SMTPDataError):
+            # A 4xx to the content stops the chunk, but it may be this message's own
+            # trouble: a message the server keeps refusing comes first again at every
+            # retry and would hold the sends after it back for good, so its tries are
+            # capped like a refused recipient's.
+            send_refused(send=send, error=error)
+        raise
     # One write per message, right after the server's acceptance: a crash can
     # then repeat at most this one message.
     if not send_mark_sent(send=send, shown=loaded.recommendation_list, variant=variant):

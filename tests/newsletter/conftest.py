@@ -63,6 +63,20 @@ def refuse_data(inbox, *, attempts: set[int], reply: str = "451 4.3.0 Try again 
     inbox.handle_DATA = handle_DATA
 
 
+def refuse_data_for(
+    inbox, *, address: str, reply: str = "451 4.3.0 Requested action aborted"
+) -> None:
+    """Make the SMTP server answer `reply` to the DATA of every message to `address`."""
+    accept = inbox.handle_DATA
+
+    async def handle_DATA(server, session, envelope):
+        if address in envelope.rcpt_tos:
+            return reply
+        return await accept(server, session, envelope)
+
+    inbox.handle_DATA = handle_DATA
+
+
 def refuse_recipient(inbox, *, address: str, reply: str) -> None:
     """Make the SMTP server answer `reply` to RCPT TO `address`, and accept the others."""
 

@@ -1,5 +1,7 @@
 """The newsletter's services, called directly, delivering to a real local SMTP server."""
 
+import contextlib
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -30,6 +32,7 @@ from tests.newsletter.conftest import (
     header,
     html_part,
     refuse_data,
+    refuse_data_for,
     refuse_recipient,
     text_part,
 )
@@ -288,6 +291,32 @@ def test_a_recipient_refused_for_now_waits_alone_and_fails_after_the_last_attemp
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.SENT
     assert len(smtp_server.messages) == 5
+
+
+def test_a_message_whose_content_is_refused_for_now_again_and_again_fails_at_the_last_try(
+    smtp_server, popular_offers, campaign, settings
+):
+    settings.NEWSLETTER_SEND_MAX_ATTEMPTS = 3
+    users = [consenting_user() for _ in range(5)]
+    stuck = users[1]
+    refuse_data_for(smtp_server, address=stuck.email, reply="451 4.3.0 Requested action aborted")
+
+    # Each pass is a retry of the chunk task or the sweep's next dispatch: every one
+    # stops at the refused message, which comes first again, until its last try.
+    passes = 0
+    while campaign.status != Campaign.Status.SENT and passes < 10:
+        passes += 1
+        with contextlib.suppress(DeliveryError):
+            send_all(campaign)
+        campaign.refresh_from_db()
+
+    assert campaign.status == Campaign.Status.SENT
+    assert passes == 4  # three tries of the refused message, then the rest of the chunk
+    assert Counter(smtp_server.recipients) == {user.email: 1 for user in users if user != stuck}
+    given_up = Send.objects.get(user=stuck)
+    assert (given_up.status, given_up.attempts) == (Send.Status.FAILED, 3)
+    assert "Requested action aborted" in given_up.error
+    assert campaign.sends.filter(status=Send.Status.SENT).count() == 4
 
 
 def test_a_server_closing_at_a_recipient_with_421_puts_the_whole_chunk_back(
