@@ -86,7 +86,13 @@ class Send(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Counted as each try of the message begins, not at claims (ADR 0006): a chunk
+    # failing before a message (the server down) charges nothing to its send.
+    attempts = models.PositiveSmallIntegerField(
+        _("delivery attempts"),
+        default=0,
+        help_text=_("How many times mailing this message was tried."),
+    )
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     offer_ids = models.JSONField(_("offers sent"), default=list, blank=True)
     error = models.TextField(_("error"), blank=True)

@@ -221,6 +221,8 @@ def sends_claim(*, campaign: Campaign, first_send_id: int, last_send_id: int) ->
 
     SKIP LOCKED lets two chunks that overlap (a resume while the first
     dispatch still runs) split the rows instead of waiting on each other.
+    A claim costs no attempt: `send_claim_renew` counts one when the message is
+    about to be tried.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -231,9 +233,7 @@ def sends_claim(*, campaign: Campaign, first_send_id: int, last_send_id: int) ->
             .values_list("pk", flat=True)
         )
         Send.objects.filter(pk__in=ids).update(
-            status=Send.Status.SENDING,
-            claimed_until=lease_end(now=now),
-            attempts=F("attempts") + 1,
+            status=Send.Status.SENDING, claimed_until=lease_end(now=now)
         )
     return list(Send.objects.filter(pk__in=ids).select_related("user").order_by("pk"))
 
@@ -259,15 +259,21 @@ def claims_held(*, sends: list[Send]) -> Q:
 
 
 def send_claim_renew(*, send: Send) -> bool:
-    """Give this worker's claim on `send` a full lease again; False if the claim is lost.
+    """Give this worker's claim on `send` a full lease again and count a try of its
+    message (`attempts`); False, with nothing written, if the claim is lost.
 
     Called just before mailing each message, so the lease has to cover one
-    message, not the whole chunk.
+    message, not the whole chunk. The try is counted in the same UPDATE, committed
+    before the message goes out: a worker killed while mailing it has counted it,
+    while a chunk that fails before reaching it (the server down) charges nothing.
     """
     renewed_until = lease_end(now=timezone.now())
-    renewed = Send.objects.filter(claims_held(sends=[send])).update(claimed_until=renewed_until)
+    renewed = Send.objects.filter(claims_held(sends=[send])).update(
+        claimed_until=renewed_until, attempts=F("attempts") + 1
+    )
     if renewed:
-        send.claimed_until = renewed_until
+        # Nobody else writes a claimed row: the count read at claim time, plus this try.
+        send.claimed_until, send.attempts = renewed_until, send.attempts + 1
     return renewed == 1
 
 
@@ -344,7 +350,7 @@ def send_refused(*, send: Send, error: smtplib.SMTPException) -> bool:
 
     A permanent refusal fails it at once; a temporary one (full mailbox, greylisting,
     a 4xx to its content) puts it back to pending, for a retry or the sweep's next
-    dispatch, until its claim number `NEWSLETTER_SEND_MAX_ATTEMPTS`, which fails it so
+    dispatch, until its try number `NEWSLETTER_SEND_MAX_ATTEMPTS`, which fails it so
     that the campaign can finish.
     """
     gives_up = (

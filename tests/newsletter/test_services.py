@@ -22,6 +22,7 @@ from newsletter.services import (
     campaign_send_chunk,
     campaign_start,
     campaigns_to_resume,
+    send_claim_renew,
     sends_claim,
 )
 from tests.canary import FLAG, homepage_flag_set
@@ -244,8 +245,11 @@ def test_a_transient_smtp_failure_puts_unsent_sends_back_and_a_retry_sends_only_
 
     assert len(smtp_server.messages) == 2
     assert campaign.sends.filter(status=Send.Status.PENDING).count() == 3
+    # Only the messages tried count: the sends after the refused one were never tried.
+    assert list(campaign.sends.values_list("attempts", flat=True)) == [1, 1, 1, 0, 0]
     campaign_send_chunk(campaign_id=campaign.pk, first_send_id=chunk[0], last_send_id=chunk[1])
     assert sorted(smtp_server.recipients) == sorted(user.email for user in users)
+    assert list(campaign.sends.values_list("attempts", flat=True)) == [1, 1, 2, 1, 1]
 
 
 def test_a_refused_recipient_is_marked_failed_and_the_others_are_sent(
@@ -291,6 +295,37 @@ def test_a_recipient_refused_for_now_waits_alone_and_fails_after_the_last_attemp
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.SENT
     assert len(smtp_server.messages) == 5
+
+
+def test_an_smtp_outage_charges_no_try_and_a_full_mailbox_still_gets_all_its_tries_after_it(
+    smtp_server, popular_offers, campaign, settings
+):
+    settings.NEWSLETTER_SEND_MAX_ATTEMPTS = 3
+    users = [consenting_user() for _ in range(3)]
+    full = users[1]
+    ((first, last),) = campaign_start(campaign_id=campaign.pk)
+    server_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = free_port()  # nothing listens there: the connection is refused
+
+    # More claims than the cap, each failing before any message is tried.
+    for _ in range(4):
+        with pytest.raises(DeliveryError):
+            campaign_send_chunk(campaign_id=campaign.pk, first_send_id=first, last_send_id=last)
+
+    assert set(campaign.sends.values_list("status", "attempts")) == {(Send.Status.PENDING, 0)}
+
+    settings.EMAIL_PORT = server_port
+    refuse_recipient(smtp_server, address=full.email, reply="452 4.2.2 Mailbox full")
+    campaign_send_chunk(campaign_id=campaign.pk, first_send_id=first, last_send_id=last)
+
+    # The full mailbox waits after its first try instead of failing on it.
+    waiting = Send.objects.get(user=full)
+    assert (waiting.status, waiting.attempts) == (Send.Status.PENDING, 1)
+    assert sorted(smtp_server.recipients) == sorted(u.email for u in users if u != full)
+    for _ in range(2):
+        campaign_send_chunk(campaign_id=campaign.pk, first_send_id=first, last_send_id=last)
+    given_up = Send.objects.get(user=full)
+    assert (given_up.status, given_up.attempts) == (Send.Status.FAILED, 3)
 
 
 def test_a_message_whose_content_is_refused_for_now_again_and_again_fails_at_the_last_try(
@@ -339,9 +374,10 @@ def test_sends_claimed_by_a_crashed_worker_are_taken_again_once_the_lease_expire
 ):
     users = [consenting_user() for _ in range(4)]
     ((first, last),) = campaign_start(campaign_id=campaign.pk)
-    # A worker claims the chunk, then dies before mailing anything.
+    # A worker claims the chunk, starts the first message (renews its claim) and dies.
     claimed = sends_claim(campaign=campaign, first_send_id=first, last_send_id=last)
     assert len(claimed) == 4
+    assert send_claim_renew(send=claimed[0])
     assert send_ranges_to_deliver(campaign=campaign, chunk_size=10) == []
     campaign_send_chunk(campaign_id=campaign.pk, first_send_id=first, last_send_id=last)
     assert smtp_server.messages == []  # the lease still holds
@@ -350,7 +386,8 @@ def test_sends_claimed_by_a_crashed_worker_are_taken_again_once_the_lease_expire
     send_all(campaign)
 
     assert sorted(smtp_server.recipients) == sorted(user.email for user in users)
-    assert Send.objects.filter(attempts=2).count() == 4
+    # The message cut short by the crash counts as a try; the claims never tried do not.
+    assert list(campaign.sends.values_list("attempts", flat=True)) == [2, 1, 1, 1]
 
 
 def test_a_chunk_that_outlived_its_lease_leaves_the_rest_to_the_next_worker(
