@@ -58,6 +58,7 @@ MATERIALISE_BATCH = 2000
 # The chunk task is queued by its registered name: newsletter.tasks imports this
 # module, so importing the task object here would be circular.
 CHUNK_TASK_NAME = "newsletter.campaign_send_chunk"
+STOPPED_AT_LAST_TRY = "Delivery stopped during its last try (the worker was stopped)."
 
 
 class DeliveryError(Exception):
@@ -232,6 +233,16 @@ def sends_claim(*, campaign: Campaign, first_send_id: int, last_send_id: int) ->
             .filter(claimable_condition(now=now))
             .values_list("pk", flat=True)
         )
+        # A claim that expired on its last try: the worker died mailing it (or the
+        # message kills every worker that mails it), so it is not tried again.
+        abandoned = Send.objects.filter(
+            pk__in=ids,
+            status=Send.Status.SENDING,
+            attempts__gte=settings.NEWSLETTER_SEND_MAX_ATTEMPTS,
+        )
+        abandoned_ids = set(abandoned.values_list("pk", flat=True))
+        abandoned.update(status=Send.Status.FAILED, claimed_until=None, error=STOPPED_AT_LAST_TRY)
+        ids = [pk for pk in ids if pk not in abandoned_ids]
         Send.objects.filter(pk__in=ids).update(
             status=Send.Status.SENDING, claimed_until=lease_end(now=now)
         )
@@ -338,20 +349,21 @@ def smtp_error_concerns_one_message(error: Exception) -> bool:
 
     A 421 is the server closing the connection (smtplib closes its end too), and a 4xx
     refusal of the content is taken as the server's trouble: both concern the whole chunk
-    (though the latter still counts against its send's tries, see `send_deliver`).
+    (though they still cost the message being mailed a try, see `sends_deliver`).
     """
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code != 421 for code, _ in error.recipients.values())
     return smtp_error_is_permanent(error)
 
 
-def send_refused(*, send: Send, error: smtplib.SMTPException) -> bool:
-    """Record the server's refusal of one send; returns whether the send failed for good.
+def send_try_failed(*, send: Send, error: Exception) -> bool:
+    """Record the failure of one try of `send`'s message; returns whether it failed for good.
 
-    A permanent refusal fails it at once; a temporary one (full mailbox, greylisting,
-    a 4xx to its content) puts it back to pending, for a retry or the sweep's next
-    dispatch, until its try number `NEWSLETTER_SEND_MAX_ATTEMPTS`, which fails it so
-    that the campaign can finish.
+    A permanent refusal fails it at once; anything else (full mailbox, greylisting,
+    a 4xx to its content, a connection lost while mailing it) puts it back to
+    pending, for a retry or the sweep's next dispatch, until its try number
+    `NEWSLETTER_SEND_MAX_ATTEMPTS`, which fails it so that no message can hold its
+    campaign back for good.
     """
     gives_up = (
         smtp_error_is_permanent(error) or send.attempts >= settings.NEWSLETTER_SEND_MAX_ATTEMPTS
@@ -364,7 +376,7 @@ def send_refused(*, send: Send, error: smtplib.SMTPException) -> bool:
 def campaign_send_chunk(*, campaign_id: int, first_send_id: int, last_send_id: int) -> ChunkResult:
     """Deliver the claimable sends of one id range over one SMTP connection.
 
-    A refused recipient concerns its own send only (`send_refused`). Raises
+    A refused recipient concerns its own send only (`send_try_failed`). Raises
     DeliveryError when the connection or the server fails, after putting the
     unsent sends back to pending: a retry then mails only those.
     """
@@ -416,10 +428,12 @@ def sends_deliver(
         flag_name=settings.HOMEPAGE_RECOMMENDATIONS_FLAG, users=[send.user for send, _ in to_mail]
     )
     done = 0
+    trying: Send | None = None
     try:
         with get_connection() as connection:
             for send, loaded in to_mail:
                 if send_claim_renew(send=send):
+                    trying = send
                     send_deliver(
                         connection=connection,
                         campaign=campaign,
@@ -428,6 +442,7 @@ def sends_deliver(
                         variant=variants[send.user_id],
                         result=result,
                     )
+                    trying = None
                 else:
                     # This chunk outlived the lease and the sweep gave the send to
                     # another worker: mailing it here too would mail it twice.
@@ -438,6 +453,12 @@ def sends_deliver(
                     )
                 done += 1
     except (smtplib.SMTPException, OSError) as error:
+        if trying is not None:
+            # The failure may be this message's own (a 4xx to its content, a server
+            # that drops the connection at it): a message that comes first again at
+            # every retry would hold the sends after it back for good, so the one
+            # being mailed spends a try like a refused recipient.
+            send_try_failed(send=trying, error=error)
         unsent = [send for send, _ in to_mail[done:]]
         put_back = sends_finish(sends=unsent, status=Send.Status.PENDING, error=str(error)[:500])
         logger.warning(
@@ -467,7 +488,7 @@ def send_deliver(
         connection.send_messages([message])
     except smtplib.SMTPException as error:
         if smtp_error_concerns_one_message(error):
-            if send_refused(send=send, error=error):
+            if send_try_failed(send=send, error=error):
                 result.failed += 1
             else:
                 logger.info(
@@ -477,12 +498,6 @@ def send_deliver(
                     error,
                 )
             return
-        if isinstance(error, smtplib.SMTPDataError):
-            # A 4xx to the content stops the chunk, but it may be this message's own
-            # trouble: a message the server keeps refusing comes first again at every
-            # retry and would hold the sends after it back for good, so its tries are
-            # capped like a refused recipient's.
-            send_refused(send=send, error=error)
         raise
     # One write per message, right after the server's acceptance: a crash can
     # then repeat at most this one message.

@@ -16,6 +16,7 @@ from experiments.services import exposures_drain
 from newsletter.models import Campaign, Send
 from newsletter.selectors import send_ranges_to_deliver
 from newsletter.services import (
+    STOPPED_AT_LAST_TRY,
     DeliveryError,
     campaign_dispatch,
     campaign_get_or_create_for_week,
@@ -328,13 +329,18 @@ def test_an_smtp_outage_charges_no_try_and_a_full_mailbox_still_gets_all_its_tri
     assert (given_up.status, given_up.attempts) == (Send.Status.FAILED, 3)
 
 
+@pytest.mark.parametrize(
+    "reply",
+    ["451 4.3.0 Requested action aborted", "421 4.3.2 Requested action aborted, closing"],
+    ids=["refused-for-now", "connection-closed"],
+)
 def test_a_message_whose_content_is_refused_for_now_again_and_again_fails_at_the_last_try(
-    smtp_server, popular_offers, campaign, settings
+    smtp_server, popular_offers, campaign, settings, reply
 ):
     settings.NEWSLETTER_SEND_MAX_ATTEMPTS = 3
     users = [consenting_user() for _ in range(5)]
     stuck = users[1]
-    refuse_data_for(smtp_server, address=stuck.email, reply="451 4.3.0 Requested action aborted")
+    refuse_data_for(smtp_server, address=stuck.email, reply=reply)
 
     # Each pass is a retry of the chunk task or the sweep's next dispatch: every one
     # stops at the refused message, which comes first again, until its last try.
@@ -388,6 +394,29 @@ def test_sends_claimed_by_a_crashed_worker_are_taken_again_once_the_lease_expire
     assert sorted(smtp_server.recipients) == sorted(user.email for user in users)
     # The message cut short by the crash counts as a try; the claims never tried do not.
     assert list(campaign.sends.values_list("attempts", flat=True)) == [2, 1, 1, 1]
+
+
+def test_a_send_whose_worker_died_on_its_last_try_is_failed_not_mailed_again(
+    smtp_server, popular_offers, campaign, settings
+):
+    settings.NEWSLETTER_SEND_MAX_ATTEMPTS = 2
+    poison, other = [consenting_user() for _ in range(2)]
+    ((first, last),) = campaign_start(campaign_id=campaign.pk)
+    # Twice a worker claims the chunk, starts the first message and dies (say the
+    # message itself kills it); each time the lease runs out.
+    for _ in range(2):
+        claimed = sends_claim(campaign=campaign, first_send_id=first, last_send_id=last)
+        assert send_claim_renew(send=claimed[0])
+        Send.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
+
+    send_all(campaign)
+
+    assert smtp_server.recipients == [other.email]
+    given_up = Send.objects.get(user=poison)
+    assert (given_up.status, given_up.attempts) == (Send.Status.FAILED, 2)
+    assert given_up.error == STOPPED_AT_LAST_TRY
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SENT
 
 
 def test_a_chunk_that_outlived_its_lease_leaves_the_rest_to_the_next_worker(
