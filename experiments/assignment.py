@@ -148,11 +148,15 @@ def variants_for_users(*, flag_name: str, users: Iterable[User]) -> dict[int, st
     return flag_variants_for_users(flag=flag_get(flag_name), users=users)
 
 
-def shopper_ids_by_variant(*, flag: UserBucketFlag, user_ids: Iterable[int]) -> dict[str, set[int]]:
-    """The ids of shoppers (neither staff nor superusers) in each variant: the report's
-    users assigned, without loading 100,000 users."""
+def shopper_ids_by_variant(
+    *, flag: UserBucketFlag, shoppers: Iterable[User]
+) -> dict[str, set[int]]:
+    """The ids of `shoppers` in each variant: the report's users assigned. Each shopper
+    carries what the flag reads of them (`assignable_users`): a superuser is in the
+    variant the flag serves them (treatment while the flag's "superusers" is on, as
+    waffle serves them), not in their hash bucket's."""
     groups: dict[str, set[int]] = {variant: set() for variant in VARIANTS}
-    variants = flag_variants_for_users(flag=flag, users=(User(pk=pk) for pk in user_ids))
+    variants = flag_variants_for_users(flag=flag, users=shoppers)
     for user_id, variant in variants.items():
         groups[variant].add(user_id)
     return groups

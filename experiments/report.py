@@ -13,7 +13,7 @@ from experiments.assignment import CONTROL, TREATMENT, shopper_ids_by_variant
 from experiments.comparison import ArmData, Comparison, arm_estimates, arms_compare
 from experiments.selectors import (
     UserFigures,
-    assignable_user_ids,
+    assignable_users,
     exposed_user_figures,
     period_bounds,
 )
@@ -81,7 +81,8 @@ def experiment_report_build(
     *, flag_name: str, date_from: date | None = None, date_to: date | None = None
 ) -> ExperimentReport:
     """The report of `flag_name` over [date_from, date_to] (default: since the flag
-    was created, until today). Users are split by the flag's hash of their id."""
+    was created, until today). Users are split as the flag serves them: its explicit
+    settings, then the hash of their id."""
     flag = UserBucketFlag.objects.filter(name=flag_name).first()
     if flag is None:
         raise ExperimentReportError(f"No flag named {flag_name!r}.")
@@ -90,7 +91,7 @@ def experiment_report_build(
     if date_from > date_to:
         raise ExperimentReportError(f"The period starts ({date_from}) after it ends ({date_to}).")
     start, end = period_bounds(date_from=date_from, date_to=date_to)
-    groups = shopper_ids_by_variant(flag=flag, user_ids=assignable_user_ids(until=end))
+    groups = shopper_ids_by_variant(flag=flag, shoppers=assignable_users(until=end))
     figures = exposed_user_figures(start=start, end=end)
     arms = {
         variant: arm_build(

@@ -31,13 +31,15 @@ def period_bounds(*, date_from: date, date_to: date) -> tuple[datetime, datetime
     return start, end
 
 
-def assignable_user_ids(*, until: datetime) -> list[int]:
-    """Shoppers who had an account by `until`: the population a canary flag splits."""
-    return list(
-        User.objects.filter(is_staff=False, is_active=True, date_joined__lt=until).values_list(
-            "pk", flat=True
-        )
-    )
+def assignable_users(*, until: datetime) -> list[User]:
+    """Shoppers (active, not staff) who had an account by `until`: the population a canary
+    flag splits. Unsaved users carrying only their id and what a flag reads of a
+    non-staff user (superuser status), so that 100,000 of them load two columns."""
+    shoppers = User.objects.filter(is_staff=False, is_active=True, date_joined__lt=until)
+    return [
+        User(pk=pk, is_superuser=is_superuser)
+        for pk, is_superuser in shoppers.values_list("pk", "is_superuser")
+    ]
 
 
 def exposed_user_figures(*, start: datetime, end: datetime) -> dict[int, UserFigures]:

@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 from django.utils import timezone
 
-from experiments.assignment import flag_variant_for_user
+from experiments.assignment import CONTROL, TREATMENT, flag_variant_for_user, variant_name
 from experiments.models import BookingAttribution, Exposure, RecommendationClick, Surface
 from experiments.report import ExperimentReportError, experiment_report_build
 from experiments.selectors import exposed_user_figures, period_bounds
@@ -95,6 +96,30 @@ def test_the_report_splits_users_by_the_flags_hash_and_counts_the_exposed(flag):
     }
     assert report.timeline[-1].day == timezone.localdate()
     assert report.comparison.verdict.startswith("No significant difference yet: about ")
+
+
+def waffle_serves(flag: UserBucketFlag, user) -> str:
+    """The variant waffle's own `Flag.is_active` gives `user` on a plain request."""
+    request = RequestFactory().get("/")
+    request.user = user
+    return variant_name(bool(flag.is_active(request)))
+
+
+@pytest.mark.parametrize("superusers", [True, False], ids=["superusers-on", "superusers-off"])
+def test_a_superuser_who_is_not_staff_is_in_the_arm_waffle_serves_them(flag, superusers):
+    flag.percent, flag.superusers = 0, superusers  # by bucket, everyone is in control
+    flag.save()
+    superuser = UserFactory(is_superuser=True)
+    UserFactory()
+
+    report = experiment_report_build(flag_name=FLAG, date_from=timezone.localdate())
+
+    served = waffle_serves(flag, superuser)
+    assert served == (TREATMENT if superusers else CONTROL)
+    assert report.users_assigned == {
+        CONTROL: 2 - (served == TREATMENT),
+        TREATMENT: int(served == TREATMENT),
+    }
 
 
 def test_an_unknown_flag_or_an_inverted_period_is_a_readable_error(flag):
