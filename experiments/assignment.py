@@ -6,12 +6,18 @@ simulator all ask here, so they can never disagree. A signed-in user's variant
 depends only on the flag's settings and a hash of the flag name and the user id
 (`UserBucketFlag.user_bucket`), so it is the same on every device and in every
 process. Anonymous visitors follow waffle's cookie.
+
+Waffle's settings that depend on the request itself (testing mode, a language
+list naming some of the site's languages) are applied by waffle to anonymous
+visitors only: a signed-in user's variant cannot follow them and stay the same
+on every surface, the newsletter included (`FlagAudience.request_settings`).
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import waffle
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from waffle import get_waffle_flag_model
@@ -29,6 +35,20 @@ def variant_name(active: bool) -> str:
     return TREATMENT if active else CONTROL
 
 
+def site_languages() -> frozenset[str]:
+    """The language codes a request can be in: LocaleMiddleware gives every request, on
+    the site and the API alike, one of `settings.LANGUAGES`."""
+    return frozenset(code for code, _name in settings.LANGUAGES)
+
+
+def flag_languages(flag: UserBucketFlag) -> frozenset[str]:
+    """The site's languages that the flag's `languages` names, read as waffle reads it
+    (comma-separated, each name stripped, compared exactly with the request's code)."""
+    if not flag.languages:  # the usual flag: nothing to split on every request
+        return frozenset()
+    return frozenset(name.strip() for name in flag.languages.split(",")) & site_languages()
+
+
 @dataclass(frozen=True)
 class FlagAudience:
     """A flag's settings read once (its listed users and groups' members included), so
@@ -37,6 +57,10 @@ class FlagAudience:
     flag: UserBucketFlag
     listed_user_ids: frozenset[int]
     group_member_ids: frozenset[int]
+    # The site's languages the flag names (`flag_languages`), and whether that is all of
+    # them: waffle then activates the flag on every request, as "everyone" would.
+    languages: frozenset[str] = frozenset()
+    every_language: bool = False
 
     @classmethod
     def of(
@@ -64,22 +88,46 @@ class FlagAudience:
             if among is not None:
                 members = members.filter(pk__in=among)
             members = members.values_list("pk", flat=True)
+        languages = flag_languages(flag)
         return cls(
             flag=flag,
             listed_user_ids=frozenset(user_ids),
             group_member_ids=frozenset(members),
+            languages=languages,
+            every_language=bool(languages) and languages == site_languages(),
+        )
+
+    @property
+    def request_settings(self) -> tuple[str, ...]:
+        """The flag's settings that waffle applies request by request, which a user's
+        variant does not follow: "testing" (a test query parameter, header or cookie
+        chooses the variant) and "languages" when the list names some of the site's
+        languages but not all (the language each request is in decides). Waffle applies
+        them to anonymous visitors; a signed-in user keeps one variant everywhere, so
+        that the homepage, the API, the newsletter and the report agree (ADR 0017)."""
+        flag = self.flag
+        if flag.pk is None or flag.everyone is not None:  # "everyone" overrides both
+            return ()
+        some_languages = bool(self.languages) and not self.every_language
+        return tuple(
+            name
+            for name, applies in (("testing", flag.testing), ("languages", some_languages))
+            if applies
         )
 
     def variant(self, user: User) -> str:
-        """The flag's explicit settings first (everyone, then signed-in users, staff,
-        superusers, listed users and groups, as waffle orders them), then the percentage
-        by hashed bucket. A flag that does not exist puts everyone in control."""
+        """The flag's explicit settings first (everyone, a language list naming every
+        site language, then signed-in users, staff, superusers, listed users and groups,
+        as waffle orders them), then the percentage by hashed bucket. A flag that does not
+        exist puts everyone in control. `request_settings` are not followed."""
         flag = self.flag
         if flag.pk is None:
             return CONTROL
         # Checked first: waffle's user flag lets other settings win over "everyone: no".
         if flag.everyone is not None:
             return variant_name(flag.everyone)
+        if self.every_language:
+            return TREATMENT
         named = (
             (flag.authenticated and user.is_authenticated)
             or (flag.staff and user.is_staff)
@@ -149,16 +197,15 @@ def variants_for_users(*, flag_name: str, users: Iterable[User]) -> dict[int, st
 
 
 def shopper_ids_by_variant(
-    *, flag: UserBucketFlag, shoppers: Iterable[User]
+    *, audience: FlagAudience, shoppers: Iterable[User]
 ) -> dict[str, set[int]]:
     """The ids of `shoppers` in each variant: the report's users assigned. Each shopper
     carries what the flag reads of them (`assignable_users`): a superuser is in the
     variant the flag serves them (treatment while the flag's "superusers" is on, as
     waffle serves them), not in their hash bucket's."""
     groups: dict[str, set[int]] = {variant: set() for variant in VARIANTS}
-    variants = flag_variants_for_users(flag=flag, users=shoppers)
-    for user_id, variant in variants.items():
-        groups[variant].add(user_id)
+    for shopper in shoppers:
+        groups[audience.variant(shopper)].add(shopper.pk)
     return groups
 
 

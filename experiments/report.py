@@ -8,8 +8,9 @@ from datetime import date, timedelta
 import numpy as np
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from experiments.assignment import CONTROL, TREATMENT, shopper_ids_by_variant
+from experiments.assignment import CONTROL, TREATMENT, FlagAudience, shopper_ids_by_variant
 from experiments.comparison import ArmData, Comparison, arm_estimates, arms_compare
 from experiments.selectors import (
     UserFigures,
@@ -43,6 +44,8 @@ class ExperimentReport:
     users_assigned: dict[str, int]
     comparison: Comparison
     timeline: list[TimelinePoint]
+    # What the figures cannot show of the flag's audience, in the active language.
+    audience_notes: tuple[str, ...] = ()
 
     @property
     def variants(self) -> tuple[str, str]:
@@ -77,6 +80,34 @@ def arm_build(*, figures: list[UserFigures], users_assigned: int) -> ArmData:
     )
 
 
+def audience_notes_write(audience: FlagAudience) -> tuple[str, ...]:
+    """The flag's settings that waffle applies request by request (ADR 0017), in words:
+    they reach anonymous visitors only, whom the report leaves out, so the report's
+    signed-in users were served exactly as it counts them, but the flag's whole
+    audience is not what the report shows."""
+    notes = []
+    if "testing" in audience.request_settings:
+        notes.append(
+            gettext(
+                "Testing mode is on: a request can choose its variant with the flag's "
+                "dwft_ query parameter, header or cookie. Only anonymous visitors, whom "
+                "this report leaves out, can switch so; signed-in users keep their "
+                "assigned variant."
+            )
+        )
+    if "languages" in audience.request_settings:
+        notes.append(
+            gettext(
+                "The flag's languages name %(languages)s but not every language of the "
+                "site: anonymous visitors browsing in them, whom this report leaves out, "
+                "are in treatment; signed-in users keep their assigned variant in every "
+                "language."
+            )
+            % {"languages": ", ".join(sorted(audience.languages))}
+        )
+    return tuple(notes)
+
+
 def experiment_report_build(
     *, flag_name: str, date_from: date | None = None, date_to: date | None = None
 ) -> ExperimentReport:
@@ -91,7 +122,8 @@ def experiment_report_build(
     if date_from > date_to:
         raise ExperimentReportError(f"The period starts ({date_from}) after it ends ({date_to}).")
     start, end = period_bounds(date_from=date_from, date_to=date_to)
-    groups = shopper_ids_by_variant(flag=flag, shoppers=assignable_users(until=end))
+    audience = FlagAudience.of(flag)
+    groups = shopper_ids_by_variant(audience=audience, shoppers=assignable_users(until=end))
     figures = exposed_user_figures(start=start, end=end)
     arms = {
         variant: arm_build(
@@ -124,4 +156,5 @@ def experiment_report_build(
             )
             for day in days
         ],
+        audience_notes=audience_notes_write(audience),
     )

@@ -10,6 +10,7 @@ from waffle.utils import get_cache
 from experiments.assignment import (
     CONTROL,
     TREATMENT,
+    flag_audience_read,
     flag_get,
     flag_variant_for_user,
     variant_for_request,
@@ -17,7 +18,7 @@ from experiments.assignment import (
     variants_for_users,
 )
 from marketplace.models import User
-from tests.canary import FLAG
+from tests.canary import FLAG, request_in, waffle_serves
 from tests.canary import homepage_flag_set as set_percent
 from tests.factories import UserFactory
 
@@ -80,6 +81,58 @@ def test_anonymous_visitors_follow_the_waffle_cookie():
         variant_for_request(flag_name=FLAG, request=in_treatment, user=AnonymousUser()) == TREATMENT
     )
     assert variant_for_request(flag_name=FLAG, request=in_control, user=AnonymousUser()) == CONTROL
+
+
+@pytest.mark.parametrize("percent", [0, 50])
+@pytest.mark.parametrize(
+    ("languages", "every_request"),
+    [("fr,en", True), (" en , fr ", True), ("fr,en,de", True), ("de", False), ("", False)],
+)
+def test_a_language_list_every_request_or_no_request_matches_is_followed_as_waffle_does(
+    languages, every_request, percent
+):
+    set_percent(percent, languages=languages)
+
+    for user in UserFactory.create_batch(8):
+        served = {
+            waffle_serves(flag_get(FLAG), request_in(language, user))
+            for language in ("fr", "en", "de")
+        }
+        assert served == {variant_for_user(flag_name=FLAG, user=user)}
+        if every_request:
+            assert served == {TREATMENT}
+    assert flag_audience_read(FLAG).request_settings == ()
+
+
+@pytest.mark.parametrize(
+    ("fields", "setting"),
+    [
+        ({"languages": "fr"}, "languages"),
+        ({"languages": "de, en"}, "languages"),
+        ({"testing": True}, "testing"),
+        ({"testing": True, "languages": "fr"}, "both"),
+    ],
+)
+def test_settings_waffle_applies_per_request_are_named_and_leave_a_users_variant_alone(
+    fields, setting
+):
+    set_percent(0, **fields)
+    user = UserFactory()
+    requests = [
+        request_in("fr", user),
+        request_in("en", user),
+        request_in("en", user, dwft_homepage_recommendations="1"),
+    ]
+
+    # Waffle's answer depends on the request; the user's variant does not.
+    assert {waffle_serves(flag_get(FLAG), request) for request in requests} == {CONTROL, TREATMENT}
+    assert {
+        variant_for_request(flag_name=FLAG, request=request, user=user) for request in requests
+    } == {CONTROL}
+    named = ("testing", "languages") if setting == "both" else (setting,)
+    assert flag_audience_read(FLAG).request_settings == named
+    set_percent(0, everyone=False)  # "everyone" overrides them, in waffle as here
+    assert flag_audience_read(FLAG).request_settings == ()
 
 
 def test_a_flags_group_members_are_in_treatment_one_by_one_and_in_bulk():

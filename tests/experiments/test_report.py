@@ -6,14 +6,14 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import RequestFactory
 from django.utils import timezone
 
-from experiments.assignment import CONTROL, TREATMENT, flag_variant_for_user, variant_name
+from experiments.assignment import CONTROL, TREATMENT, flag_variant_for_user
 from experiments.models import BookingAttribution, Exposure, RecommendationClick, Surface
 from experiments.report import ExperimentReportError, experiment_report_build
 from experiments.selectors import exposed_user_figures, period_bounds
 from marketplace.models import UserBucketFlag
+from tests.canary import request_in, waffle_serves
 from tests.factories import BookingFactory, CategoryFactory, OfferFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -98,13 +98,6 @@ def test_the_report_splits_users_by_the_flags_hash_and_counts_the_exposed(flag):
     assert report.comparison.verdict.startswith("No significant difference yet: about ")
 
 
-def waffle_serves(flag: UserBucketFlag, user) -> str:
-    """The variant waffle's own `Flag.is_active` gives `user` on a plain request."""
-    request = RequestFactory().get("/")
-    request.user = user
-    return variant_name(bool(flag.is_active(request)))
-
-
 @pytest.mark.parametrize("superusers", [True, False], ids=["superusers-on", "superusers-off"])
 def test_a_superuser_who_is_not_staff_is_in_the_arm_waffle_serves_them(flag, superusers):
     flag.percent, flag.superusers = 0, superusers  # by bucket, everyone is in control
@@ -114,12 +107,44 @@ def test_a_superuser_who_is_not_staff_is_in_the_arm_waffle_serves_them(flag, sup
 
     report = experiment_report_build(flag_name=FLAG, date_from=timezone.localdate())
 
-    served = waffle_serves(flag, superuser)
+    served = waffle_serves(flag, request_in("fr", superuser))
     assert served == (TREATMENT if superusers else CONTROL)
     assert report.users_assigned == {
         CONTROL: 2 - (served == TREATMENT),
         TREATMENT: int(served == TREATMENT),
     }
+
+
+def test_a_flag_naming_every_site_language_puts_every_shopper_in_treatment_as_waffle_does(
+    flag,
+):
+    flag.percent, flag.languages = 0, "fr,en"
+    flag.save()
+    users = UserFactory.create_batch(3)
+
+    report = experiment_report_build(flag_name=FLAG, date_from=timezone.localdate())
+
+    served = {
+        waffle_serves(flag, request_in(language, user))
+        for language in ("fr", "en")
+        for user in users
+    }
+    assert served == {TREATMENT}
+    assert report.users_assigned == {CONTROL: 0, TREATMENT: 3}
+    assert report.audience_notes == ()
+
+
+def test_settings_waffle_applies_per_request_are_explained_by_the_report_and_command(flag, capsys):
+    flag.languages, flag.testing = "en, de", True
+    flag.save()
+
+    report = experiment_report_build(flag_name=FLAG, date_from=timezone.localdate())
+    call_command("experiment_report", "--flag", FLAG)
+
+    testing, languages = report.audience_notes
+    assert testing.startswith("Testing mode is on: a request can choose its variant")
+    assert languages.startswith("The flag's languages name en but not every language")
+    assert f"Note: {languages}" in capsys.readouterr().out
 
 
 def test_an_unknown_flag_or_an_inverted_period_is_a_readable_error(flag):

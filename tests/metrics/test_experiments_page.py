@@ -2,6 +2,7 @@
 
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -50,6 +51,24 @@ def test_staff_read_the_verdict_the_figures_and_a_chart_per_metric(client, staff
         assert svg.get("aria-labelledby") == f"{panel.slug}-title {panel.slug}-summary"
         assert "<script" not in str(panel.svg)
         assert "[95% CI]" in panel.columns[1]
+
+
+def test_the_page_says_what_testing_mode_and_some_languages_do_and_whom_they_reach(
+    client, staff_user, experiment
+):
+    client.force_login(staff_user)
+    assert 'role="note"' not in client.get(PAGE).content.decode()
+    experiment.testing, experiment.languages = True, "fr"
+    experiment.save()
+
+    html = unescape(client.get(PAGE).content.decode())
+
+    assert "Testing mode is on: a request can choose its variant" in html
+    assert "The flag's languages name fr but not every language of the site" in html
+    assert "whom this report leaves out" in html
+    french = unescape(client.get(PAGE, HTTP_ACCEPT_LANGUAGE="fr").content.decode())
+    assert "Le mode test est actif : une requête peut choisir sa variante" in french
+    assert "Les langues du drapeau citent fr, mais pas toutes les langues du site" in french
 
 
 def test_shoppers_are_sent_to_the_login_page(client, shopper, experiment):

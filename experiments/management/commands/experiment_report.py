@@ -57,6 +57,7 @@ def report_lines(report: ExperimentReport) -> list[str]:
         f"{report.date_from.isoformat()} to {report.date_to.isoformat()}",
         f"Users assigned: {report.users_assigned[control]} {control}, "
         f"{report.users_assigned[treatment]} {treatment}",
+        *(f"Note: {note}" for note in report.audience_notes),
         "",
     ]
     for metric in report.comparison.metrics:
