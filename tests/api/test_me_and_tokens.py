@@ -3,6 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from tests.api.clients import token_client
 from tests.canary import homepage_flag_set
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -68,3 +69,38 @@ def test_the_schema_and_swagger_ui_are_served_without_a_cdn(client):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "/static/drf_spectacular_sidecar/" in html and "cdn" not in html.lower()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/me", "/api/v1/recommendations", "/api/schema"])
+def test_a_get_without_the_trailing_slash_is_redirected_to_the_endpoint_with_its_query(
+    shopper, path
+):
+    client = token_client(shopper)
+
+    response = client.get(path, {"limit": "2"})
+    followed = client.get(path, {"limit": "2"}, follow=True)
+
+    assert response.status_code == 308
+    assert response["Location"] == f"{path}/?limit=2"
+    assert followed.status_code == 200
+
+
+def test_a_token_post_without_the_trailing_slash_stays_a_post_with_its_body(shopper):
+    credentials = {"email": shopper.email, "password": PASSWORD}
+
+    response = APIClient().post("/api/v1/auth/token", credentials, format="json")
+    followed = APIClient().post("/api/v1/auth/token", credentials, format="json", follow=True)
+
+    assert response.status_code == 308
+    assert response["Location"] == "/api/v1/auth/token/"
+    assert followed.status_code == 201
+    assert followed.json()["token"]
+    assert followed.redirect_chain == [("/api/v1/auth/token/", 308)]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nothing-here", "/api/v1", "/api/v1/me/extra"])
+def test_a_path_naming_no_endpoint_even_with_a_slash_is_a_json_404(path):
+    response = APIClient().get(path)
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such API endpoint."}
