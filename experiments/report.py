@@ -109,16 +109,25 @@ def audience_notes_write(audience: FlagAudience) -> tuple[str, ...]:
 
 
 def experiment_report_build(
-    *, flag_name: str, date_from: date | None = None, date_to: date | None = None
+    *,
+    flag_name: str,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    longest_days: int | None = None,
 ) -> ExperimentReport:
     """The report of `flag_name` over [date_from, date_to] (default: since the flag
-    was created, until today). Users are split as the flag serves them: its explicit
-    settings, then the hash of their id."""
+    was created, until today; with `longest_days`, the default start is at most that many
+    days before the end, both included, since the timeline draws one point per day).
+    Users are split as the flag serves them: its explicit settings, then the hash of
+    their id."""
     flag = UserBucketFlag.objects.filter(name=flag_name).first()
     if flag is None:
         raise ExperimentReportError(f"No flag named {flag_name!r}.")
     date_to = date_to or timezone.localdate()
-    date_from = date_from or timezone.localdate(flag.created)
+    if date_from is None:
+        date_from = timezone.localdate(flag.created)
+        if longest_days is not None:
+            date_from = max(date_from, date_to - timedelta(days=longest_days - 1))
     if date_from > date_to:
         raise ExperimentReportError(f"The period starts ({date_from}) after it ends ({date_to}).")
     start, end = period_bounds(date_from=date_from, date_to=date_to)

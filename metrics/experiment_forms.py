@@ -2,10 +2,11 @@
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import UserBucketFlag
-from metrics.forms import range_length_validate
+from metrics.forms import MAX_RANGE_DAYS, range_length_validate
 
 
 class ExperimentForm(forms.Form):
@@ -21,10 +22,15 @@ class ExperimentForm(forms.Form):
         super().__init__(*args, **kwargs)
         names = UserBucketFlag.objects.order_by("name").values_list("name", flat=True)
         self.fields["flag"].choices = [(name, name) for name in names]
+        # The page's view caps the default start at the longest period one may ask for.
+        self.fields["date_from"].help_text = gettext(
+            "Left empty: since the flag was created, at most the %(days)d days up to the end."
+        ) % {"days": MAX_RANGE_DAYS}
 
     @classmethod
     def from_query(cls, query) -> "ExperimentForm":
-        """Bound to the query string, or to the first flag over its whole life by default."""
+        """Bound to the query string, or to the first flag with no dates by default: since
+        it was created, at most MAX_RANGE_DAYS days up to today."""
         if "flag" in query:
             return cls(query)
         first = UserBucketFlag.objects.order_by("name").values_list("name", flat=True).first()

@@ -12,7 +12,7 @@ from metrics.charts import dashboard_panels
 from metrics.experiment_charts import experiment_panels
 from metrics.experiment_forms import ExperimentForm
 from metrics.exports import metrics_csv_rows
-from metrics.forms import DateRangeForm
+from metrics.forms import MAX_RANGE_DAYS, DateRangeForm
 from metrics.model_charts import model_registry_panels
 from metrics.selectors import metrics_stored_between, north_star_headline
 from recommendations.selectors import distance_cache_stats
@@ -61,6 +61,8 @@ def experiments(request: HttpRequest) -> HttpResponse:
                 flag_name=form.cleaned_data["flag"],
                 date_from=form.cleaned_data["date_from"],
                 date_to=form.cleaned_data["date_to"],
+                # Without a start, as long as the longest period one may ask for.
+                longest_days=MAX_RANGE_DAYS,
             )
         except ExperimentReportError as error:
             form.add_error(None, str(error))

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from experiments.models import Exposure, Surface
 from marketplace.models import UserBucketFlag
+from metrics.forms import MAX_RANGE_DAYS
 from tests.factories import OfferFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -69,6 +70,33 @@ def test_the_page_says_what_testing_mode_and_some_languages_do_and_whom_they_rea
     french = unescape(client.get(PAGE, HTTP_ACCEPT_LANGUAGE="fr").content.decode())
     assert "Le mode test est actif : une requête peut choisir sa variante" in french
     assert "Les langues du drapeau citent fr, mais pas toutes les langues du site" in french
+
+
+def test_without_a_start_the_page_covers_the_flags_life_up_to_the_longest_period(
+    client, staff_user, experiment
+):
+    client.force_login(staff_user)
+    today = timezone.localdate()
+    end = today - timedelta(days=10)
+    experiment.created = timezone.now() - timedelta(days=1000)
+    experiment.save()
+
+    response = client.get(PAGE, {"flag": FLAG})
+    ended = client.get(PAGE, {"flag": FLAG, "date_to": end.isoformat()}).context["report"]
+    experiment.created = timezone.now() - timedelta(days=5)
+    experiment.save()
+    young = client.get(PAGE, {"flag": FLAG}).context["report"]
+
+    report = response.context["report"]
+    assert report.date_from == today - timedelta(days=MAX_RANGE_DAYS - 1)
+    assert len(report.timeline) == MAX_RANGE_DAYS == 731
+    assert ended.date_from == end - timedelta(days=MAX_RANGE_DAYS - 1)
+    assert young.date_from == today - timedelta(days=5)
+    assert "Left empty: since the flag was created, at most the 731 days up to the end." in (
+        response.content.decode()
+    )
+    french = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Laissée vide : depuis la création du drapeau" in unescape(french)
 
 
 def test_shoppers_are_sent_to_the_login_page(client, shopper, experiment):
