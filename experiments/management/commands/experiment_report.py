@@ -5,6 +5,7 @@ import json
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
+from django.utils import timezone
 
 from experiments.formatting import difference_text, estimate_text, p_value_text
 from experiments.report import ExperimentReport, ExperimentReportError, experiment_report_build
@@ -41,12 +42,17 @@ class Command(BaseCommand):
 
 
 def parse_date(text: str | None, option: str) -> date | None:
+    """A day up to today, as the experiments page asks: nothing is measured later, and a
+    day near date.max would overflow the period's end."""
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise CommandError(f"Invalid {option} {text!r}: expected a date as YYYY-MM-DD.") from None
+    if day > timezone.localdate():
+        raise CommandError(f"Invalid {option} {text!r}: choose a day up to today.")
+    return day
 
 
 def report_lines(report: ExperimentReport) -> list[str]:
