@@ -184,8 +184,8 @@ def arm_estimates(arm: ArmData) -> dict[str, Estimate]:
 
 
 def arms_compare(*, control: ArmData, treatment: ArmData, treatment_share: float) -> Comparison:
-    """Every metric of the report for two arms; `treatment_share` is the configured
-    split (the flag's percentage / 100) that the sample-ratio check expects."""
+    """Every metric of the report for two arms; `treatment_share` is the split of the
+    assigned shoppers that the sample-ratio check expects of the exposed."""
     metrics = [
         MetricComparison(
             key=spec.key,
@@ -236,7 +236,7 @@ def verdict_write(
     if sample_ratio.mismatch:
         return gettext(
             "Sample ratio mismatch: do not trust this experiment (exposed users %(control)d "
-            "control / %(treatment)d treatment, %(p_value)s against the configured split)."
+            "control / %(treatment)d treatment, %(p_value)s against the assigned split)."
         ) % {
             "control": sample_ratio.observed[0],
             "treatment": sample_ratio.observed[1],

@@ -153,7 +153,9 @@ def experiment_report_build(
         north_star_window_days=settings.EXPERIMENT_NORTH_STAR_WINDOW_DAYS,
         users_assigned={variant: len(user_ids) for variant, user_ids in groups.items()},
         comparison=arms_compare(
-            control=arms[control], treatment=arms[treatment], treatment_share=percent / 100
+            control=arms[control],
+            treatment=arms[treatment],
+            treatment_share=assigned_treatment_share(groups=groups, percent=percent),
         ),
         timeline=[
             TimelinePoint(
@@ -167,3 +169,14 @@ def experiment_report_build(
         ],
         audience_notes=audience_notes_write(audience),
     )
+
+
+def assigned_treatment_share(*, groups: dict[str, set[int]], percent: float) -> float:
+    """The share of shoppers the flag assigns to treatment: the split the sample-ratio
+    check expects of the exposed. It is the flag's percentage for a plain hash split,
+    but users, groups or superusers forced into treatment move it, and checking against
+    the percentage would then call a faithful split a mismatch."""
+    assigned = sum(len(user_ids) for user_ids in groups.values())
+    if not assigned:
+        return percent / 100
+    return len(groups[TREATMENT]) / assigned

@@ -182,7 +182,7 @@ def ratio_difference(
 
 
 def sample_ratio_check(*, observed: list[int], expected_shares: list[float]) -> SampleRatioCheck:
-    """Pearson's chi-square of the observed group sizes against the configured split."""
+    """Pearson's chi-square of the observed group sizes against the expected split."""
     total = sum(observed)
     if total == 0 or any(share <= 0 for share in expected_shares):
         return SampleRatioCheck(tuple(observed), tuple(expected_shares), None)

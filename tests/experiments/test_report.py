@@ -5,6 +5,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -96,6 +97,27 @@ def test_the_report_splits_users_by_the_flags_hash_and_counts_the_exposed(flag):
     }
     assert report.timeline[-1].day == timezone.localdate()
     assert report.comparison.verdict.startswith("No significant difference yet: about ")
+
+
+def test_users_forced_into_treatment_move_the_split_the_sample_ratio_check_expects(flag):
+    users = UserFactory.create_batch(200)
+    forced = Group.objects.create(name="early adopters")
+    forced.user_set.add(*users[:60])
+    flag.groups.add(forced)
+    offer = OfferFactory()
+    for number, user in enumerate(users):
+        expose(user, offer, at=timezone.now() - timedelta(hours=1), request_id=f"r{number}")
+
+    report = experiment_report_build(flag_name=FLAG, date_from=timezone.localdate())
+
+    # About 60 + 70 in treatment against 70 in control: far from the flag's 50 %, yet
+    # every user was exposed in the arm they were assigned.
+    treated = report.users_assigned["treatment"]
+    assert treated >= 100
+    assert report.comparison.sample_ratio.observed == (200 - treated, treated)
+    assert report.comparison.sample_ratio.expected_shares == (1 - treated / 200, treated / 200)
+    assert report.comparison.sample_ratio.mismatch is False
+    assert not report.comparison.verdict.startswith("Sample ratio mismatch")
 
 
 @pytest.mark.parametrize("superusers", [True, False], ids=["superusers-on", "superusers-off"])
