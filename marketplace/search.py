@@ -83,8 +83,10 @@ def happening_between(*, first: date, last: date, now: datetime) -> Q:
     starting then, or a run (exhibition) open then. Undated offers are not "on" a day."""
     zone = timezone.get_current_timezone()
     start = max(datetime.combine(first, time.min, zone), now)
-    end = datetime.combine(last + timedelta(days=1), time.min, zone)
-    return Q(starts_at__lt=end) & (
+    # The last day's final microsecond (the columns' precision), not the next midnight:
+    # a day after the last one does not exist when the last is the calendar's end.
+    end = datetime.combine(last, time.max, zone)
+    return Q(starts_at__lte=end) & (
         Q(ends_at__gt=start) | Q(ends_at__isnull=True, starts_at__gte=start)
     )
 

@@ -1,8 +1,12 @@
 """Forms of the shopper pages: they check the shape of the input; services apply the rules."""
 
+import datetime
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -19,11 +23,16 @@ from marketplace.search import (
     OfferSearch,
 )
 from marketplace.selectors import category_list, user_email_taken
+from marketplace.services import OFFERS_DUPLICATE_HORIZON
 
 # A booking from the site is for a person and their companions; it also keeps
 # the quantity far inside the database column's range for unlimited offers.
 PLACES_PER_BOOKING_MAX = 10
 RADIUS_CHOICES_KM = (5, 10, 25, 50, 100)
+# A searched date runs from today to as far ahead as offers are planned: a day
+# before has nothing left to book, and the calendar's ends are where date
+# arithmetic overflows (9999-12-31 was a server error).
+SEARCH_DATE_HORIZON = OFFERS_DUPLICATE_HORIZON
 
 
 class OfferSearchForm(forms.Form):
@@ -84,14 +93,32 @@ class OfferSearchForm(forms.Form):
             self.fields["radius"].choices = [("", _("Anywhere"))] + [
                 (km, _("Within %(km)s km") % {"km": km}) for km in RADIUS_CHOICES_KM
             ]
+        self.first_date = timezone.localdate()
+        self.last_date = self.first_date + SEARCH_DATE_HORIZON
+        self.fields["date"].widget.attrs.update(
+            min=self.first_date.isoformat(), max=self.last_date.isoformat()
+        )
+
+    def clean_date(self) -> datetime.date | None:
+        day = self.cleaned_data["date"]
+        if day is not None and not self.first_date <= day <= self.last_date:
+            raise forms.ValidationError(
+                _("Choose a date between today and %(last)s.")
+                % {"last": date_format(self.last_date, "DATE_FORMAT")}
+            )
+        return day
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if cleaned.get("when") == WHEN_DATE and not cleaned.get("date"):
+        # Asked for only when the field was left empty: a wrong value has its own error.
+        if cleaned.get("when") == WHEN_DATE and self.left_empty("date"):
             self.add_error("date", _("Choose the date."))
-        if cleaned.get("price") == PRICE_UNDER and cleaned.get("price_max") is None:
+        if cleaned.get("price") == PRICE_UNDER and self.left_empty("price_max"):
             self.add_error("price_max", _("Give the maximum price."))
         return cleaned
+
+    def left_empty(self, name: str) -> bool:
+        return name not in self.errors and self.cleaned_data.get(name) is None
 
     def search(self) -> OfferSearch:
         """The valid parts of the query, as the catalogue's search criteria."""

@@ -130,6 +130,24 @@ def test_a_date_keeps_what_happens_that_day(catalogue):
     }
 
 
+def test_a_date_at_the_end_of_the_calendar_keeps_that_days_offers(catalogue):
+    # The day after it does not exist: counting up to the next midnight overflowed.
+    last_day = OfferFactory(starts_at=datetime(9999, 12, 31, 20, 0, tzinfo=PARIS))
+
+    offers = offer_search(search=OfferSearch(when="date", on_date=date.max), now=NOW)
+
+    assert list(offers) == [last_day]
+
+
+def test_a_date_keeps_an_event_starting_in_its_last_minute_and_not_the_next_midnight(catalogue):
+    late = OfferFactory(starts_at=datetime(2030, 6, 20, 23, 59, 59, 999999, tzinfo=PARIS))
+    OfferFactory(starts_at=datetime(2030, 6, 21, 0, 0, tzinfo=PARIS))
+
+    offers = offer_search(search=OfferSearch(when="date", on_date=date(2030, 6, 20)), now=NOW)
+
+    assert set(offers) == {late, catalogue["exhibition"]}
+
+
 def test_on_a_sunday_this_weekend_is_today():
     assert period_of(when="weekend", on_date=None, today=date(2030, 5, 5)) == (
         date(2030, 5, 5),

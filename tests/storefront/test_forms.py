@@ -1,7 +1,16 @@
-import pytest
-from django.utils import translation
+from datetime import date, timedelta
 
-from storefront.forms import PLACES_PER_BOOKING_MAX, BookingForm, OfferSearchForm, SignupForm
+import pytest
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+
+from storefront.forms import (
+    PLACES_PER_BOOKING_MAX,
+    SEARCH_DATE_HORIZON,
+    BookingForm,
+    OfferSearchForm,
+    SignupForm,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +73,44 @@ def test_category_filter_falls_back_to_all_categories_with_a_message_for_an_unkn
     assert form.selected_category() is None
     assert form.search().category_slug == ""
     assert "La catégorie «\u00a0opera-on-mars\u00a0» n’existe pas" in form.errors["category"][0]
+
+
+def test_a_searched_date_runs_from_today_to_the_horizon():
+    today = timezone.localdate()
+
+    for day in (today, today + SEARCH_DATE_HORIZON):
+        form = OfferSearchForm(data={"when": "date", "date": day.isoformat()})
+        assert form.is_valid(), form.errors
+        assert form.search().on_date == day
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        date.min,
+        timezone.localdate() - timedelta(days=1),
+        timezone.localdate() + SEARCH_DATE_HORIZON + timedelta(days=1),
+        date.max,
+    ],
+)
+def test_a_searched_date_out_of_the_window_is_a_form_error_and_left_out(day):
+    last = date_format(timezone.localdate() + SEARCH_DATE_HORIZON, "DATE_FORMAT")
+
+    form = OfferSearchForm(data={"when": "date", "date": day.isoformat()})
+
+    assert form.errors["date"] == [f"Choisissez une date entre aujourd’hui et le {last}."]
+    assert form.search().on_date is None
+
+
+def test_the_date_input_offers_only_days_of_the_window():
+    today = timezone.localdate()
+
+    attrs = OfferSearchForm().fields["date"].widget.attrs
+
+    assert (attrs["min"], attrs["max"]) == (
+        today.isoformat(),
+        (today + SEARCH_DATE_HORIZON).isoformat(),
+    )
 
 
 @pytest.mark.parametrize("quantity", ["0", "-1", str(PLACES_PER_BOOKING_MAX + 1), "two", ""])

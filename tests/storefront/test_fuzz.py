@@ -65,10 +65,40 @@ def catalogue():
     return OfferFactory(stock=3)
 
 
+@pytest.fixture
+def located_shopper():
+    return UserFactory(home_latitude=17.9, home_longitude=-62.85)
+
+
 @fuzz
 @given(category=any_text, page=page_number)
 def test_the_home_page_answers_any_category_and_page(client, catalogue, category, page):
     assert_answered(client.get(reverse("storefront:home"), {"category": category, "page": page}))
+
+
+@fuzz
+@given(
+    text=any_text,
+    when=st.one_of(st.sampled_from(["", "today", "weekend", "week", "date"]), any_text),
+    day=st.one_of(st.dates().map(str), any_text),
+    radius=st.one_of(st.sampled_from(["", "5", "100"]), any_id.map(str), any_text),
+    price=st.one_of(st.sampled_from(["", "free", "under"]), any_text),
+    price_max=st.one_of(st.decimals().map(str), any_id.map(str), any_text),
+)
+def test_the_home_page_answers_any_search(
+    client, catalogue, located_shopper, text, when, day, radius, price, price_max
+):
+    # Signed in with a home, so that "near my home" is a field too.
+    client.force_login(located_shopper)
+    query = {
+        "q": text,
+        "when": when,
+        "date": day,
+        "radius": radius,
+        "price": price,
+        "price_max": price_max,
+    }
+    assert_answered(client.get(reverse("storefront:home"), query))
 
 
 @fuzz

@@ -109,6 +109,18 @@ def test_home_with_an_unknown_category_explains_and_shows_all_offers(client):
     assert "Rock night" in html
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_home_with_a_date_at_an_end_of_the_calendar_explains_and_shows_all_offers(client, day):
+    OfferFactory(title="Rock night")
+
+    response = client.get(HOME, {"when": "date", "date": day})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Choose a date between today and " in html
+    assert "Rock night" in html
+
+
 def test_home_says_so_when_a_category_has_no_offer(client):
     OfferFactory(category=CategoryFactory(slug="live-music"))
 
