@@ -22,6 +22,7 @@ from django.utils import timezone
 from geopy.distance import great_circle
 
 from marketplace.models import Offer
+from marketplace.territories import OUTSIDE, TERRITORIES, territory_of
 
 # The text search configuration made by migration 0005: French stemming after unaccent.
 SEARCH_CONFIG = "passerelle_fr"
@@ -91,20 +92,52 @@ def happening_between(*, first: date, last: date, now: datetime) -> Q:
     )
 
 
+def venue_in_box(south: float, north: float, west: float, east: float) -> Q:
+    return Q(
+        venue__latitude__gte=south,
+        venue__latitude__lte=north,
+        venue__longitude__gte=west,
+        venue__longitude__lte=east,
+    )
+
+
+def venue_on_land_of(*, latitude: float, longitude: float) -> Q:
+    """Venues in the same territory as the point (ADR 0014: two lands are never near).
+
+    `territories_of`'s rule, for the database to apply: a point belongs to the
+    first box that holds it (Saint-Barthélemy's and Saint-Martin's share a corner),
+    and the points in no box make one land of their own.
+    """
+    land = territory_of(latitude=latitude, longitude=longitude)
+    boxes = [box for _, *box in TERRITORIES]
+    earlier = boxes if land == OUTSIDE else boxes[:land]
+    condition = Q() if land == OUTSIDE else venue_in_box(*boxes[land])
+    for box in earlier:
+        condition &= ~venue_in_box(*box)
+    return condition
+
+
 def within(offers: QuerySet[Offer], near: Near) -> QuerySet[Offer]:
-    """Offers whose venue lies in the circle. Equirectangular distance, exact to a few
-    metres at these ranges and plain arithmetic, so it runs on SQLite as on PostgreSQL;
-    the bounding box first lets the database skip most rows cheaply."""
+    """Offers whose venue lies in the circle, on the same land as its centre.
+
+    Equirectangular distance, exact to a few metres at these ranges and plain
+    arithmetic, so it runs on SQLite as on PostgreSQL; the bounding box first
+    lets the database skip most rows cheaply. The land's condition keeps
+    Saint-Martin, 30 km away, out of a Saint-Barthélemy shopper's 50 km; on the
+    mainland (the first box) it is four comparisons more."""
     lat_span = near.radius_km / KM_PER_DEGREE_LATITUDE
     cos_lat = math.cos(math.radians(near.latitude))
     lon_span = lat_span / max(cos_lat, 0.01)
     dy = F("venue__latitude") - near.latitude
     dx = (F("venue__longitude") - near.longitude) * cos_lat
     return offers.alias(squared_degrees=dx * dx + dy * dy).filter(
-        venue__latitude__gte=near.latitude - lat_span,
-        venue__latitude__lte=near.latitude + lat_span,
-        venue__longitude__gte=near.longitude - lon_span,
-        venue__longitude__lte=near.longitude + lon_span,
+        venue_in_box(
+            near.latitude - lat_span,
+            near.latitude + lat_span,
+            near.longitude - lon_span,
+            near.longitude + lon_span,
+        ),
+        venue_on_land_of(latitude=near.latitude, longitude=near.longitude),
         squared_degrees__lte=lat_span * lat_span,
     )
 

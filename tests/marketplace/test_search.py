@@ -6,7 +6,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from marketplace.search import Near, OfferSearch, offer_search, period_of, text_fold
+from marketplace.models import Offer
+from marketplace.search import (
+    Near,
+    OfferSearch,
+    offer_search,
+    period_of,
+    text_fold,
+    venue_on_land_of,
+)
+from marketplace.territories import TERRITORIES, territory_of
 from tests.factories import CategoryFactory, DigitalOfferFactory, OfferFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
@@ -170,6 +179,37 @@ def test_near_home_keeps_venues_within_the_radius(catalogue):
         "weekend_play",
         "sunday_free_concert",
     }
+
+
+def test_near_home_never_crosses_the_sea_to_another_land():
+    # Marigot (Saint-Martin) is 31 km from Gustavia (Saint-Barthélemy), but a sea crossing away.
+    gustavia = OfferFactory(venue=VenueFactory(latitude=17.8958, longitude=-62.8508))
+    OfferFactory(venue=VenueFactory(latitude=18.0675, longitude=-63.0825))
+    home_in_gustavia = Near(17.8962, -62.8498, radius_km=50)
+
+    assert list(offer_search(search=OfferSearch(near=home_in_gustavia))) == [gustavia]
+
+
+def test_the_search_puts_every_point_on_the_land_the_territories_module_says():
+    # Each box's centre, the corner Saint-Barthélemy and Saint-Martin share, and two
+    # points in no box (Wallis, Clipperton), which make one land of their own.
+    points = [
+        ((south + north) / 2, (west + east) / 2) for _, south, north, west, east in TERRITORIES
+    ]
+    points += [(18.0, -62.95), (-13.28, -176.16), (10.3, -109.22)]
+    offers = {
+        point: OfferFactory(venue=VenueFactory(latitude=point[0], longitude=point[1]))
+        for point in points
+    }
+
+    for latitude, longitude in points:
+        land = territory_of(latitude=latitude, longitude=longitude)
+        found = Offer.objects.filter(venue_on_land_of(latitude=latitude, longitude=longitude))
+        assert set(found) == {
+            offer
+            for point, offer in offers.items()
+            if territory_of(latitude=point[0], longitude=point[1]) == land
+        }, (latitude, longitude)
 
 
 def test_a_city_keeps_its_venues_whatever_the_case(catalogue):
