@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from waffle.models import AbstractUserFlag
@@ -97,6 +98,14 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(newsletter_consent=False) | Q(newsletter_consent_at__isnull=False),
                 name="user_consent_has_date",
+            ),
+            # One account per address whatever its case, as sign-up and log-in assume
+            # (`email__iexact`). UPPER, not LOWER: PostgreSQL can then answer Django's
+            # `iexact` (UPPER(email) = UPPER(%s)) from this index.
+            models.UniqueConstraint(
+                Upper("email"),
+                name="user_email_unique_ignoring_case",
+                violation_error_message=_("An account already uses this email address."),
             ),
         ]
 

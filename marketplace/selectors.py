@@ -12,9 +12,13 @@ def category_list() -> QuerySet[Category]:
     return Category.objects.all()
 
 
-def user_email_taken(*, email: str) -> bool:
-    """Whether an account uses this address, whatever its case."""
-    return User.objects.filter(email__iexact=email).exists()
+def user_email_taken(*, email: str, other_than: User | None = None) -> bool:
+    """Whether an account uses this address, whatever its case; `other_than` is the
+    account being edited, which may keep its own address."""
+    accounts = User.objects.filter(email__iexact=email)
+    if other_than is not None and other_than.pk is not None:
+        accounts = accounts.exclude(pk=other_than.pk)
+    return accounts.exists()
 
 
 def offer_get_visible(*, offer_id: int) -> Offer:

@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from marketplace.admin.filters import HomeDepartementFilter
 from marketplace.admin.links import changelist_link
 from marketplace.models import User
+from marketplace.selectors import user_email_taken
 from marketplace.services import home_place_locate, user_home_set, user_newsletter_consent_set
 
 HOME_FIELDS = ("home_postcode", "home_city")
@@ -19,13 +20,24 @@ HOME_FIELDS = ("home_postcode", "home_city")
 FIELDS_WRITTEN_BY_SERVICES = {*HOME_FIELDS, "newsletter_consent"}
 
 
-class UserCreationForm(auth_forms.AdminUserCreationForm):
+class OneAccountPerEmail:
+    """Refuses an address another account uses, whatever its case, as a field error
+    (the database's constraint would refuse it too, less readably)."""
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if user_email_taken(email=email, other_than=self.instance):
+            raise ValidationError(_("An account already uses this email address."))
+        return email
+
+
+class UserCreationForm(OneAccountPerEmail, auth_forms.AdminUserCreationForm):
     class Meta:
         model = User
         fields = ["email"]
 
 
-class UserChangeForm(auth_forms.UserChangeForm):
+class UserChangeForm(OneAccountPerEmail, auth_forms.UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"

@@ -178,6 +178,54 @@ def test_user_can_be_created_from_the_admin_with_an_email_and_no_username(staff_
     )
 
 
+def test_the_admin_refuses_a_new_account_whose_email_differs_only_by_case(staff_client):
+    UserFactory(email="lea@example.org")
+
+    response = staff_client.post(
+        admin_url(User, "add"),
+        {
+            "email": "Lea@Example.org",
+            "usable_password": "true",
+            "password1": "a long enough passphrase",
+            "password2": "a long enough passphrase",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"] == [
+        "An account already uses this email address."
+    ]
+    assert User.objects.filter(email__iexact="lea@example.org").count() == 1
+
+
+def test_the_admin_refuses_giving_an_account_the_email_of_another_in_another_case(staff_client):
+    UserFactory(email="lea@example.org")
+    user = UserFactory(email="camille@example.org")
+    url = admin_url(User, "change", user.pk)
+    form = change_form_data(staff_client.get(url), "user_form", email="LEA@example.org")
+
+    response = staff_client.post(url, form)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"] == [
+        "An account already uses this email address."
+    ]
+    user.refresh_from_db()
+    assert user.email == "camille@example.org"
+
+
+def test_the_admin_lets_an_account_change_the_case_of_its_own_email(staff_client):
+    user = UserFactory(email="lea@example.org")
+    url = admin_url(User, "change", user.pk)
+    form = change_form_data(staff_client.get(url), "user_form", email="Lea@example.org")
+
+    response = staff_client.post(url, form)
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.email == "Lea@example.org"
+
+
 def test_users_are_filtered_by_home_departement(staff_client):
     marseille = UserFactory(home_postcode="13001")
     UserFactory(home_postcode="75011")
