@@ -8,10 +8,16 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from marketplace.geocoding import Place, postcode_locate
 from marketplace.models import Booking, Offer, User
+from marketplace.selectors import user_email_taken
+
+# What a shopper reads when signing up with an address an account uses.
+USER_EMAIL_TAKEN = gettext_lazy(
+    "An account already uses this email address. Log in or reset your password."
+)
 
 
 class BookingError(Exception):
@@ -36,20 +42,34 @@ def user_register(
     home_city: str = "",
     newsletter_consent: bool = False,
 ) -> User:
-    """Create a shopper located at their home postcode (its commune's coordinates)."""
+    """Create a shopper located at their home postcode (its commune's coordinates).
+
+    A ValidationError on the email when an account uses it, whatever its case,
+    including one created by a simultaneous sign-up (a double click) between the
+    check and the insert: the unique constraint then decides.
+    """
     place = home_place_locate(postcode=home_postcode, city=home_city)
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": _("An account already uses this email address.")})
-    return User.objects.create_user(
-        email=email,
-        password=password,
-        home_postcode=place.postcode,
-        home_city=place.city,
-        home_latitude=place.latitude,
-        home_longitude=place.longitude,
-        newsletter_consent=newsletter_consent,
-        newsletter_consent_at=timezone.now() if newsletter_consent else None,
-    )
+    if user_email_taken(email=email):
+        raise ValidationError({"email": USER_EMAIL_TAKEN})
+    try:
+        # A savepoint, so the constraint's error leaves an outer transaction usable.
+        with transaction.atomic():
+            return User.objects.create_user(
+                email=email,
+                password=password,
+                home_postcode=place.postcode,
+                home_city=place.city,
+                home_latitude=place.latitude,
+                home_longitude=place.longitude,
+                newsletter_consent=newsletter_consent,
+                newsletter_consent_at=timezone.now() if newsletter_consent else None,
+            )
+    except IntegrityError:
+        # The email's constraint, as the address is now taken: asked again rather
+        # than read from the error, which each database words its own way.
+        if not user_email_taken(email=email):
+            raise
+        raise ValidationError({"email": USER_EMAIL_TAKEN}) from None
 
 
 def user_home_set(*, user: User, postcode: str, city: str = "") -> User:

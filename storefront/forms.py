@@ -23,7 +23,7 @@ from marketplace.search import (
     OfferSearch,
 )
 from marketplace.selectors import category_list, user_email_taken
-from marketplace.services import OFFERS_DUPLICATE_HORIZON
+from marketplace.services import OFFERS_DUPLICATE_HORIZON, USER_EMAIL_TAKEN
 
 # A booking from the site is for a person and their companions; it also keeps
 # the quantity far inside the database column's range for unlimited offers.
@@ -202,9 +202,7 @@ class SignupForm(forms.Form):
         # reported together with the other errors, not after them.
         email = self.cleaned_data["email"]
         if user_email_taken(email=email):
-            raise forms.ValidationError(
-                _("An account already uses this email address. Log in or reset your password.")
-            )
+            raise forms.ValidationError(USER_EMAIL_TAKEN)
         return email
 
     def clean(self) -> dict:
