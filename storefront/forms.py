@@ -239,6 +239,12 @@ class EmailAuthenticationForm(AuthenticationForm):
         label=_("Email address"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
+    # Django's message fits a username (in French it made the email masculine) and
+    # warns that both fields may be case-sensitive; the email is not.
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong email address or password."),
+    }
 
 
 class BookingForm(forms.Form):

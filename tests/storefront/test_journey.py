@@ -78,6 +78,18 @@ def test_signup_reports_a_taken_email_and_a_weak_password_at_once(client):
     assert errors["email"][0].startswith("Un compte utilise déjà cette adresse")
 
 
+def test_a_failed_log_in_is_told_in_correct_french_without_a_false_warning_on_case(client):
+    UserFactory(email="lea@example.org")
+
+    response = client.post(
+        reverse("storefront:login"), {"username": "lea@example.org", "password": "wrong"}
+    )
+
+    assert response.context["form"].non_field_errors() == [
+        "Adresse e-mail ou mot de passe incorrect."
+    ]
+
+
 def test_a_missing_page_is_a_friendly_page_in_the_sites_style(client, settings):
     settings.DEBUG = False
 

@@ -502,7 +502,7 @@ def test_login_with_a_wrong_password_shows_an_error(client):
     response = client.post(LOGIN, {"username": "lea@example.org", "password": "wrong"})
 
     assert response.status_code == 200
-    assert "Please enter a correct email address and password" in response.content.decode()
+    assert "Wrong email address or password." in response.content.decode()
     assert SESSION_KEY not in client.session
 
 
