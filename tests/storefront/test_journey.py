@@ -147,6 +147,40 @@ def test_cards_show_the_category_picture_the_distance_and_scarcity(client):
     assert last_places.title in html
 
 
+def test_counts_are_grouped_by_thousands_as_french_writes_them_but_not_in_links(
+    client, monkeypatch
+):
+    # One offer a page, so that page numbers reach the thousands too.
+    monkeypatch.setattr("storefront.views.OFFERS_PER_PAGE", 1)
+    first = OfferFactory(title="Grand festival", stock=1_500)
+    start = first.starts_at + timedelta(days=1)
+    Offer.objects.bulk_create(
+        Offer(
+            title=f"Séance {n}",
+            category=first.category,
+            venue=first.venue,
+            price=5,
+            starts_at=start,
+        )
+        for n in range(1_199)
+    )
+
+    html = client.get(HOME).content.decode()
+
+    grouped = "1\N{NO-BREAK SPACE}200"
+    assert f"{grouped} offres, page 1 sur {grouped}" in html
+    assert f'<a href="?page=1200">{grouped}</a>' in html
+    assert "1\N{NO-BREAK SPACE}500 places restantes" in html
+
+
+def test_one_offer_is_counted_in_the_singular(client):
+    OfferFactory()
+
+    assert re.search(
+        r'<p class="result-count">\s*1 offre\s*</p>', client.get(HOME).content.decode()
+    )
+
+
 def test_search_and_filters_stay_in_the_page_links_with_a_count(client):
     for number in range(OFFERS_PER_PAGE + 1):
         OfferFactory(title=f"Concert {number}", price=Decimal("5"))
