@@ -66,6 +66,18 @@ def test_my_bookings_separates_upcoming_past_and_cancelled(client, shopper):
     assert html.index("Bientôt") < html.index("Hier") < html.index("Annulé")
 
 
+def test_the_cancelled_bookings_are_headed_in_the_plural_and_each_badged_in_the_singular(
+    client, shopper
+):
+    BookingFactory(user=shopper, status=Booking.Status.CANCELLED, cancelled_at=timezone.now())
+    client.force_login(shopper)
+
+    html = client.get(MY_BOOKINGS).content.decode()
+
+    assert '<h2 id="cancelled-heading">Annulées</h2>' in html
+    assert '<span class="badge badge--cancelled">Annulée</span>' in html
+
+
 def test_signup_reports_a_taken_email_and_a_weak_password_at_once(client):
     UserFactory(email="camille@example.org")
 
