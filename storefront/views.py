@@ -26,7 +26,13 @@ from marketplace.selectors import (
     booking_live_for_offer,
     offer_get_visible,
 )
-from marketplace.services import BookingError, booking_cancel, booking_create, user_register
+from marketplace.services import (
+    BookingError,
+    booking_cancel,
+    booking_cancel_check,
+    booking_create,
+    user_register,
+)
 from marketplace.templatetags.money import price_label
 from storefront.forms import (
     PLACES_PER_BOOKING_MAX,
@@ -232,13 +238,24 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def booking_cancel_view(request: HttpRequest, booking_id: int) -> HttpResponse:
-    """GET asks for confirmation; only the POST of that page cancels."""
+    """GET asks for confirmation, or says why the booking cannot be cancelled; only the
+    POST of that page cancels."""
     if request.method == "GET":
         try:
             booking = booking_get_for_user(user=request.user, booking_id=booking_id)
         except Booking.DoesNotExist:
             raise Http404(_("No such booking.")) from None
-        return render(request, "storefront/booking_cancel_confirm.html", {"booking": booking})
+        try:
+            booking_cancel_check(booking=booking)
+        except BookingError as error:
+            refusal = str(error)
+        else:
+            refusal = None
+        return render(
+            request,
+            "storefront/booking_cancel_confirm.html",
+            {"booking": booking, "refusal": refusal},
+        )
     try:
         booking = booking_cancel(user=request.user, booking_id=booking_id)
     except BookingError as error:

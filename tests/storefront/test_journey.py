@@ -40,6 +40,17 @@ def test_cancel_link_asks_for_confirmation_and_changes_nothing(client, shopper):
     assert booking.offer.remaining_stock == 3
 
 
+def test_the_cancel_page_of_a_cancelled_booking_says_so_in_french_without_a_yes(client, shopper):
+    booking = BookingFactory(user=shopper, status=Booking.Status.CANCELLED)
+    client.force_login(shopper)
+
+    html = client.get(cancel_url(booking)).content.decode()
+
+    assert "Cette réservation ne peut pas être annulée" in html
+    assert "Cette réservation est déjà annulée." in html
+    assert "Oui, annuler" not in html
+
+
 def test_the_confirmation_page_of_someone_elses_booking_is_a_404(client, shopper):
     theirs = booking_create(user=UserFactory(), offer_id=OfferFactory().pk)
     client.force_login(shopper)

@@ -598,7 +598,39 @@ def test_cancelling_twice_says_why_it_cannot(client, shopper):
 
     response = client.post(cancel_url(booking), follow=True)
 
-    assert page_messages(response) == ["Only a confirmed booking can be cancelled."]
+    assert page_messages(response) == ["This booking is already cancelled."]
+
+
+@pytest.mark.parametrize(
+    ("status", "offer_over", "reason"),
+    [
+        (Booking.Status.CANCELLED, False, "This booking is already cancelled."),
+        (Booking.Status.USED, False, "This booking has been used; it can no longer be cancelled."),
+        (
+            Booking.Status.CONFIRMED,
+            True,
+            "This offer is over; its booking can no longer be cancelled.",
+        ),
+    ],
+)
+def test_the_cancel_page_of_a_booking_that_cannot_be_cancelled_says_why_and_offers_no_button(
+    client, shopper, status, offer_over, reason
+):
+    booking = BookingFactory(user=shopper, status=status)
+    if offer_over:
+        Offer.objects.filter(pk=booking.offer_id).update(
+            starts_at=timezone.now() - timedelta(days=1)
+        )
+    client.force_login(shopper)
+
+    response = client.get(cancel_url(booking))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This booking cannot be cancelled" in html
+    assert reason in html
+    assert "Yes, cancel the booking" not in html
+    assert f'action="{cancel_url(booking)}"' not in html
 
 
 def test_cancelling_while_logged_out_redirects_to_log_in(client):
