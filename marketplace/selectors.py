@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from marketplace.models import Booking, Category, Offer, User, not_past_condition
 
@@ -49,6 +50,18 @@ def booking_lists_for_user(*, user: User, now: datetime | None = None) -> dict[s
         "past": list(live.exclude(not_past_condition(now, prefix="offer__"))),
         "cancelled": list(bookings.filter(status=Booking.Status.CANCELLED)),
     }
+
+
+def booking_cancel_refusal(*, booking: Booking) -> str | None:
+    """Why this booking cannot be cancelled, or None if it can: the pages ask before they
+    offer to cancel it, and the cancellation before it acts."""
+    if booking.status == Booking.Status.CANCELLED:
+        return _("This booking is already cancelled.")
+    if booking.status != Booking.Status.CONFIRMED:
+        return _("This booking has been used; it can no longer be cancelled.")
+    if booking.offer.is_past:
+        return _("This offer is over; its booking can no longer be cancelled.")
+    return None
 
 
 def booking_get_for_user(*, user: User, booking_id: int) -> Booking:

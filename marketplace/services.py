@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from marketplace.geocoding import Place, postcode_locate
 from marketplace.models import Booking, Offer, User
-from marketplace.selectors import user_email_taken
+from marketplace.selectors import booking_cancel_refusal, user_email_taken
 
 # What a shopper reads when signing up with an address an account uses.
 USER_EMAIL_TAKEN = gettext_lazy(
@@ -132,17 +132,6 @@ def booking_create(*, user: User, offer_id: int, quantity: int = 1) -> Booking:
     return booking
 
 
-def booking_cancel_check(*, booking: Booking) -> None:
-    """Raise the BookingError saying why this booking cannot be cancelled, if it cannot:
-    the confirmation page asks before showing its button, the cancellation before acting."""
-    if booking.status == Booking.Status.CANCELLED:
-        raise BookingError(_("This booking is already cancelled."))
-    if booking.status != Booking.Status.CONFIRMED:
-        raise BookingError(_("This booking has been used; it can no longer be cancelled."))
-    if booking.offer.is_past:
-        raise BookingError(_("This offer is over; its booking can no longer be cancelled."))
-
-
 @transaction.atomic
 def booking_cancel(*, user: User, booking_id: int) -> Booking:
     """Cancel a shopper's own confirmed booking of an offer not yet over, giving the places back."""
@@ -154,7 +143,9 @@ def booking_cancel(*, user: User, booking_id: int) -> Booking:
         )
     except Booking.DoesNotExist:
         raise BookingError(_("This booking does not exist.")) from None
-    booking_cancel_check(booking=booking)
+    refusal = booking_cancel_refusal(booking=booking)
+    if refusal:
+        raise BookingError(refusal)
     booking.status = Booking.Status.CANCELLED
     booking.cancelled_at = timezone.now()
     booking.save(update_fields=["status", "cancelled_at", "updated_at"])

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from marketplace.models import Booking, Offer
 from marketplace.search import offer_distances_km, offer_search
 from marketplace.selectors import (
+    booking_cancel_refusal,
     booking_get_for_user,
     booking_lists_for_user,
     booking_live_for_offer,
@@ -29,7 +30,6 @@ from marketplace.selectors import (
 from marketplace.services import (
     BookingError,
     booking_cancel,
-    booking_cancel_check,
     booking_create,
     user_register,
 )
@@ -245,16 +245,10 @@ def booking_cancel_view(request: HttpRequest, booking_id: int) -> HttpResponse:
             booking = booking_get_for_user(user=request.user, booking_id=booking_id)
         except Booking.DoesNotExist:
             raise Http404(_("No such booking.")) from None
-        try:
-            booking_cancel_check(booking=booking)
-        except BookingError as error:
-            refusal = str(error)
-        else:
-            refusal = None
         return render(
             request,
             "storefront/booking_cancel_confirm.html",
-            {"booking": booking, "refusal": refusal},
+            {"booking": booking, "refusal": booking_cancel_refusal(booking=booking)},
         )
     try:
         booking = booking_cancel(user=request.user, booking_id=booking_id)

@@ -1,4 +1,5 @@
-"""What offer cards show beside the data: the category's picture and translated name."""
+"""What offer and booking cards show beside the data: the category's picture and translated
+name, and whether a booking may be cancelled."""
 
 from functools import lru_cache
 
@@ -7,7 +8,8 @@ from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 
 from marketplace import category_names
-from marketplace.models import Category
+from marketplace.models import Booking, Category
+from marketplace.selectors import booking_cancel_refusal
 
 register = template.Library()
 
@@ -28,3 +30,9 @@ def category_visual(category: Category) -> str:
 @register.filter
 def category_label(category: Category) -> str:
     return category_names.category_label(category)
+
+
+@register.filter
+def cancellable(booking: Booking) -> bool:
+    """Whether the booking's card offers to cancel it: the rule the cancellation applies."""
+    return booking_cancel_refusal(booking=booking) is None
