@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import get_language, gettext, ngettext
 
+from config.numbers import number_rounded
+
 ReasonValue = int | str
 
 
@@ -75,29 +77,29 @@ def popular_text(*, count: int, days: int) -> str:
     """'popular this month (12 bookings)'."""
     if days == 30:
         return ngettext(
-            "popular this month (%(count)d booking)",
-            "popular this month (%(count)d bookings)",
+            "popular this month (%(count)s booking)",
+            "popular this month (%(count)s bookings)",
             count,
-        ) % {"count": count}
+        ) % {"count": grouped(count)}
     return ngettext(
-        "popular over the last %(days)d days (%(count)d booking)",
-        "popular over the last %(days)d days (%(count)d bookings)",
+        "popular over the last %(days)d days (%(count)s booking)",
+        "popular over the last %(days)d days (%(count)s bookings)",
         count,
-    ) % {"count": count, "days": days}
+    ) % {"count": grouped(count), "days": days}
 
 
 def nationally_popular_text(*, count: int, days: int) -> str:
     if days == 30:
         return ngettext(
-            "nationally popular this month (%(count)d booking)",
-            "nationally popular this month (%(count)d bookings)",
+            "nationally popular this month (%(count)s booking)",
+            "nationally popular this month (%(count)s bookings)",
             count,
-        ) % {"count": count}
+        ) % {"count": grouped(count)}
     return ngettext(
-        "nationally popular over the last %(days)d days (%(count)d booking)",
-        "nationally popular over the last %(days)d days (%(count)d bookings)",
+        "nationally popular over the last %(days)d days (%(count)s booking)",
+        "nationally popular over the last %(days)d days (%(count)s bookings)",
         count,
-    ) % {"count": count, "days": days}
+    ) % {"count": grouped(count), "days": days}
 
 
 def online_text(*, count: int, days: int) -> str:
@@ -105,15 +107,20 @@ def online_text(*, count: int, days: int) -> str:
         return gettext("online, available from anywhere")
     if days == 30:
         return ngettext(
-            "online, popular this month (%(count)d booking)",
-            "online, popular this month (%(count)d bookings)",
+            "online, popular this month (%(count)s booking)",
+            "online, popular this month (%(count)s bookings)",
             count,
-        ) % {"count": count}
+        ) % {"count": grouped(count)}
     return ngettext(
-        "online, popular over the last %(days)d days (%(count)d booking)",
-        "online, popular over the last %(days)d days (%(count)d bookings)",
+        "online, popular over the last %(days)d days (%(count)s booking)",
+        "online, popular over the last %(days)d days (%(count)s bookings)",
         count,
-    ) % {"count": count, "days": days}
+    ) % {"count": grouped(count), "days": days}
+
+
+def grouped(count: int) -> str:
+    """A count as the reader's language writes it, grouped by thousands ("1 200")."""
+    return number_rounded(count, 0, force_grouping=True)
 
 
 def distance_text(km: int) -> str:

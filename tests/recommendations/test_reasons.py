@@ -50,6 +50,11 @@ WORDED = [
         "popular over the last 14 days (2 bookings)",
     ),
     (
+        popularity_reason(count=1200, days=14),
+        f"populaire ces 14 derniers jours (1{NBSP}200 réservations)",
+        "popular over the last 14 days (1,200 bookings)",
+    ),
+    (
         nationally_popular_reason(count=1, days=30),
         "populaire dans toute la France ce mois-ci (1 réservation)",
         "nationally popular this month (1 booking)",
@@ -63,6 +68,11 @@ WORDED = [
         online_reason(count=3, days=30),
         "en ligne, populaire ce mois-ci (3 réservations)",
         "online, popular this month (3 bookings)",
+    ),
+    (
+        online_reason(count=25000, days=30),
+        f"en ligne, populaire ce mois-ci (25{NBSP}000 réservations)",
+        "online, popular this month (25,000 bookings)",
     ),
     (
         nearby_reason(place="Lyon 3e", distance_km=0.4, popular=True),
