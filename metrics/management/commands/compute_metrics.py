@@ -1,11 +1,10 @@
 """Compute and store the daily metrics of one date, or of the N days ending on it."""
 
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
+from config.command_options import date_option
 from metrics.services import METRICS_EARLIEST_DATE, metrics_compute_for_day, metrics_days_ending
 
 
@@ -16,21 +15,24 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--date", help="YYYY-MM-DD, in the site's time zone (default today)")
+        parser.add_argument(
+            "--date",
+            help=f"YYYY-MM-DD, in the site's time zone, from {METRICS_EARLIEST_DATE} to today "
+            "(default today)",
+        )
         parser.add_argument(
             "--backfill-days", default="1", help="how many days ending on --date (default 1)"
         )
 
     def handle(self, *args, **options) -> None:
         today = timezone.localdate()
-        end = parse_date(options["date"]) if options["date"] else today
-        if end > today:
-            raise CommandError(f"{end.isoformat()} is in the future; metrics need a past date.")
-        if end < METRICS_EARLIEST_DATE:
-            raise CommandError(
-                f"{end.isoformat()} is before {METRICS_EARLIEST_DATE.isoformat()}, "
-                "the earliest date with metrics."
+        end = (
+            date_option(
+                options["date"], option="--date", earliest=METRICS_EARLIEST_DATE, latest=today
             )
+            if options["date"]
+            else today
+        )
         days = parse_day_count(options["backfill_days"])
         most = (end - METRICS_EARLIEST_DATE).days + 1
         if days > most:
@@ -41,13 +43,6 @@ class Command(BaseCommand):
         for day in tqdm(metrics_days_ending(end=end, days=days), desc="metrics", unit="day"):
             metrics_compute_for_day(day=day)
         self.stdout.write(f"Computed the metrics of {days} day(s) ending on {end.isoformat()}.")
-
-
-def parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"Invalid --date {text!r}: expected a date as YYYY-MM-DD.") from None
 
 
 def parse_day_count(text: str) -> int:
