@@ -77,8 +77,36 @@ def test_train_model_refuses_a_window_without_enough_bookings():
 
 @pytest.mark.django_db
 def test_train_model_refuses_a_bad_date():
-    with pytest.raises(CommandError, match="Not a date"):
+    with pytest.raises(CommandError, match="Invalid --since 'yesterday': expected a date"):
         call_command("train_model", "--since", "yesterday")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("option", ["--since", "--until"])
+@pytest.mark.parametrize("day", ["9999-12-31", "tomorrow"])
+def test_train_model_refuses_a_day_after_today_in_one_line(option, day):
+    if day == "tomorrow":
+        day = (timezone.localdate() + timedelta(days=1)).isoformat()
+    with pytest.raises(CommandError) as refusal:
+        call_command("train_model", option, day)
+    assert str(refusal.value) == (
+        f"Invalid {option} {day}: expected a date on or before {timezone.localdate()}."
+    )
+
+
+@pytest.mark.django_db
+def test_train_model_learns_up_to_today_included():
+    booking_history()
+    out = StringIO()
+    call_command("train_model", "--until", timezone.localdate().isoformat(), stdout=out)
+    assert json.loads(out.getvalue())["data_size"]["interactions"] == Booking.objects.count()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", ["-1", "2147483648"])
+def test_train_model_refuses_a_seed_its_generators_cannot_take(seed):
+    with pytest.raises(CommandError, match="--seed must be between 0 and 2147483647"):
+        call_command("train_model", "--seed", seed)
 
 
 def test_the_training_task_runs_in_a_real_worker(celery_worker):
