@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import Q, Sum
+from django.utils import timezone
 
 from marketplace.demo.opendata import venues_load
 from marketplace.geocoding import postcode_locate
@@ -287,11 +288,43 @@ def test_if_empty_leaves_existing_data_alone_and_seeds_an_empty_database():
     assert Offer.objects.count() == 120
 
 
-def test_bad_sizes_are_refused_with_a_readable_message():
-    with pytest.raises(CommandError, match="--users must be at least 1"):
-        seed("--users=0")
-    with pytest.raises(CommandError, match="--offers must be at least"):
-        seed("--offers=3")
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--users=0"], "--users must be between 1 and 1000000."),
+        (["--offers=3"], "--offers must be between 16 and 200000."),
+        (["--months=1000000"], "--months must be between 1 and 120."),
+        (["--seed=-1"], "--seed must be between 0 and 2147483647."),
+        (["--bookings=-1"], "--bookings must be between 0 and 10000000."),
+        (["--bookings=100000000000000000000000"], "--bookings must be between 0 and 10000000."),
+        (
+            ["--users=1000000", "--months=120"],
+            "--users 1000000 over --months 120 aim at 200000000 bookings, more than 10000000",
+        ),
+        (["--today=2026-02-30"], "Invalid --today '2026-02-30': expected a date as YYYY-MM-DD."),
+        (["--today=9999-12-31"], "Invalid --today 9999-12-31: expected a date from 1970-01-01"),
+        (["--today=1969-12-31"], "Invalid --today 1969-12-31: expected a date from 1970-01-01"),
+    ],
+)
+def test_bad_input_is_refused_in_one_line_before_anything_is_written(arguments, message):
+    with pytest.raises(CommandError) as refusal:
+        seed(*arguments)
+
+    assert message in str(refusal.value) and "\n" not in str(refusal.value)
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--today=1970-01-01", "--months=120", "--users=20"],
+        [f"--today={timezone.localdate() + timedelta(days=365)}", "--months=1"],
+    ],
+)
+def test_the_furthest_dates_accepted_seed_a_marketplace(arguments):
+    seed(*arguments)
+
+    assert Offer.objects.exists() and Booking.objects.exists()
 
 
 def table_schema() -> list[tuple]:

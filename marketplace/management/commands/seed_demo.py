@@ -1,11 +1,26 @@
 """`manage.py seed_demo`: a realistic demo marketplace from French open data."""
 
-from datetime import date
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
+from config.command_options import SEED_MAX, date_option, int_option, seed_option
+from marketplace.demo.clock import EPOCH
 from marketplace.demo.database import ResetRefused, marketplace_has_data
-from marketplace.demo.seed import DemoDataExists, demo_marketplace_seed
+from marketplace.demo.seed import DemoDataExists, default_bookings, demo_marketplace_seed
+
+# Ten times the largest seed measured (100,000 users, 20,000 offers and 1,000,000
+# bookings: 29 s on PostgreSQL); more is a typo, and runs out of memory long before
+# the calendar or numpy's integers run out.
+MAX_USERS = 1_000_000
+MAX_OFFERS = 200_000
+MAX_BOOKINGS = 10_000_000
+# Ten years of history. With --today from EPOCH (the demo clock's day 0) to a year
+# ahead, every date the seed draws (history, publications, events to come) stays far
+# inside the calendar, whose ends the unbounded options used to cross.
+MAX_MONTHS = 120
+TODAY_AHEAD = timedelta(days=366)
 
 
 class Command(BaseCommand):
@@ -16,21 +31,31 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--users", type=int, default=2_000)
-        parser.add_argument("--offers", type=int, default=1_500)
-        parser.add_argument("--months", type=int, default=6, help="Months of booking history.")
-        parser.add_argument("--seed", type=int, default=1, help="Same seed, same data.")
+        parser.add_argument("--users", type=int, default=2_000, help=f"1 to {MAX_USERS}")
+        parser.add_argument(
+            "--offers",
+            type=int,
+            default=1_500,
+            help=f"16 (one of each kind of offer) to {MAX_OFFERS}",
+        )
+        parser.add_argument(
+            "--months", type=int, default=6, help=f"Months of booking history (1 to {MAX_MONTHS})."
+        )
+        parser.add_argument(
+            "--seed", type=int, default=1, help=f"Same seed, same data (0 to {SEED_MAX})."
+        )
         parser.add_argument(
             "--bookings",
             type=int,
             default=None,
-            help="Bookings to aim for (default: about 10 a user per 6 months).",
+            help=f"Bookings to aim for, at most {MAX_BOOKINGS} (default: about 10 a user per "
+            "6 months).",
         )
         parser.add_argument(
             "--today",
-            type=date.fromisoformat,
             default=None,
-            help="Build the marketplace as of this date (YYYY-MM-DD; default: today).",
+            help=f"Build the marketplace as of this date (YYYY-MM-DD, from {EPOCH} to a year "
+            "from now; default: today).",
         )
         choice = parser.add_mutually_exclusive_group()
         choice.add_argument(
@@ -46,21 +71,30 @@ class Command(BaseCommand):
         if options["if_empty"] and marketplace_has_data():
             self.stdout.write("Marketplace data already present; demo data not seeded.")
             return
-        for name in ("users", "offers", "months"):
-            if options[name] < 1:
-                raise CommandError(f"--{name} must be at least 1.")
-        if options["offers"] < 16:
-            raise CommandError("--offers must be at least 16 (one of each kind of offer).")
-        if options["bookings"] is not None and options["bookings"] < 0:
-            raise CommandError("--bookings must not be negative.")
+        users = int_option(options["users"], option="--users", low=1, high=MAX_USERS)
+        offers = int_option(options["offers"], option="--offers", low=16, high=MAX_OFFERS)
+        months = int_option(options["months"], option="--months", low=1, high=MAX_MONTHS)
+        seed = seed_option(options["seed"])
+        bookings = options["bookings"]
+        if bookings is not None:
+            int_option(bookings, option="--bookings", low=0, high=MAX_BOOKINGS)
+        elif (aimed := default_bookings(users=users, months=months)) > MAX_BOOKINGS:
+            raise CommandError(
+                f"--users {users} over --months {months} aim at {aimed} bookings, more than "
+                f"{MAX_BOOKINGS}: give fewer users or months, or --bookings."
+            )
+        today = None
+        if options["today"] is not None:
+            latest = timezone.localdate() + TODAY_AHEAD
+            today = date_option(options["today"], option="--today", earliest=EPOCH, latest=latest)
         try:
             report = demo_marketplace_seed(
-                users=options["users"],
-                offers=options["offers"],
-                months=options["months"],
-                seed=options["seed"],
-                bookings=options["bookings"],
-                today=options["today"],
+                users=users,
+                offers=offers,
+                months=months,
+                seed=seed,
+                bookings=bookings,
+                today=today,
                 reset=options["reset"],
                 progress=options["verbosity"] > 0,
             )
