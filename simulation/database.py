@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management import call_command
-from django.db import connections
+from django.db import DatabaseError, connections
 
 from marketplace.demo.database import marketplace_has_data
 from marketplace.models import Booking
@@ -64,8 +64,15 @@ def sqlite_settings(*, path: Path) -> dict:
 
 @contextmanager
 def sqlite_database_use(*, path: Path) -> Iterator[None]:
-    """Point the default database at the SQLite file `path` (created and migrated) for a while."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Point the default database at the SQLite file `path` (created and migrated) for a while.
+
+    Raises DatabaseRefused when `path` cannot be a SQLite database (a folder, another
+    kind of file, a place where nothing can be written).
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DatabaseRefused(f"Cannot create the folder of {path}: {error.strerror}.") from None
     # The connection in use is set aside untouched (a caller's transaction stays open).
     saved_connection, saved_settings = connections["default"], connections.settings["default"]
     connections.settings["default"] = connections.configure_settings(
@@ -73,7 +80,10 @@ def sqlite_database_use(*, path: Path) -> Iterator[None]:
     )["default"]
     connections["default"] = connections.create_connection("default")
     try:
-        call_command("migrate", interactive=False, verbosity=0)
+        try:
+            call_command("migrate", interactive=False, verbosity=0)
+        except DatabaseError as error:
+            raise DatabaseRefused(f"Cannot use {path} as a SQLite database: {error}.") from None
         yield
     finally:
         connections["default"].close()

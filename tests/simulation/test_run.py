@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.test.utils import override_settings
@@ -73,7 +75,10 @@ def test_the_command_refuses_a_database_with_real_bookings(fresh_sqlite):
     ("arguments", "message"),
     [
         ({"days": 0}, "--days"),
+        ({"days": 731}, "--days must be between 1 and 730"),
         ({"days": 2, "users": 0}, "--users"),
+        ({"days": 2, "seed": -1}, "--seed must be between 0 and 2147483647"),
+        ({"days": 2, "seed": 2**31}, "--seed must be between 0 and 2147483647"),
         ({"days": 2, "drift_at": 2}, "--drift-at"),
         ({"days": 2, "freeze_model_at": -1}, "--freeze-model-at"),
         ({"days": 2, "strategies": "control=popular"}, "both"),
@@ -81,9 +86,24 @@ def test_the_command_refuses_a_database_with_real_bookings(fresh_sqlite):
         ({"days": 2, "strategies": "left=popular,treatment=geo"}, "VARIANT=STRATEGY"),
     ],
 )
-def test_bad_arguments_are_one_readable_line(arguments, message):
+def test_bad_arguments_are_one_readable_line_before_any_work(arguments, message, tmp_path):
+    database = tmp_path / "simulation.sqlite3"
     with pytest.raises(CommandError, match=message) as refusal:
-        call_command("simulate", **arguments)
+        call_command("simulate", **arguments, database=database)
+    assert "\n" not in str(refusal.value)
+    assert not database.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["folder", "text file"])
+def test_the_command_refuses_a_database_path_that_is_no_sqlite_file(kind, tmp_path):
+    path = tmp_path / "simulation.sqlite3"
+    if kind == "folder":
+        path.mkdir()
+    else:
+        path.write_text("user_id,item_id,timestamp\n" * 10)
+    with pytest.raises(CommandError, match=re.escape(f"Cannot use {path} as a SQLite")) as refusal:
+        call_command("simulate", days=1, users=10, database=path)
     assert "\n" not in str(refusal.value)
 
 

@@ -8,6 +8,7 @@ from django.conf import settings as django_settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 from tqdm import tqdm
 
+from config.command_options import SEED_MAX, int_option, seed_option
 from recommendations.strategies import strategy_names
 from simulation.behaviour import DRIFTS
 from simulation.database import DatabaseRefused, sqlite_database_use
@@ -16,7 +17,11 @@ from simulation.loop import VARIANTS, SimulationSettings, simulation_run
 from simulation.recovery import RECOVERY_DAYS, RECOVERY_SHARE
 from simulation.services import result_series, simulation_result_store
 
+# Users: forty times the largest run ADR 0031 measures (5,000). Days: two years, against
+# its 40- to 60-day runs; longer says nothing more of a catalogue without seasons, and a
+# typo of a zero or three would run for days.
 MAX_USERS = 200_000
+MAX_DAYS = 730
 
 
 def strategies_parse(text: str) -> dict[str, str]:
@@ -48,8 +53,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--days", type=int, required=True)
-        parser.add_argument("--users", type=int, default=1_000)
+        parser.add_argument("--days", type=int, required=True, help=f"1 to {MAX_DAYS}")
+        parser.add_argument("--users", type=int, default=1_000, help=f"1 to {MAX_USERS}")
         parser.add_argument(
             "--drift-at", type=int, default=None, help="Day the tastes or behaviour drift."
         )
@@ -69,7 +74,7 @@ class Command(BaseCommand):
             "same seed and --drift-at to see what the retraining adds after the drift.",
         )
         parser.add_argument("--strategies", default="control=popular,treatment=geo")
-        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--seed", type=int, default=1, help=f"0 to {SEED_MAX}")
         parser.add_argument(
             "--database",
             type=Path,
@@ -82,10 +87,10 @@ class Command(BaseCommand):
     # verdict would otherwise come out in French after the English report line.
     @no_translations
     def handle(self, *args, **options) -> None:
-        if options["days"] < 1:
-            raise CommandError("--days must be at least 1.")
-        if not 1 <= options["users"] <= MAX_USERS:
-            raise CommandError(f"--users must be between 1 and {MAX_USERS}.")
+        # Everything is checked before the database file is created and migrated.
+        int_option(options["days"], option="--days", low=1, high=MAX_DAYS)
+        int_option(options["users"], option="--users", low=1, high=MAX_USERS)
+        seed_option(options["seed"])
         drift_at = options["drift_at"]
         if drift_at is not None and not 0 <= drift_at < options["days"]:
             raise CommandError("--drift-at must be a day of the run (0 to --days - 1).")
