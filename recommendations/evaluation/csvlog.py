@@ -8,6 +8,7 @@ are those of its last line that gives them.
 
 import csv
 import math
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -49,12 +50,22 @@ def coordinates_parse(latitude: str, longitude: str) -> tuple[float, float] | No
     return point
 
 
+def csv_rows(handle) -> Iterator[list[str]]:
+    """The CSV rows of `handle`; a line the csv module refuses (a cell over its field size
+    limit, 131,072 characters) is a MalformedLogError with its line number."""
+    reader = csv.reader(handle)
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise MalformedLogError(f"line {reader.line_num}: {error}.") from None
+
+
 def interactions_read_csv(path: Path, *, progress: bool = False) -> Interactions:
     """The log at `path`; raises MalformedLogError on the first bad line."""
     # utf-8-sig: spreadsheet programs start a UTF-8 CSV with a byte-order mark, which would
     # otherwise become part of the first column's name.
     with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
+        reader = csv_rows(handle)
         header = next(reader, None)
         if not header or not any(cell.strip() for cell in header):
             raise MalformedLogError("line 1: the file is empty; expected a header line.")

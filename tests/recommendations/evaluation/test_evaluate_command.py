@@ -129,8 +129,20 @@ def test_a_log_with_a_byte_order_mark_reads_as_without(tmp_path):
             "user_id,item_id,timestamp,item_lat,item_lon\nu1,i1,0,45.0,\n",
             "line 2: item a latitude without a longitude",
         ),
+        (
+            "user_id,item_id,timestamp\nu1,i1,0\n" + "u" * 200_000 + ",i2,0\n",
+            "line 3: field larger than field limit (131072).",
+        ),
     ],
-    ids=["missing column", "bad timestamp", "empty", "wrong delimiter", "short row", "half pair"],
+    ids=[
+        "missing column",
+        "bad timestamp",
+        "empty",
+        "wrong delimiter",
+        "short row",
+        "half pair",
+        "huge cell",
+    ],
 )
 def test_a_malformed_log_is_refused_with_its_line_number(tmp_path, content, message):
     log = tmp_path / "log.csv"
@@ -155,3 +167,4 @@ def test_bad_options_are_refused(tmp_path):
         evaluate(log, "--users", "0")
     with pytest.raises(CommandError, match="No such file"):
         evaluate(tmp_path / "absent.csv")
+
