@@ -1,9 +1,7 @@
-"""Argument types shared by the recommendation commands."""
+"""Bounds shared by the recommendation commands' options."""
 
-
-def positive_int(text: str) -> int:
-    """An argparse type: an integer of at least 1 (a ValueError becomes a usage error)."""
-    value = int(text)
-    if value < 1:
-        raise ValueError(text)
-    return value
+# The longest list a command computes or evaluates (`recommend --limit`,
+# `evaluate_recommenders --k`): twenty times the stored lists (50 items) and far past
+# any page or email, while a list's arrays stay small; the evaluation used to try to
+# allocate 291 TiB for k = 10**12.
+LIST_LENGTH_MAX = 1_000

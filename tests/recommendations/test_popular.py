@@ -119,6 +119,8 @@ def test_recommend_command_prints_a_readable_table():
     [
         (["--user-id", "424242"], "No user with id 424242"),
         (["--strategy", "astrology"], "Unknown strategy 'astrology'"),
+        (["--limit", "0"], "--limit must be between 1 and 1000"),
+        (["--limit", str(10**20)], "--limit must be between 1 and 1000"),
     ],
 )
 def test_recommend_command_refuses_bad_input_with_one_line(arguments, message):

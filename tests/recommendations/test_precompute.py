@@ -51,6 +51,15 @@ def test_the_command_limits_the_users_and_refuses_an_unknown_strategy():
         call_command("precompute_recommendations", "--strategy", "astrology")
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("users", ["0", str(10**30)])
+def test_the_command_refuses_a_user_count_out_of_bounds_in_one_line(users):
+    with pytest.raises(CommandError) as refusal:
+        call_command("precompute_recommendations", "--users", users, stdout=StringIO())
+
+    assert str(refusal.value) == "--users must be between 1 and 100000000."
+
+
 def test_precomputation_runs_through_a_real_celery_worker(celery_worker, settings):
     settings.RECOMMENDATION_PRECOMPUTE_CHUNK_SIZE = 2
     booked_offers(3)

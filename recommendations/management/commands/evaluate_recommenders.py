@@ -5,9 +5,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from config.command_options import int_option
 from recommendations.evaluation.csvlog import MalformedLogError, interactions_read_csv
 from recommendations.evaluation.run import BASELINES, recommenders_evaluate, report_table
 from recommendations.interaction_log import bookable_catalogue, interactions_from_database
+from recommendations.management.arguments import LIST_LENGTH_MAX
 from recommendations.pipeline.scoring import SCORERS, scorer_spec
 from recommendations.pipeline.splits import SPLIT_KINDS, USER_TIME
 
@@ -20,7 +22,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--interactions", type=Path, help="CSV log (default: live bookings).")
-        parser.add_argument("--k", type=int, default=10)
+        parser.add_argument("--k", type=int, default=10, help=f"1 to {LIST_LENGTH_MAX}")
         parser.add_argument("--test-fraction", type=float, default=0.2)
         parser.add_argument("--split", choices=SPLIT_KINDS, default=USER_TIME)
         parser.add_argument("--strategies", default=",".join(BASELINES))
@@ -33,9 +35,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
 
     def handle(self, *args, **options):
-        k, fraction = options["k"], options["test_fraction"]
-        if k < 1:
-            raise CommandError("--k must be at least 1.")
+        k = int_option(options["k"], option="--k", low=1, high=LIST_LENGTH_MAX)
+        fraction = options["test_fraction"]
         if not 0 < fraction < 1:
             raise CommandError("--test-fraction must be between 0 and 1 (exclusive).")
         if options["users"] is not None and options["users"] < 1:

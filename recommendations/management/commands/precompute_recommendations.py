@@ -5,8 +5,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from config.command_options import int_option
 from recommendations.cache import CACHE_ERRORS
-from recommendations.management.arguments import positive_int
 from recommendations.precompute import (
     precompute_strategies,
     precompute_user_count,
@@ -16,12 +16,18 @@ from recommendations.precompute import (
 from recommendations.strategies import UnknownStrategyError, strategy_names, strategy_resolve
 from recommendations.tasks import precompute_chunk_signatures
 
+# More people than France holds: any larger --users means every user, and past
+# PostgreSQL's bigint it failed as the query's LIMIT.
+MAX_USERS = 100_000_000
+
 
 class Command(BaseCommand):
     help = "Precompute and store each user's top recommendations (Redis, with a TTL)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--users", type=positive_int, help="only the first N users by id")
+        parser.add_argument(
+            "--users", type=int, help=f"only the first N users by id (1 to {MAX_USERS})"
+        )
         parser.add_argument(
             "--strategy",
             help=f"one of: {', '.join(strategy_names())} (default: the variants' strategies)",
@@ -33,6 +39,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, users: int | None, strategy: str | None, workers: bool, **options):
+        if users is not None:
+            int_option(users, option="--users", low=1, high=MAX_USERS)
         try:
             strategies = [strategy_resolve(strategy)] if strategy else precompute_strategies()
         except UnknownStrategyError as error:

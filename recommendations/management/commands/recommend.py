@@ -4,9 +4,10 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.command_options import int_option
 from marketplace.models import User
 from recommendations.lists import RecommendationRequest
-from recommendations.management.arguments import positive_int
+from recommendations.management.arguments import LIST_LENGTH_MAX
 from recommendations.offers import recommended_offers_load
 from recommendations.serialization import recommended_offer_as_dict
 from recommendations.strategies import (
@@ -21,13 +22,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--user-id", type=int, required=True)
-        parser.add_argument("--limit", type=positive_int, default=5)
+        parser.add_argument("--limit", type=int, default=5, help=f"1 to {LIST_LENGTH_MAX}")
         parser.add_argument(
             "--strategy", help=f"one of: {', '.join(strategy_names())} (default from settings)"
         )
         parser.add_argument("--json", action="store_true", help="print a JSON list")
 
     def handle(self, *args, user_id: int, limit: int, strategy: str | None, **options) -> None:
+        int_option(limit, option="--limit", low=1, high=LIST_LENGTH_MAX)
         if not User.objects.filter(pk=user_id).exists():
             raise CommandError(f"No user with id {user_id}.")
         try:

@@ -168,3 +168,43 @@ def test_bad_options_are_refused(tmp_path):
     with pytest.raises(CommandError, match="No such file"):
         evaluate(tmp_path / "absent.csv")
 
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--k", str(10**12)], "--k must be between 1 and 1000."),
+        (["--k", str(10**30)], "--k must be between 1 and 1000."),
+    ],
+)
+def test_lists_longer_than_any_page_are_refused_before_any_work(tmp_path, options, message):
+    log = tmp_path / "log.csv"
+    write_log(log)
+
+    with pytest.raises(CommandError) as refused:
+        evaluate(log, "--strategies", "popular", *options)
+
+    assert str(refused.value) == message
+
+
+def test_the_longest_lists_are_evaluated(tmp_path):
+    log = tmp_path / "log.csv"
+    write_log(log)
+
+    document = json.loads(evaluate(log, "--json", "--k", "1000"))
+
+    assert document["k"] == 1000
+    assert list(document["strategies"]) == ["popular", "geo", "itemknn", "ease"]
+
+
+def test_a_test_fraction_leaving_the_tuning_split_nothing_to_test_is_evaluated(tmp_path):
+    # With 99 % in test, each user keeps one training booking: the validation split
+    # carved from it has no relevant item, which the new-category metric choked on.
+    log = tmp_path / "log.csv"
+    write_log(log)
+
+    document = json.loads(
+        evaluate(log, "--json", "--strategies", "popular", "--test-fraction", "0.99")
+    )
+
+    assert document["split"]["train_interactions"] == 40
+    assert document["strategies"]["popular"]["ndcg@10"] > 0
