@@ -1,6 +1,6 @@
 """Writes of the marketplace: registering shoppers, booking, and catalogue maintenance."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -184,8 +184,12 @@ def offer_copy_build(*, offer: Offer, starts_at) -> Offer:
 # Enough for a weekly event over a whole year; more is a typo, not a season.
 OFFERS_DUPLICATE_MAX_COPIES = 52
 # About ten years: no season is planned further ahead, and a bound this close
-# keeps every copy's dates far from the calendar's end (year 9999).
+# keeps every copy's dates far from the calendar's end (year 9999). The offer form
+# bounds the dates staff type by it too.
 OFFERS_DUPLICATE_HORIZON = timedelta(weeks=520)
+# No offer predates the site. The offer form refuses earlier dates: midnight on
+# 0001-01-01 in Paris is in year 0 in UTC, which no database stores.
+OFFERS_EARLIEST_DATE = date(2000, 1, 1)
 
 
 @transaction.atomic

@@ -5,11 +5,16 @@ from datetime import timedelta
 from django import forms
 from django.contrib.admin import widgets
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from marketplace.models import Offer
-from marketplace.services import OFFERS_DUPLICATE_HORIZON, OFFERS_DUPLICATE_MAX_COPIES
+from marketplace.services import (
+    OFFERS_DUPLICATE_HORIZON,
+    OFFERS_DUPLICATE_MAX_COPIES,
+    OFFERS_EARLIEST_DATE,
+)
 
 
 class OfferAdminForm(forms.ModelForm):
@@ -44,6 +49,23 @@ class OfferAdminForm(forms.ModelForm):
         if not cleaned.get("venue") and not cleaned.get("url"):
             self.add_error("url", _("A digital offer needs its URL; otherwise choose a venue."))
         starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
+        # Dates stay between the site's first day and the duplicate action's horizon: a
+        # date at the calendar's end broke the list's date drill-down (year 9999 has no
+        # next year to end on), one at its start the list itself (year 0 in UTC).
+        horizon = timezone.now() + OFFERS_DUPLICATE_HORIZON
+        for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+            if moment and moment > horizon:
+                self.add_error(
+                    name,
+                    _("This date is after %(horizon)s, the furthest date an offer may reach.")
+                    % {"horizon": date_format(timezone.localtime(horizon), "DATE_FORMAT")},
+                )
+            elif moment and moment.date() < OFFERS_EARLIEST_DATE:
+                self.add_error(
+                    name,
+                    _("This date is before %(earliest)s: no offer predates the site.")
+                    % {"earliest": date_format(OFFERS_EARLIEST_DATE, "DATE_FORMAT")},
+                )
         if starts_at and ends_at and ends_at < starts_at:
             self.add_error("ends_at", _("The end must come after the start."))
         stock = cleaned.get("stock")

@@ -12,11 +12,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from marketplace.admin.bookings import BookingAdmin
 from marketplace.admin.pagination import EstimatedCountPaginator
 from marketplace.models import Booking, Category, Offer, User, Venue
-from marketplace.services import booking_create
+from marketplace.services import OFFERS_DUPLICATE_HORIZON, booking_create
 from tests.factories import (
     BookingFactory,
     CategoryFactory,
@@ -478,6 +479,51 @@ def test_offer_stock_below_the_booked_places_is_a_form_error(staff_client, catal
     }
     offer.refresh_from_db()
     assert offer.stock == 5
+
+
+@pytest.mark.parametrize("field", ["starts_at", "ends_at"])
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1999-12-31"])
+def test_offer_dates_outside_the_sites_years_are_a_form_error(staff_client, catalogue, field, day):
+    offer = catalogue[Offer]
+    before = (offer.starts_at, offer.ends_at)
+    url = admin_url(Offer, "change", offer.pk)
+    dates = {"starts_at_0": day, "starts_at_1": "00:00", "ends_at_0": "", "ends_at_1": ""}
+    if field == "ends_at":
+        dates = {"ends_at_0": day, "ends_at_1": "00:00"}
+
+    response = staff_client.post(url, change_form_data(staff_client.get(url), **dates))
+
+    assert response.status_code == 200
+    if day > "2000":
+        horizon = timezone.localtime(timezone.now() + OFFERS_DUPLICATE_HORIZON)
+        message = (
+            f"This date is after {date_format(horizon, 'DATE_FORMAT')}, the furthest date an "
+            "offer may reach."
+        )
+    else:
+        message = "This date is before Sat 1 Jan 2000: no offer predates the site."
+    assert message in response.context["adminform"].form.errors[field]
+    offer.refresh_from_db()
+    assert (offer.starts_at, offer.ends_at) == before
+    assert staff_client.get(admin_url(Offer, "changelist")).status_code == 200
+
+
+def test_offer_dates_up_to_the_duplicate_horizon_are_saved(staff_client, catalogue):
+    offer = catalogue[Offer]
+    url = admin_url(Offer, "change", offer.pk)
+    start = timezone.localtime(timezone.now() + OFFERS_DUPLICATE_HORIZON - timedelta(days=2))
+    dates = {
+        "starts_at_0": f"{start:%Y-%m-%d}",
+        "starts_at_1": "20:00",
+        "ends_at_0": f"{start + timedelta(days=1):%Y-%m-%d}",
+        "ends_at_1": "20:00",
+    }
+
+    response = staff_client.post(url, change_form_data(staff_client.get(url), **dates))
+
+    assert response.status_code == 302
+    offer.refresh_from_db()
+    assert timezone.localtime(offer.starts_at).date() == start.date()
 
 
 def test_saving_an_offer_keeps_places_booked_while_the_form_was_open(staff_client, catalogue):
