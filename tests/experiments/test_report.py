@@ -207,8 +207,11 @@ def test_the_command_prints_json_with_intervals_and_differences(flag, capsys):
         (["--flag", "nope"], "No flag named 'nope'."),
         (["--flag", FLAG, "--from", "yesterday"], "Invalid --from 'yesterday'"),
         (["--flag", FLAG, "--from", "2026-05-02", "--to", "2026-05-01"], "starts (2026-05-02)"),
-        (["--flag", FLAG, "--to", "9999-12-31"], "Invalid --to '9999-12-31': choose a day up to"),
-        (["--flag", FLAG, "--from", "9999-12-31"], "Invalid --from '9999-12-31': choose a day"),
+        (["--flag", FLAG, "--to", "9999-12-31"], "Invalid --to 9999-12-31: expected a date from"),
+        (
+            ["--flag", FLAG, "--from", "0001-01-01"],
+            "Invalid --from 0001-01-01: expected a date from",
+        ),
     ],
 )
 def test_bad_command_input_is_one_readable_line(flag, arguments, message):

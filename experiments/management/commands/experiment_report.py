@@ -7,14 +7,16 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 from django.utils import timezone
 
+from config.command_options import date_option
 from experiments.formatting import difference_text, estimate_text, p_value_text
 from experiments.report import ExperimentReport, ExperimentReportError, experiment_report_build
+from marketplace.services import OFFERS_EARLIEST_DATE
 
 
 class Command(BaseCommand):
     help = (
-        "Report on the canary flag --flag over --from/--to (default: since the flag was "
-        "created, until today); --json prints every figure as JSON."
+        "Report on the canary flag --flag over --from/--to, days from 2000-01-01 to today "
+        "(default: since the flag was created, until today); --json prints every figure as JSON."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -42,17 +44,13 @@ class Command(BaseCommand):
 
 
 def parse_date(text: str | None, option: str) -> date | None:
-    """A day up to today, as the experiments page asks: nothing is measured later, and a
-    day near date.max would overflow the period's end."""
+    """A day of the site's life: nothing is measured after today or before its earliest
+    offers, and a day near date.max would overflow the period's end."""
     if text is None:
         return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"Invalid {option} {text!r}: expected a date as YYYY-MM-DD.") from None
-    if day > timezone.localdate():
-        raise CommandError(f"Invalid {option} {text!r}: choose a day up to today.")
-    return day
+    return date_option(
+        text, option=option, earliest=OFFERS_EARLIEST_DATE, latest=timezone.localdate()
+    )
 
 
 def report_lines(report: ExperimentReport) -> list[str]:
