@@ -2,10 +2,11 @@
 
 from django.contrib import admin
 
+from config.admin_dates import DateHierarchyAdmin
 from metrics.models import DailyCategoryMetrics, DailyMetrics
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(DateHierarchyAdmin):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 

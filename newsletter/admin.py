@@ -8,6 +8,7 @@ from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
+from config.admin_dates import DateHierarchyAdmin
 from marketplace.admin.users import UserAdmin
 from marketplace.models import User
 from newsletter.models import Campaign, Click, Send, Unsubscription
@@ -48,7 +49,7 @@ class CampaignAdminForm(forms.ModelForm):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(DateHierarchyAdmin):
     form = CampaignAdminForm
     list_display = [
         "subject",
@@ -166,7 +167,7 @@ class CampaignAdmin(admin.ModelAdmin):
         self.message_user(request, queued, messages.SUCCESS)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(DateHierarchyAdmin):
     """Delivery records are history: they are read, never written, from the admin."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

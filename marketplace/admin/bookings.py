@@ -13,6 +13,7 @@ from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_dates import DateHierarchyAdmin
 from marketplace.admin.pagination import EstimatedCountPaginator
 from marketplace.models import Booking, Offer, User
 
@@ -65,7 +66,7 @@ def user_ids_with_email(email: str) -> list[int]:
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(DateHierarchyAdmin):
     list_display = ["created_at", "user", "offer", "quantity", "amount", "status", "cancelled_at"]
     list_select_related = ["user", "offer"]
     list_filter = ["status", "offer__category"]

@@ -9,6 +9,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.admin_dates import DateHierarchyAdmin
 from marketplace.admin.filters import (
     DepartementFilter,
     HasCoordinatesFilter,
@@ -106,7 +107,7 @@ class BookingHistoryInline(admin.TabularInline):
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(DateHierarchyAdmin):
     form = OfferAdminForm
     list_display = [
         "title",
