@@ -104,7 +104,7 @@ def venue_in_box(south: float, north: float, west: float, east: float) -> Q:
 def venue_on_land_of(*, latitude: float, longitude: float) -> Q:
     """Venues in the same territory as the point (ADR 0014: two lands are never near).
 
-    `territories_of`'s rule, for the database to apply: a point belongs to the
+    `territory_of`'s rule, for the database to apply: a point belongs to the
     first box that holds it (Saint-Barthélemy's and Saint-Martin's share a corner),
     and the points in no box make one land of their own.
     """
